@@ -1,0 +1,170 @@
+/* The gofer client: the sentry's side of the gofer socket. Several sentry
+ * threads share one client; the mutex makes each request and its reply one
+ * exchange. The gofer is a separate, less trusted process, so every reply
+ * is checked (op, lengths, errno range, fd count) before the caller sees
+ * it: a bad reply is -EPROTO, never a crash or a leaked descriptor. After
+ * one, the stream is out of step for good, so the socket is shut down and
+ * every later call fails at once instead of reading someone else's reply. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "gofer/gofer.h"
+#include "gofer/proto.h"
+
+#include "kernel/lib/log.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* What a successful reply to one request must look like. */
+struct gofer_expect {
+	size_t len_min, len_max;	/* payload bytes */
+	bool result_is_len;		/* readlink: result = len; others: 0 */
+	unsigned int nfds;		/* descriptors with the reply */
+};
+
+/* Takes ownership of sock. */
+void gofer_client_init(struct gofer_client *c, int sock)
+{
+	c->sock = sock;
+	pthread_mutex_init(&c->lock, NULL);
+}
+
+/* Closes the socket; no call may be in flight or follow. */
+void gofer_client_destroy(struct gofer_client *c)
+{
+	if (c->sock >= 0)
+		close(c->sock);
+	c->sock = -1;
+	pthread_mutex_destroy(&c->lock);
+}
+
+static void gofer_close_fds(int *fds, unsigned int nfds)
+{
+	for (unsigned int i = 0; i < nfds; i++)
+		close(fds[i]);
+}
+
+/* Sends one request and reads its reply into out (at most exp->len_max
+ * bytes), under the lock. Returns the reply's result (>= 0) with *fd_out
+ * set if exp->nfds is 1, or -errno: the gofer's answer, or a local error
+ * that has broken the stream. */
+static int gofer_call(struct gofer_client *c, uint32_t op, const void *fixed, size_t fixed_len,
+		      const char *path, const struct gofer_expect *exp, void *out, int *fd_out)
+{
+	unsigned char req[GOFER_MAX_PAYLOAD];
+	struct gofer_hdr hdr;
+	int fds[GOFER_MAX_FDS];
+	unsigned int nfds = 0;
+	size_t path_len;
+	ssize_t n;
+	int ret;
+
+	if (!path)
+		return -EINVAL;
+	path_len = strnlen(path, GOFER_PATH_MAX + 1);
+	if (path_len > GOFER_PATH_MAX)
+		return -ENAMETOOLONG;
+	if (fixed_len)
+		memcpy(req, fixed, fixed_len);
+	memcpy(req + fixed_len, path, path_len);
+	hdr = (struct gofer_hdr){ .op = op, .len = (uint32_t)(fixed_len + path_len) };
+
+	pthread_mutex_lock(&c->lock);
+	ret = gofer_wire_send(c->sock, &hdr, req, hdr.len, -1);
+	if (ret < 0)
+		goto err_broken;
+
+	n = gofer_wire_recv(c->sock, &hdr, sizeof(hdr), fds, &nfds);
+	if (n >= 0 && (size_t)n < sizeof(hdr))
+		n = -ECONNRESET;
+	if (n < 0) {
+		ret = (int)n;
+		goto err_broken;
+	}
+	ret = -EPROTO;
+	if (hdr.op != op || hdr.reserved != 0 || hdr.len > GOFER_MAX_PAYLOAD)
+		goto err_broken;
+	if (hdr.result < 0) {
+		if (hdr.result < -GOFER_MAX_ERRNO || hdr.len != 0 || nfds != 0)
+			goto err_broken;
+		ret = hdr.result;
+		goto out_unlock;
+	}
+	if (hdr.len < exp->len_min || hdr.len > exp->len_max)
+		goto err_broken;
+	if (exp->result_is_len ? (uint32_t)hdr.result != hdr.len : hdr.result != 0)
+		goto err_broken;
+	/* Only now does len go anywhere: it is within what out can hold. */
+	n = gofer_wire_recv(c->sock, out, hdr.len, fds, &nfds);
+	if (n >= 0 && (size_t)n < hdr.len)
+		n = -ECONNRESET;
+	if (n < 0) {
+		ret = (int)n;
+		goto err_broken;
+	}
+	if (nfds != exp->nfds) {
+		ret = -EPROTO;
+		goto err_broken;
+	}
+	if (exp->nfds == 1)
+		*fd_out = fds[0];
+	ret = hdr.result;
+out_unlock:
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+
+err_broken:
+	gofer_close_fds(fds, nfds);
+	shutdown(c->sock, SHUT_RDWR);
+	pthread_mutex_unlock(&c->lock);
+	/* A bad reply is a bug worth a line; a lost connection shows up on
+	 * every later call and is reported where the gofer's exit is seen. */
+	if (ret == -EPROTO)
+		log_error("gofer: malformed reply to op %u; connection closed", op);
+	else
+		log_debug("gofer: exchange for op %u failed (%d); connection closed", op, ret);
+	return ret;
+}
+
+/* Borrows c, path and stx. See gofer.h. */
+int gofer_stat(struct gofer_client *c, const char *path, struct statx *stx)
+{
+	static const struct gofer_expect exp = {
+		.len_min = sizeof(struct statx), .len_max = sizeof(struct statx),
+	};
+
+	return gofer_call(c, GOFER_OP_STAT, NULL, 0, path, &exp, stx, NULL);
+}
+
+/* Borrows c, path and stx; returns an fd owned by the caller. See gofer.h. */
+int gofer_open(struct gofer_client *c, const char *path, int flags, int mode, struct statx *stx)
+{
+	static const struct gofer_expect exp = {
+		.len_min = sizeof(struct statx), .len_max = sizeof(struct statx), .nfds = 1,
+	};
+	struct gofer_open_req oreq = { .flags = (uint32_t)flags, .mode = (uint32_t)mode };
+	struct statx local;
+	int fd = -1, ret;
+
+	ret = gofer_call(c, GOFER_OP_OPEN, &oreq, sizeof(oreq), path, &exp, stx ? stx : &local, &fd);
+	return ret < 0 ? ret : fd;
+}
+
+/* Borrows c, path and buf. See gofer.h. */
+int gofer_readlink(struct gofer_client *c, const char *path, char *buf, size_t size)
+{
+	struct gofer_readlink_req rreq;
+	struct gofer_expect exp = { .result_is_len = true };
+
+	if (size == 0)
+		return -EINVAL;
+	/* No target is longer, and the reply must fit an int result. */
+	if (size > GOFER_PATH_MAX)
+		size = GOFER_PATH_MAX;
+	rreq = (struct gofer_readlink_req){ .size = (uint32_t)size };
+	exp.len_max = size;
+	return gofer_call(c, GOFER_OP_READLINK, &rreq, sizeof(rreq), path, &exp, buf, NULL);
+}

@@ -1,0 +1,323 @@
+/* Files served by the gofer. Metadata comes from gofer_stat and is cached
+ * in the dcache; data is read from fds the gofer donates; mapped pages are
+ * cached per inode in the memory file and shared by every mapping. */
+#include "kernel/fs/gofer/gofer_fs.h"
+#include "kernel/lib/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+struct gofer_node {
+	struct gofer_client *client;	/* borrowed */
+	bool readonly;
+	char *path;			/* relative to the served root; "" is the root */
+	pthread_mutex_t cache_lock;	/* protects below */
+	int cache_fd;			/* read-only fd for filling the page cache, or -1 */
+	struct pgtable cache;		/* page index << PAGE_SHIFT -> memory-file page */
+};
+
+struct gofer_file {
+	int fd;				/* donated host fd, owned */
+};
+
+static const struct inode_ops gofer_inode_ops;
+static const struct file_ops gofer_file_ops;
+static const struct file_ops gofer_dir_ops;
+static const struct mapping_ops gofer_mapping_ops;
+
+static struct inode *gofer_inode_new(struct gofer_client *c, bool ro, const char *path,
+				     const struct statx *stx)
+{
+	struct gofer_node *n = calloc(1, sizeof(*n));
+	struct inode *ino;
+
+	if (!n)
+		return NULL;
+	n->path = strdup(path);
+	ino = n->path ? inode_new(&gofer_inode_ops, n) : NULL;
+	if (!ino) {
+		free(n->path);
+		free(n);
+		return NULL;
+	}
+	n->client = c;
+	n->readonly = ro;
+	n->cache_fd = -1;
+	pthread_mutex_init(&n->cache_lock, NULL);
+	pgtable_init(&n->cache);
+	ino->stx = *stx;
+	ino->cacheable = true;
+	ino->mapping.ops = &gofer_mapping_ops;
+	ino->mapping.dev = linux_encode_dev(stx->stx_dev_major, stx->stx_dev_minor);
+	ino->mapping.ino = stx->stx_ino;
+	if (asprintf(&ino->mapping.name, "/%s", path) < 0)
+		ino->mapping.name = NULL;
+	return ino;
+}
+
+int gofer_fs_mount(struct gofer_client *client, bool readonly, struct dentry **root)
+{
+	struct statx stx;
+	struct inode *ino;
+	int err = gofer_stat(client, "", &stx);
+
+	if (err < 0)
+		return err;
+	ino = gofer_inode_new(client, readonly, "", &stx);
+	if (!ino)
+		return -ENOMEM;
+	*root = dentry_new_root(ino);
+	if (!*root) {
+		inode_put(ino);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int gofer_lookup(struct inode *dir, const char *name, struct inode **out)
+{
+	struct gofer_node *dn = dir->priv;
+	char path[PATH_MAX];
+	struct statx stx;
+	int err;
+
+	if (snprintf(path, sizeof(path), "%s%s%s", dn->path, *dn->path ? "/" : "", name) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	err = gofer_stat(dn->client, path, &stx);
+	if (err < 0)
+		return err;
+	*out = gofer_inode_new(dn->client, dn->readonly, path, &stx);
+	return *out ? 0 : -ENOMEM;
+}
+
+static int gofer_readlink_op(struct inode *ino, char *buf, size_t size)
+{
+	struct gofer_node *n = ino->priv;
+	return gofer_readlink(n->client, n->path, buf, size);
+}
+
+static int gofer_open_op(struct inode *ino, struct file *f)
+{
+	struct gofer_node *n = ino->priv;
+	struct gofer_file *gf;
+	int acc = f->flags & O_ACCMODE, fd;
+	bool dir = S_ISDIR(ino->stx.stx_mode);
+
+	if (n->readonly && acc != O_RDONLY)
+		return -EROFS;
+	if (dir && acc != O_RDONLY)
+		return -EISDIR;
+	if ((f->flags & O_DIRECTORY) && !dir)
+		return -ENOTDIR;
+	gf = calloc(1, sizeof(*gf));
+	if (!gf)
+		return -ENOMEM;
+	fd = gofer_open(n->client, n->path, (dir ? O_DIRECTORY : 0) | (acc == O_RDONLY ? O_RDONLY : acc), 0, NULL);
+	if (fd < 0) {
+		free(gf);
+		return fd;
+	}
+	gf->fd = fd;
+	f->priv = gf;
+	f->ops = dir ? &gofer_dir_ops : &gofer_file_ops;
+	return 0;
+}
+
+static void drop_cache_page(uaddr_t addr, uint64_t pte, void *arg)
+{
+	memfile_unref(sentry_memfile, PTE_OFF(pte), 1);
+}
+
+static void gofer_inode_release(struct inode *ino)
+{
+	struct gofer_node *n = ino->priv;
+
+	pgtable_destroy(&n->cache, drop_cache_page, NULL);
+	if (n->cache_fd >= 0)
+		close(n->cache_fd);
+	pthread_mutex_destroy(&n->cache_lock);
+	free(n->path);
+	free(n);
+}
+
+static const struct inode_ops gofer_inode_ops = {
+	.lookup = gofer_lookup,
+	.readlink = gofer_readlink_op,
+	.open = gofer_open_op,
+	.release = gofer_inode_release,
+};
+
+/* ---- open files ---- */
+
+static ssize_t gofer_read(struct file *f, void *buf, size_t len, int64_t *pos)
+{
+	struct gofer_file *gf = f->priv;
+	ssize_t n;
+
+	do
+		n = pread(gf->fd, buf, len, *pos);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	*pos += n;
+	return n;
+}
+
+static ssize_t gofer_write(struct file *f, const void *buf, size_t len, int64_t *pos)
+{
+	return -EBADF;	/* opened read-only: the read-only root admits nothing else */
+}
+
+static struct mapping_obj *gofer_mmap(struct file *f)
+{
+	mapping_obj_get(&f->inode->mapping);
+	return &f->inode->mapping;
+}
+
+static void gofer_file_release(struct file *f)
+{
+	struct gofer_file *gf = f->priv;
+
+	if (gf) {
+		close(gf->fd);
+		free(gf);
+	}
+}
+
+static const struct file_ops gofer_file_ops = {
+	.read = gofer_read,
+	.write = gofer_write,
+	.llseek = vfs_generic_llseek,
+	.mmap = gofer_mmap,
+	.release = gofer_file_release,
+};
+
+static ssize_t gofer_getdents(struct file *f, void *buf, size_t len)
+{
+	struct gofer_file *gf = f->priv;
+	long n;
+
+	/* The host's records are already in Linux's format. */
+	if (lseek(gf->fd, f->pos, SEEK_SET) < 0)
+		return -errno;
+	n = syscall(SYS_getdents64, gf->fd, buf, len);
+	if (n < 0)
+		return -errno;
+	f->pos = lseek(gf->fd, 0, SEEK_CUR);
+	return n;
+}
+
+static int64_t gofer_dir_llseek(struct file *f, int64_t off, int whence)
+{
+	struct gofer_file *gf = f->priv;
+	off_t r;
+
+	if (whence == SEEK_CUR)
+		off += f->pos, whence = SEEK_SET;
+	r = lseek(gf->fd, off, whence);
+	return r < 0 ? -errno : r;
+}
+
+static ssize_t gofer_dir_read(struct file *f, void *buf, size_t len, int64_t *pos)
+{
+	return -EISDIR;
+}
+
+static const struct file_ops gofer_dir_ops = {
+	.read = gofer_dir_read,
+	.llseek = gofer_dir_llseek,
+	.getdents = gofer_getdents,
+	.release = gofer_file_release,
+};
+
+/* ---- the page cache ---- */
+
+static long gofer_get_pages(struct mapping_obj *obj, uint64_t pgoff, uint64_t count, uint64_t *offs)
+{
+	struct inode *ino = container_of(obj, struct inode, mapping);
+	struct gofer_node *n = ino->priv;
+	uint64_t size = ino->stx.stx_size, i = 0;
+	long ret = 0;
+
+	if (pgoff << PAGE_SHIFT >= size)
+		return -EIO;
+	count = MIN(count, ((size + PAGE_SIZE - 1) >> PAGE_SHIFT) - pgoff);
+	pthread_mutex_lock(&n->cache_lock);
+	if (n->cache_fd < 0) {
+		int fd = gofer_open(n->client, n->path, O_RDONLY, 0, NULL);
+		if (fd < 0) {
+			ret = fd;
+			goto out;
+		}
+		n->cache_fd = fd;
+	}
+	while (i < count) {
+		uint64_t pte = pgtable_get(&n->cache, (pgoff + i) << PAGE_SHIFT);
+		uint64_t run = 1, j;
+		int64_t off;
+		size_t want, got = 0;
+
+		if (pte) {
+			memfile_ref(sentry_memfile, PTE_OFF(pte), 1);
+			offs[i++] = PTE_OFF(pte);
+			continue;
+		}
+		while (i + run < count && !pgtable_get(&n->cache, (pgoff + i + run) << PAGE_SHIFT))
+			run++;
+		off = memfile_alloc(sentry_memfile, run);
+		if (off < 0) {
+			ret = off;
+			break;
+		}
+		want = run * PAGE_SIZE;
+		while (got < want) {
+			ssize_t r = pread(n->cache_fd, memfile_ptr(sentry_memfile, (uint64_t)off) + got, want - got,
+					  (off_t)(((pgoff + i) << PAGE_SHIFT) + got));
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				break;	/* past EOF the pages stay zero, as Linux fills them */
+			got += (size_t)r;
+		}
+		for (j = 0; j < run; j++) {
+			uint64_t po = (uint64_t)off + j * PAGE_SIZE;
+			if (pgtable_set(&n->cache, (pgoff + i + j) << PAGE_SHIFT, po | PTE_PRESENT) < 0) {
+				memfile_unref(sentry_memfile, po, run - j);
+				ret = -ENOMEM;
+				goto out;
+			}
+			/* One reference for the cache, one for the caller. */
+			memfile_ref(sentry_memfile, po, 1);
+			offs[i + j] = po;
+		}
+		i += run;
+	}
+out:
+	pthread_mutex_unlock(&n->cache_lock);
+	if (i > 0)
+		return (long)i;
+	return ret < 0 ? ret : -EIO;
+}
+
+static void gofer_mapping_get(struct mapping_obj *obj)
+{
+	inode_get(container_of(obj, struct inode, mapping));
+}
+
+static void gofer_mapping_put(struct mapping_obj *obj)
+{
+	inode_put(container_of(obj, struct inode, mapping));
+}
+
+static const struct mapping_ops gofer_mapping_ops = {
+	.get_pages = gofer_get_pages,
+	.get = gofer_mapping_get,
+	.put = gofer_mapping_put,
+};

@@ -1,0 +1,12 @@
+/* The sentry's side of a gofer-served filesystem. */
+#ifndef AMBER_FS_GOFER_H
+#define AMBER_FS_GOFER_H
+
+#include "gofer/gofer.h"
+#include "kernel/vfs/vfs.h"
+
+/* Returns a new root dentry for the tree client serves (client borrowed
+ * for the sandbox's life), or -errno. */
+int gofer_fs_mount(struct gofer_client *client, bool readonly, struct dentry **root);
+
+#endif

@@ -1,0 +1,451 @@
+/* /proc: generated from the sentry's own objects at the moment they are
+ * read. Nothing here is cached: every lookup makes fresh inodes, so a
+ * closed fd or an exited process disappears at once. */
+#include "kernel/fs/proc/procfs.h"
+#include "kernel/task/task.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+struct task *task_lookup_pid(pid_t pid);	/* kernel/task/task.c: new reference or NULL */
+
+enum proc_kind {
+	P_ROOT, P_SELF, P_PID, P_EXE, P_CWD, P_ROOTLINK, P_FDDIR, P_FD, P_MAPS, P_STATUS, P_CMDLINE,
+	P_ENVIRON, P_AUXV, P_STAT, P_COMM,
+};
+
+struct proc_node {
+	enum proc_kind kind;
+	struct task *task;	/* counted; NULL for the root and self */
+	int fd;			/* P_FD */
+};
+
+static const struct inode_ops proc_inode_ops;
+
+struct pid_entry {
+	const char *name;
+	enum proc_kind kind;
+	unsigned mode;
+};
+
+static const struct pid_entry pid_entries[] = {
+	{ "auxv", P_AUXV, S_IFREG | 0400 },
+	{ "cmdline", P_CMDLINE, S_IFREG | 0444 },
+	{ "comm", P_COMM, S_IFREG | 0644 },
+	{ "cwd", P_CWD, S_IFLNK | 0777 },
+	{ "environ", P_ENVIRON, S_IFREG | 0400 },
+	{ "exe", P_EXE, S_IFLNK | 0777 },
+	{ "fd", P_FDDIR, S_IFDIR | 0500 },
+	{ "maps", P_MAPS, S_IFREG | 0444 },
+	{ "root", P_ROOTLINK, S_IFLNK | 0777 },
+	{ "stat", P_STAT, S_IFREG | 0444 },
+	{ "status", P_STATUS, S_IFREG | 0444 },
+};
+
+static struct inode *proc_inode(enum proc_kind kind, unsigned mode, struct task *t, int fd)
+{
+	struct proc_node *n = calloc(1, sizeof(*n));
+	struct inode *ino;
+	struct timespec now;
+
+	if (!n)
+		return NULL;
+	ino = inode_new(&proc_inode_ops, n);
+	if (!ino) {
+		free(n);
+		return NULL;
+	}
+	n->kind = kind;
+	n->task = t;
+	if (t)
+		__atomic_add_fetch(&t->refs, 1, __ATOMIC_RELAXED);
+	n->fd = fd;
+	clock_gettime(CLOCK_REALTIME, &now);
+	ino->stx.stx_mask = STATX_BASIC_STATS;
+	ino->stx.stx_mode = (uint16_t)mode;
+	ino->stx.stx_nlink = S_ISDIR(mode) ? 2 : 1;
+	ino->stx.stx_ino = vfs_next_ino();
+	ino->stx.stx_blksize = 1024;
+	ino->stx.stx_dev_minor = 4;
+	ino->stx.stx_uid = t ? t->creds.uid : 0;
+	ino->stx.stx_gid = t ? t->creds.gid : 0;
+	ino->stx.stx_atime.tv_sec = ino->stx.stx_mtime.tv_sec = ino->stx.stx_ctime.tv_sec = now.tv_sec;
+	ino->cacheable = false;
+	return ino;
+}
+
+static void proc_release(struct inode *ino)
+{
+	struct proc_node *n = ino->priv;
+
+	if (n->task)
+		task_put(n->task);
+	free(n);
+}
+
+static int parse_num(const char *s)
+{
+	long v = 0;
+
+	if (!*s || (*s == '0' && s[1]))
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > 1 << 24)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return (int)v;
+}
+
+static int proc_lookup(struct inode *dir, const char *name, struct inode **out)
+{
+	struct proc_node *n = dir->priv;
+	struct task *t;
+	int num;
+
+	switch (n->kind) {
+	case P_ROOT:
+		if (strcmp(name, "self") == 0) {
+			*out = proc_inode(P_SELF, S_IFLNK | 0777, NULL, 0);
+			return *out ? 0 : -ENOMEM;
+		}
+		num = parse_num(name);
+		if (num <= 0 || !(t = task_lookup_pid(num)))
+			return -ENOENT;
+		*out = proc_inode(P_PID, S_IFDIR | 0555, t, 0);
+		task_put(t);
+		return *out ? 0 : -ENOMEM;
+	case P_PID:
+		for (size_t i = 0; i < ARRAY_SIZE(pid_entries); i++) {
+			if (strcmp(name, pid_entries[i].name) == 0) {
+				*out = proc_inode(pid_entries[i].kind, pid_entries[i].mode, n->task, 0);
+				return *out ? 0 : -ENOMEM;
+			}
+		}
+		return -ENOENT;
+	case P_FDDIR: {
+		struct file *f;
+		num = parse_num(name);
+		if (num < 0 || !(f = fd_get(n->task, num)))
+			return -ENOENT;
+		*out = proc_inode(P_FD, S_IFLNK | ((f->flags & O_ACCMODE) == O_RDONLY ? 0500 :
+						  (f->flags & O_ACCMODE) == O_WRONLY ? 0300 : 0700), n->task, num);
+		file_put(f);
+		return *out ? 0 : -ENOMEM;
+	}
+	default:
+		return -ENOTDIR;
+	}
+}
+
+/* What /proc/self/fd/N shows for a file without a path. */
+static int anon_name(struct file *f, char *buf, size_t size)
+{
+	struct statx stx;
+	int err = inode_stat(f->inode, &stx);
+
+	if (err < 0)
+		return err;
+	if (S_ISFIFO(stx.stx_mode))
+		return snprintf(buf, size, "pipe:[%llu]", (unsigned long long)stx.stx_ino);
+	if (S_ISSOCK(stx.stx_mode))
+		return snprintf(buf, size, "socket:[%llu]", (unsigned long long)stx.stx_ino);
+	if (S_ISCHR(stx.stx_mode) && stx.stx_rdev_major == 136)
+		return snprintf(buf, size, "/dev/pts/%u", stx.stx_rdev_minor);
+	if (S_ISCHR(stx.stx_mode) && stx.stx_rdev_major == 5 && stx.stx_rdev_minor == 0)
+		return snprintf(buf, size, "/dev/tty");
+	if (S_ISCHR(stx.stx_mode) && stx.stx_rdev_major == 1 && stx.stx_rdev_minor == 3)
+		return snprintf(buf, size, "/dev/null");
+	return snprintf(buf, size, "anon_inode:[%llu]", (unsigned long long)stx.stx_ino);
+}
+
+static int proc_readlink(struct inode *ino, char *buf, size_t size)
+{
+	struct proc_node *n = ino->priv;
+	struct task *cur = task_current();
+	char tmp[PATH_MAX];
+	int len;
+
+	switch (n->kind) {
+	case P_SELF:
+		len = snprintf(tmp, sizeof(tmp), "%d", cur ? cur->tg->pid : 0);
+		break;
+	case P_EXE:
+		if (!n->task->mm || !n->task->mm->exe_path)
+			return -ENOENT;
+		len = snprintf(tmp, sizeof(tmp), "%s", n->task->mm->exe_path);
+		break;
+	case P_CWD:
+	case P_ROOTLINK: {
+		struct path p;
+		pthread_mutex_lock(&n->task->fs->lock);
+		p = n->kind == P_CWD ? n->task->fs->cwd : n->task->fs->root;
+		len = vfs_path_name(&n->task->fs->root, &p, tmp, sizeof(tmp));
+		pthread_mutex_unlock(&n->task->fs->lock);
+		break;
+	}
+	case P_FD: {
+		struct file *f = fd_get(n->task, n->fd);
+		if (!f)
+			return -ENOENT;
+		if (f->path.d)
+			len = vfs_path_name(&n->task->fs->root, &f->path, tmp, sizeof(tmp));
+		else
+			len = anon_name(f, tmp, sizeof(tmp));
+		file_put(f);
+		break;
+	}
+	default:
+		return -EINVAL;
+	}
+	if (len < 0)
+		return len;
+	len = MIN(len, (int)size);
+	memcpy(buf, tmp, (size_t)len);
+	return len;
+}
+
+/* ---- generated files ---- */
+
+struct gen_buf {
+	char *data;
+	size_t len;
+};
+
+static int gen_user_range(struct task *t, uaddr_t start, uaddr_t end, struct gen_buf *b)
+{
+	size_t len = end > start ? end - start : 0;
+
+	if (len > (1 << 20))
+		len = 1 << 20;
+	b->data = malloc(len + 1);
+	if (!b->data)
+		return -ENOMEM;
+	b->len = len ? (size_t)MAX(copy_in_partial(t->mm, b->data, start, len), 0) : 0;
+	return 0;
+}
+
+static const char *state_name(struct task *t)
+{
+	return t->exited ? "Z (zombie)" : "R (running)";
+}
+
+static int generate(struct proc_node *n, struct gen_buf *b)
+{
+	struct task *t = n->task;
+	ssize_t r;
+
+	switch (n->kind) {
+	case P_MAPS:
+		r = mm_format_maps(t->mm, &b->data);
+		if (r < 0)
+			return (int)r;
+		b->len = (size_t)r;
+		return 0;
+	case P_CMDLINE:
+		return gen_user_range(t, t->mm->arg_start, t->mm->arg_end, b);
+	case P_ENVIRON:
+		return gen_user_range(t, t->mm->env_start, t->mm->env_end, b);
+	case P_AUXV:
+		b->data = malloc(t->mm->auxv_len + 1);
+		if (!b->data)
+			return -ENOMEM;
+		memcpy(b->data, t->mm->auxv, t->mm->auxv_len);
+		b->len = t->mm->auxv_len;
+		return 0;
+	case P_COMM:
+		r = asprintf(&b->data, "%s\n", t->comm);
+		break;
+	case P_STAT:
+		r = asprintf(&b->data,
+			     "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 0 %lu 0 "
+			     "18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
+			     t->tid, t->comm, t->exited ? 'Z' : 'R', t->tg->ppid, t->tg->pgid, t->tg->sid,
+			     (unsigned long)((t->mm->brk - t->mm->brk_start)));
+		break;
+	case P_STATUS:
+		r = asprintf(&b->data,
+			     "Name:\t%s\nUmask:\t%04o\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\n"
+			     "TracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t%d\n"
+			     "Threads:\t1\nSigQ:\t0/0\nSigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\n"
+			     "CapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\n"
+			     "CapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t0\n"
+			     "Cpus_allowed_list:\t0-1\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n",
+			     t->comm, t->fs->umask, state_name(t), t->tg->pid, t->tid, t->tg->ppid,
+			     t->creds.uid, t->creds.euid, t->creds.suid, t->creds.fsuid, t->creds.gid,
+			     t->creds.egid, t->creds.sgid, t->creds.fsgid, t->fdt->size,
+			     (unsigned long)t->pending, (unsigned long)t->tg->shared_pending,
+			     (unsigned long)t->sigmask);
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (r < 0)
+		return -ENOMEM;
+	b->len = (size_t)r;
+	return 0;
+}
+
+static ssize_t gen_read(struct file *f, void *buf, size_t len, int64_t *pos)
+{
+	struct gen_buf *b = f->priv;
+	size_t n;
+
+	if (*pos < 0 || (size_t)*pos >= b->len)
+		return 0;
+	n = MIN(len, b->len - (size_t)*pos);
+	memcpy(buf, b->data + *pos, n);
+	*pos += (int64_t)n;
+	return (ssize_t)n;
+}
+
+static int64_t gen_llseek(struct file *f, int64_t off, int whence)
+{
+	struct gen_buf *b = f->priv;
+	int64_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? f->pos : whence == SEEK_END ? (int64_t)b->len : -1;
+
+	if (base < 0 || base + off < 0)
+		return -EINVAL;
+	return base + off;
+}
+
+static void gen_release(struct file *f)
+{
+	struct gen_buf *b = f->priv;
+
+	if (b) {
+		free(b->data);
+		free(b);
+	}
+}
+
+static const struct file_ops gen_file_ops = {
+	.read = gen_read,
+	.llseek = gen_llseek,
+	.release = gen_release,
+};
+
+/* ---- directories ---- */
+
+static ssize_t proc_getdents(struct file *f, void *buf, size_t len)
+{
+	struct proc_node *n = f->inode->priv;
+	size_t used = 0;
+	char name[32];
+
+	for (;;) {
+		int64_t i = f->pos;
+		const char *nm = NULL;
+		unsigned type = DT_REG;
+		size_t w;
+
+		if (i == 0) {
+			nm = ".", type = DT_DIR;
+		} else if (i == 1) {
+			nm = "..", type = DT_DIR;
+		} else if (n->kind == P_ROOT) {
+			struct task *cur = task_current();
+			if (i == 2) {
+				nm = "self", type = DT_LNK;
+			} else if (i == 3 && cur) {
+				snprintf(name, sizeof(name), "%d", cur->tg->pid);
+				nm = name, type = DT_DIR;
+			}
+		} else if (n->kind == P_PID) {
+			if ((size_t)(i - 2) < ARRAY_SIZE(pid_entries)) {
+				const struct pid_entry *e = &pid_entries[i - 2];
+				nm = e->name;
+				type = S_ISDIR(e->mode) ? DT_DIR : S_ISLNK(e->mode) ? DT_LNK : DT_REG;
+			}
+		} else if (n->kind == P_FDDIR) {
+			/* Positions past 1 are fd + 2, so a later call resumes
+			 * after the last fd returned. */
+			int fd = (int)(i - 2);
+			pthread_mutex_lock(&n->task->fdt->lock);
+			while (fd < n->task->fdt->size && !n->task->fdt->files[fd])
+				fd++;
+			bool found = fd < n->task->fdt->size;
+			pthread_mutex_unlock(&n->task->fdt->lock);
+			if (found) {
+				f->pos = fd + 2;
+				i = f->pos;
+				snprintf(name, sizeof(name), "%d", fd);
+				nm = name, type = DT_LNK;
+			}
+		}
+		if (!nm)
+			break;
+		w = vfs_emit_dirent((char *)buf + used, len - used, vfs_next_ino(), i + 1, type, nm);
+		if (w == 0)
+			return used ? (ssize_t)used : -EINVAL;
+		used += w;
+		f->pos = i + 1;
+	}
+	return (ssize_t)used;
+}
+
+static int64_t proc_dir_llseek(struct file *f, int64_t off, int whence)
+{
+	if (whence != SEEK_SET || off < 0)
+		return -EINVAL;
+	return off;
+}
+
+static const struct file_ops proc_dir_ops = {
+	.getdents = proc_getdents,
+	.llseek = proc_dir_llseek,
+};
+
+static int proc_open(struct inode *ino, struct file *f)
+{
+	struct proc_node *n = ino->priv;
+	struct gen_buf *b;
+	int err;
+
+	if (S_ISDIR(ino->stx.stx_mode)) {
+		if ((f->flags & O_ACCMODE) != O_RDONLY)
+			return -EISDIR;
+		f->ops = &proc_dir_ops;
+		return 0;
+	}
+	if ((f->flags & O_ACCMODE) != O_RDONLY)
+		return -EACCES;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	err = generate(n, b);
+	if (err < 0) {
+		free(b);
+		return err;
+	}
+	f->priv = b;
+	f->ops = &gen_file_ops;
+	return 0;
+}
+
+static const struct inode_ops proc_inode_ops = {
+	.lookup = proc_lookup,
+	.readlink = proc_readlink,
+	.open = proc_open,
+	.release = proc_release,
+};
+
+struct dentry *procfs_new(void)
+{
+	struct inode *root = proc_inode(P_ROOT, S_IFDIR | 0555, NULL, 0);
+	struct dentry *d;
+
+	if (!root)
+		return NULL;
+	root->cacheable = true;	/* the root's own dentry; children are not cached */
+	d = dentry_new_root(root);
+	if (!d)
+		inode_put(root);
+	return d;
+}

@@ -1,0 +1,166 @@
+#include "kernel/kernel.h"
+#include "kernel/fs/dev/devfs.h"
+#include "kernel/fs/gofer/gofer_fs.h"
+#include "kernel/fs/host/host_file.h"
+#include "kernel/fs/proc/procfs.h"
+#include "kernel/lib/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MEMFILE_MAX_SIZE (64ULL << 30)
+
+static struct memfile memfile;
+
+/* Mounts root on the directory name of the root filesystem, if present. */
+static int mount_on(struct dentry *rootfs, const char *name, struct dentry *root, const char *type)
+{
+	struct path r = { vfs_root_mount, rootfs }, mp;
+	int err = vfs_lookup(&r, &r, name, LOOKUP_DIRECTORY, &mp);
+
+	if (err < 0) {
+		log_info("no /%s directory to mount %s on: %d", name, type, err);
+		return 0;
+	}
+	if (!vfs_mount(vfs_root_mount, mp.d, root, type, type, 0)) {
+		path_put(&mp);
+		return -ENOMEM;
+	}
+	path_put(&mp);
+	return 0;
+}
+
+int kernel_init(struct gofer_client *gofer, bool root_readonly, const char *hostname)
+{
+	struct dentry *root, *proc, *dev;
+	struct timespec now;
+	int err;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	sandbox.boot_ns = now.tv_sec * 1000000000LL + now.tv_nsec;
+	sandbox.hostname = hostname;
+	err = memfile_init(&memfile, MEMFILE_MAX_SIZE);
+	if (err < 0)
+		return err;
+	sentry_memfile = &memfile;
+	err = platform->init(memfile.fd);
+	if (err < 0)
+		return err;
+	err = gofer_fs_mount(gofer, root_readonly, &root);
+	if (err < 0)
+		return err;
+	vfs_root_mount = vfs_mount(NULL, NULL, root, "9p", "/", root_readonly ? MS_RDONLY : 0);
+	if (!vfs_root_mount)
+		return -ENOMEM;
+	sandbox.root.mnt = vfs_root_mount;
+	sandbox.root.d = root;
+	proc = procfs_new();
+	dev = devfs_new();
+	if (!proc || !dev)
+		return -ENOMEM;
+	err = mount_on(root, "proc", proc, "proc");
+	if (err == 0)
+		err = mount_on(root, "dev", dev, "devtmpfs");
+	dentry_put(proc);
+	dentry_put(dev);
+	return err;
+}
+
+struct task *kernel_new_init_task(const int stdio[3], const char *cwd)
+{
+	struct task *t = task_new_initial();
+	struct path cwd_path;
+
+	if (!t)
+		return NULL;
+	t->fdt = fdtable_new();
+	if (!t->fdt)
+		goto err;
+	if (!cwd || vfs_lookup(&sandbox.root, &sandbox.root, cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &cwd_path) < 0) {
+		cwd_path = sandbox.root;
+		path_get(&cwd_path);
+	}
+	t->fs = fs_ctx_new(&sandbox.root, &cwd_path);
+	path_put(&cwd_path);
+	if (!t->fs)
+		goto err;
+	for (int i = 0; i < 3; i++) {
+		struct file *f;
+		int fl;
+
+		if (stdio[i] < 0)
+			continue;
+		fl = fcntl(stdio[i], F_GETFL);
+		f = host_file_new(stdio[i], fl < 0 ? O_RDWR : fl);
+		if (!f) {
+			close(stdio[i]);
+			goto err;
+		}
+		if (fd_replace(t, i, f, false) < 0) {
+			file_put(f);
+			goto err;
+		}
+		file_put(f);
+	}
+	return t;
+err:
+	task_put(t);
+	return NULL;
+}
+
+static int check_program(struct task *t, const char *path)
+{
+	struct path p;
+	struct statx stx;
+	int err = task_lookup(t, AT_FDCWD, path, LOOKUP_FOLLOW, &p);
+
+	if (err < 0)
+		return err;
+	err = inode_stat(p.d->inode, &stx);
+	path_put(&p);
+	if (err < 0)
+		return err;
+	if (S_ISDIR(stx.stx_mode))
+		return -EACCES;
+	return (stx.stx_mode & 0111) ? 0 : -EACCES;
+}
+
+int kernel_find_program(struct task *t, const char *name, char *const envp[], char *out, size_t size)
+{
+	const char *path = "/usr/local/bin:/usr/bin:/bin";
+	int err = -ENOENT, r;
+
+	if (!*name)
+		return -ENOENT;
+	if (strchr(name, '/')) {
+		if ((size_t)snprintf(out, size, "%s", name) >= size)
+			return -ENAMETOOLONG;
+		return 0;
+	}
+	for (size_t i = 0; envp && envp[i]; i++)
+		if (strncmp(envp[i], "PATH=", 5) == 0)
+			path = envp[i] + 5;
+	while (path) {
+		const char *end = strchr(path, ':');
+		size_t len = end ? (size_t)(end - path) : strlen(path);
+
+		if ((size_t)snprintf(out, size, "%.*s%s%s", (int)len, path, len ? "/" : "", name) < size) {
+			r = check_program(t, out);
+			if (r == 0)
+				return 0;
+			/* Like execvp: EACCES is remembered, the search goes on. */
+			if (r == -EACCES)
+				err = -EACCES;
+		}
+		path = end ? end + 1 : NULL;
+	}
+	return err;
+}

@@ -1,0 +1,20 @@
+/* Bringing up the sentry: memory file, platform, mounts, the first task. */
+#ifndef AMBER_KERNEL_H
+#define AMBER_KERNEL_H
+
+#include "gofer/gofer.h"
+#include "kernel/task/task.h"
+
+/* Initialises the kernel with root served by gofer (borrowed for the
+ * sandbox's life). Returns 0 or -errno. */
+int kernel_init(struct gofer_client *gofer, bool root_readonly, const char *hostname);
+
+/* The first task: stdio from host fds (ownership taken; -1 for none), cwd
+ * resolved in the sandbox (falls back to "/"). NULL on failure. */
+struct task *kernel_new_init_task(const int stdio[3], const char *cwd);
+
+/* Finds name as execvp would, using the PATH in envp, inside the sandbox.
+ * On success writes the path to run into out. */
+int kernel_find_program(struct task *t, const char *name, char *const envp[], char *out, size_t size);
+
+#endif

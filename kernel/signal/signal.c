@@ -1,0 +1,197 @@
+/* Signal generation and delivery. Handlers run on a frame the sentry
+ * builds on the application's stack (kernel/signal/frame.c); default
+ * actions end the thread group. There is no job control yet: stop signals
+ * are ignored. */
+#include "kernel/task/task.h"
+#include "kernel/lib/log.h"
+#include "kernel/signal/signal.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+#define BIT(sig) (1ULL << ((sig) - 1))
+#define SYNC_MASK (BIT(SIGSEGV) | BIT(SIGBUS) | BIT(SIGILL) | BIT(SIGTRAP) | BIT(SIGFPE) | BIT(SIGSYS))
+#define UNBLOCKABLE (BIT(SIGKILL) | BIT(SIGSTOP))
+
+enum sig_default { SIG_DEF_TERM, SIG_DEF_CORE, SIG_DEF_IGN, SIG_DEF_STOP };
+
+static enum sig_default default_action(int sig)
+{
+	switch (sig) {
+	case SIGCHLD: case SIGURG: case SIGWINCH: case SIGCONT:
+		return SIG_DEF_IGN;
+	case SIGSTOP: case SIGTSTP: case SIGTTIN: case SIGTTOU:
+		return SIG_DEF_STOP;
+	case SIGQUIT: case SIGILL: case SIGTRAP: case SIGABRT: case SIGBUS: case SIGFPE:
+	case SIGSEGV: case SIGXCPU: case SIGXFSZ: case SIGSYS:
+		return SIG_DEF_CORE;
+	default:
+		return SIG_DEF_TERM;
+	}
+}
+
+static bool ignored(struct thread_group *tg, int sig)
+{
+	uint64_t h = tg->actions[sig - 1].handler;
+
+	if (sig == SIGKILL || sig == SIGSTOP)
+		return false;
+	return h == (uint64_t)SIG_IGN || (h == (uint64_t)SIG_DFL && default_action(sig) == SIG_DEF_IGN);
+}
+
+void sig_send_group(struct thread_group *tg, int sig)
+{
+	struct task *t;
+
+	if (sig < 1 || sig > LINUX_NSIG)
+		return;
+	pthread_mutex_lock(&tg->lock);
+	if (ignored(tg, sig)) {
+		pthread_mutex_unlock(&tg->lock);
+		return;
+	}
+	tg->shared_pending |= BIT(sig);
+	t = tg->leader;
+	pthread_mutex_unlock(&tg->lock);
+	if (t)
+		task_interrupt(t);
+}
+
+void sig_send_task(struct task *t, int sig)
+{
+	pthread_mutex_lock(&t->tg->lock);
+	if (!ignored(t->tg, sig))
+		t->pending |= BIT(sig);
+	pthread_mutex_unlock(&t->tg->lock);
+	task_interrupt(t);
+}
+
+void sig_force(struct task *t, int sig, int code, uint64_t addr)
+{
+	struct linux_sigaction *act = &t->tg->actions[sig - 1];
+
+	pthread_mutex_lock(&t->tg->lock);
+	/* As Linux's force_sig: a blocked or ignored synchronous signal
+	 * cannot be held off, so it reverts to its default action. */
+	if ((t->sigmask & BIT(sig)) || act->handler == (uint64_t)SIG_IGN) {
+		act->handler = (uint64_t)SIG_DFL;
+		t->sigmask &= ~BIT(sig);
+	}
+	t->pending |= BIT(sig);
+	t->fault_info[sig - 1].code = code;
+	t->fault_info[sig - 1].addr = addr;
+	pthread_mutex_unlock(&t->tg->lock);
+}
+
+bool sig_pending(struct task *t)
+{
+	uint64_t p = __atomic_load_n(&t->pending, __ATOMIC_ACQUIRE) |
+		     __atomic_load_n(&t->tg->shared_pending, __ATOMIC_ACQUIRE);
+
+	return (p & ~(t->sigmask & ~UNBLOCKABLE)) != 0;
+}
+
+/* Takes the next signal to act on, synchronous ones first. tg->lock held. */
+static int dequeue(struct task *t, bool *from_task)
+{
+	uint64_t deliverable = ~(t->sigmask & ~UNBLOCKABLE);
+	uint64_t mine = t->pending & deliverable, shared = t->tg->shared_pending & deliverable;
+	uint64_t pick;
+	int sig;
+
+	if (mine & SYNC_MASK)
+		pick = mine & SYNC_MASK;
+	else if (mine)
+		pick = mine;
+	else if (shared)
+		pick = shared;
+	else
+		return 0;
+	sig = __builtin_ctzll(pick) + 1;
+	*from_task = (mine & BIT(sig)) != 0;
+	if (*from_task)
+		t->pending &= ~BIT(sig);
+	else
+		t->tg->shared_pending &= ~BIT(sig);
+	return sig;
+}
+
+static bool is_restart(long ret)
+{
+	return ret == -LINUX_ERESTARTSYS || ret == -LINUX_ERESTARTNOINTR || ret == -LINUX_ERESTARTNOHAND ||
+	       ret == -LINUX_ERESTART_RESTARTBLOCK;
+}
+
+/* Rewinds an interrupted system call so it runs again. */
+static void restart_syscall_regs(struct task *t, long ret)
+{
+	t->regs.rip -= ARCH_SYSCALL_INSN_LEN;
+	t->regs.rax = ret == -LINUX_ERESTART_RESTARTBLOCK ? SYS_restart_syscall : t->regs.orig_rax;
+}
+
+void sig_fix_restart(struct task *t, long ret)
+{
+	if (is_restart(ret))
+		restart_syscall_regs(t, ret);
+}
+
+void sig_deliver(struct task *t)
+{
+	bool syscall_return = t->syscall_return;
+	long ret = (long)t->regs.rax;
+
+	t->syscall_return = false;
+	for (;;) {
+		struct linux_sigaction act;
+		bool from_task;
+		int sig;
+
+		pthread_mutex_lock(&t->tg->lock);
+		sig = dequeue(t, &from_task);
+		if (sig)
+			act = t->tg->actions[sig - 1];
+		pthread_mutex_unlock(&t->tg->lock);
+		if (!sig)
+			break;
+		if (act.handler == (uint64_t)SIG_IGN && sig != SIGKILL && sig != SIGSTOP)
+			continue;
+		if (act.handler == (uint64_t)SIG_DFL || sig == SIGKILL || sig == SIGSTOP) {
+			switch (default_action(sig)) {
+			case SIG_DEF_IGN:
+			case SIG_DEF_STOP:
+				continue;
+			case SIG_DEF_CORE:
+				/* No core dumps: the status says the signal
+				 * without WCOREDUMP, as with RLIMIT_CORE 0. */
+			case SIG_DEF_TERM:
+				task_exit_group(t, sig);
+				return;
+			}
+		}
+		/* A handler: an interrupted call gets -EINTR unless
+		 * SA_RESTART asks for a restart. */
+		if (syscall_return && is_restart(ret)) {
+			if (ret == -LINUX_ERESTARTNOINTR ||
+			    (ret == -LINUX_ERESTARTSYS && (act.flags & SA_RESTART)))
+				restart_syscall_regs(t, ret);
+			else
+				t->regs.rax = (uint64_t)-EINTR;
+			syscall_return = false;
+		}
+		if (sig_setup_frame(t, sig, &act, from_task) < 0) {
+			/* No room for the frame: Linux kills with SIGSEGV. */
+			task_exit_group(t, SIGSEGV);
+			return;
+		}
+		if (act.flags & SA_RESETHAND) {
+			pthread_mutex_lock(&t->tg->lock);
+			t->tg->actions[sig - 1].handler = (uint64_t)SIG_DFL;
+			pthread_mutex_unlock(&t->tg->lock);
+		}
+		break;	/* one frame per return to the application */
+	}
+	if (syscall_return && is_restart(ret))
+		restart_syscall_regs(t, ret);
+}

@@ -1,0 +1,25 @@
+/* System-call dispatch. Handlers are sys_<linux name>, one file per
+ * family, each taking the task and the six raw arguments. */
+#ifndef AMBER_SYSCALLS_H
+#define AMBER_SYSCALLS_H
+
+#include "kernel/task/task.h"
+
+#define SYSCALL_COUNT 512
+
+typedef long (*syscall_fn)(struct task *t, const uint64_t a[6]);
+extern const syscall_fn syscall_table[SYSCALL_COUNT];
+
+/* Handles the system call in t->regs and stores its result there. */
+void syscall_dispatch(struct task *t);
+
+/* How many times each unimplemented call was made (for --debug). */
+uint64_t syscall_enosys_count(long nr);
+
+#define SYSCALL(name) long sys_##name(struct task *t, const uint64_t a[6])
+
+/* Shared helpers for handlers. */
+/* Copies a path argument; returns 0, -EFAULT or -ENAMETOOLONG. */
+int copy_path(struct task *t, uaddr_t addr, char *buf);
+
+#endif

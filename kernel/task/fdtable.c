@@ -1,0 +1,174 @@
+#include "kernel/task/task.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+struct fdtable *fdtable_new(void)
+{
+	struct fdtable *fdt = calloc(1, sizeof(*fdt));
+
+	if (!fdt)
+		return NULL;
+	fdt->refs = 1;
+	pthread_mutex_init(&fdt->lock, NULL);
+	return fdt;
+}
+
+void fdtable_put(struct fdtable *fdt)
+{
+	if (!fdt || __atomic_sub_fetch(&fdt->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	for (int i = 0; i < fdt->size; i++)
+		if (fdt->files[i])
+			file_put(fdt->files[i]);
+	free(fdt->files);
+	free(fdt->cloexec);
+	pthread_mutex_destroy(&fdt->lock);
+	free(fdt);
+}
+
+int task_nofile_limit(struct task *t)
+{
+	uint64_t lim = t->tg->rlimits[RLIMIT_NOFILE].rlim_cur;
+	return lim > (1 << 20) ? 1 << 20 : (int)lim;
+}
+
+/* fdt->lock held. */
+static int fdt_grow(struct fdtable *fdt, int need)
+{
+	int size = fdt->size ? fdt->size : 16;
+	struct file **files;
+	uint8_t *ce;
+
+	while (size < need)
+		size *= 2;
+	if (size <= fdt->size)
+		return 0;
+	files = realloc(fdt->files, sizeof(*files) * (size_t)size);
+	if (!files)
+		return -ENOMEM;
+	fdt->files = files;
+	ce = realloc(fdt->cloexec, (size_t)size);
+	if (!ce)
+		return -ENOMEM;
+	fdt->cloexec = ce;
+	memset(files + fdt->size, 0, sizeof(*files) * (size_t)(size - fdt->size));
+	memset(ce + fdt->size, 0, (size_t)(size - fdt->size));
+	fdt->size = size;
+	return 0;
+}
+
+int fd_install(struct task *t, struct file *f, int min, bool cloexec)
+{
+	struct fdtable *fdt = t->fdt;
+	int limit = task_nofile_limit(t), fd;
+
+	if (min >= limit)
+		return -EINVAL;
+	pthread_mutex_lock(&fdt->lock);
+	for (fd = min; fd < fdt->size && fdt->files[fd]; fd++)
+		;
+	if (fd >= limit) {
+		pthread_mutex_unlock(&fdt->lock);
+		return -EMFILE;
+	}
+	if (fd >= fdt->size && fdt_grow(fdt, fd + 1) < 0) {
+		pthread_mutex_unlock(&fdt->lock);
+		return -ENOMEM;
+	}
+	fdt->files[fd] = f;
+	fdt->cloexec[fd] = cloexec;
+	pthread_mutex_unlock(&fdt->lock);
+	return fd;
+}
+
+struct file *fd_get(struct task *t, int fd)
+{
+	struct fdtable *fdt = t->fdt;
+	struct file *f = NULL;
+
+	pthread_mutex_lock(&fdt->lock);
+	if (fd >= 0 && fd < fdt->size && fdt->files[fd]) {
+		f = fdt->files[fd];
+		file_get(f);
+	}
+	pthread_mutex_unlock(&fdt->lock);
+	return f;
+}
+
+int fd_close(struct task *t, int fd)
+{
+	struct fdtable *fdt = t->fdt;
+	struct file *f = NULL;
+
+	pthread_mutex_lock(&fdt->lock);
+	if (fd >= 0 && fd < fdt->size) {
+		f = fdt->files[fd];
+		fdt->files[fd] = NULL;
+	}
+	pthread_mutex_unlock(&fdt->lock);
+	if (!f)
+		return -EBADF;
+	file_put(f);
+	return 0;
+}
+
+int fd_replace(struct task *t, int newfd, struct file *f, bool cloexec)
+{
+	struct fdtable *fdt = t->fdt;
+	struct file *old;
+
+	if (newfd < 0 || newfd >= task_nofile_limit(t))
+		return -EBADF;
+	pthread_mutex_lock(&fdt->lock);
+	if (newfd >= fdt->size && fdt_grow(fdt, newfd + 1) < 0) {
+		pthread_mutex_unlock(&fdt->lock);
+		return -ENOMEM;
+	}
+	old = fdt->files[newfd];
+	file_get(f);
+	fdt->files[newfd] = f;
+	fdt->cloexec[newfd] = cloexec;
+	pthread_mutex_unlock(&fdt->lock);
+	if (old)
+		file_put(old);
+	return newfd;
+}
+
+int fd_get_cloexec(struct task *t, int fd)
+{
+	struct fdtable *fdt = t->fdt;
+	int r = -EBADF;
+
+	pthread_mutex_lock(&fdt->lock);
+	if (fd >= 0 && fd < fdt->size && fdt->files[fd])
+		r = fdt->cloexec[fd];
+	pthread_mutex_unlock(&fdt->lock);
+	return r;
+}
+
+int fd_set_cloexec(struct task *t, int fd, bool on)
+{
+	struct fdtable *fdt = t->fdt;
+	int r = -EBADF;
+
+	pthread_mutex_lock(&fdt->lock);
+	if (fd >= 0 && fd < fdt->size && fdt->files[fd]) {
+		fdt->cloexec[fd] = on;
+		r = 0;
+	}
+	pthread_mutex_unlock(&fdt->lock);
+	return r;
+}
+
+void fd_close_on_exec(struct task *t)
+{
+	struct fdtable *fdt = t->fdt;
+
+	for (int fd = 0; fd < fdt->size; fd++) {
+		if (fdt->files[fd] && fdt->cloexec[fd])
+			fd_close(t, fd);
+	}
+}

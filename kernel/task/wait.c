@@ -1,0 +1,54 @@
+/* The one place a task blocks. It waits on host fds only, never on a
+ * condition variable holding kernel state, so that an interrupted wait
+ * leaves nothing behind: the system call returns a restart code and runs
+ * again from the start (DESIGN.md, "Safe points"). */
+#include "kernel/task/task.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <time.h>
+#include <unistd.h>
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+int task_wait(struct task *t, int host_fd, short events, int64_t deadline_ns)
+{
+	struct pollfd p[2] = {
+		{ .fd = t->wake_fd, .events = POLLIN },
+		{ .fd = host_fd, .events = events },
+	};
+
+	for (;;) {
+		struct timespec ts, *tsp = NULL;
+		int n;
+
+		if (__atomic_exchange_n(&t->woken, false, __ATOMIC_ACQ_REL))
+			return 1;
+		if (sig_pending(t) || __atomic_load_n(&t->tg->exiting, __ATOMIC_ACQUIRE))
+			return -EINTR;
+		if (deadline_ns >= 0) {
+			int64_t left = deadline_ns - now_ns();
+			if (left <= 0)
+				return 0;
+			ts.tv_sec = left / 1000000000LL;
+			ts.tv_nsec = left % 1000000000LL;
+			tsp = &ts;
+		}
+		n = ppoll(p, host_fd >= 0 ? 2 : 1, tsp, NULL);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		if (n > 0 && (p[0].revents & POLLIN)) {
+			uint64_t v;
+			while (read(t->wake_fd, &v, sizeof(v)) > 0)
+				;
+		}
+		if (n > 0 && host_fd >= 0 && p[1].revents)
+			return 1;
+	}
+}

@@ -1,0 +1,148 @@
+/* The virtual filesystem: inodes, dentries, mounts, open files, paths.
+ *
+ * Dentries of filesystems that can cache (gofer, dev) stay in their
+ * parent's child list, which holds a reference, for the sandbox's life;
+ * filesystems whose names come and go (proc) hand out uncached dentries
+ * that die with their last reference. */
+#ifndef AMBER_VFS_H
+#define AMBER_VFS_H
+
+#include <pthread.h>
+#include <linux/stat.h>
+#include "kernel/lib/types.h"
+#include "kernel/mm/mm.h"
+#include "kernel/abi/linux.h"
+
+struct task;
+struct file;
+struct inode;
+struct dentry;
+struct mount;
+
+struct path {
+	struct mount *mnt;
+	struct dentry *d;
+};
+
+struct inode_ops {
+	/* Looks up name in dir. Returns 0 with a new inode reference in
+	 * *out, or -ENOENT (cacheable negative) or another -errno. */
+	int (*lookup)(struct inode *dir, const char *name, struct inode **out);
+	/* Reads a symlink's target; returns its length or -errno. */
+	int (*readlink)(struct inode *ino, char *buf, size_t size);
+	/* Fills f->ops and f->priv for a new open file. */
+	int (*open)(struct inode *ino, struct file *f);
+	/* Refreshes ino->stx when it can change behind the cache (host fds, proc). */
+	int (*getattr)(struct inode *ino);
+	void (*release)(struct inode *ino);
+};
+
+struct inode {
+	int refs;				/* atomic */
+	const struct inode_ops *ops;		/* never changes */
+	struct statx stx;			/* under lock */
+	bool cacheable;				/* dentries naming it may be cached */
+	pthread_mutex_t lock;
+	struct mapping_obj mapping;		/* page cache, for file mappings */
+	void *priv;				/* the filesystem's */
+};
+
+struct dentry {
+	int refs;				/* atomic */
+	char *name;				/* never changes; "/" for a root */
+	struct dentry *parent;			/* counted; NULL for a root */
+	struct inode *inode;			/* counted; NULL when negative; never changes */
+	struct dentry *children, *sibling;	/* cached children; under dcache_lock */
+	struct mount *mounted;			/* a mount on top of this dentry, or NULL */
+	bool cached;
+};
+
+struct mount {
+	int id;
+	struct dentry *root;			/* counted */
+	struct mount *parent;			/* NULL for the root mount */
+	struct dentry *mountpoint;		/* in parent */
+	const char *fstype, *source;
+	int flags;				/* MS_RDONLY, ... */
+};
+
+struct file_ops {
+	/* Reads at *pos (updating it) or, for streams, ignores pos. May return
+	 * -EAGAIN when it would block: the caller then waits on wait_fd(). */
+	ssize_t (*read)(struct file *f, void *buf, size_t len, int64_t *pos);
+	ssize_t (*write)(struct file *f, const void *buf, size_t len, int64_t *pos);
+	/* NULL: the generic seek on the inode's size; for streams set
+	 * vfs_no_seek (-ESPIPE). */
+	int64_t (*llseek)(struct file *f, int64_t off, int whence);
+	/* Writes linux_dirent64 records into buf; returns bytes or -errno. */
+	ssize_t (*getdents)(struct file *f, void *buf, size_t len);
+	long (*ioctl)(struct task *t, struct file *f, unsigned int cmd, uint64_t arg);
+	/* A new reference to what mmap maps, or NULL (-ENODEV). */
+	struct mapping_obj *(*mmap)(struct file *f);
+	/* A host fd to wait on when read/write returned -EAGAIN. */
+	int (*wait_fd)(struct file *f);
+	void (*release)(struct file *f);
+};
+
+struct file {
+	int refs;				/* atomic */
+	struct path path;			/* counted dentry; mount never freed */
+	struct inode *inode;			/* counted */
+	const struct file_ops *ops;
+	int flags;				/* O_* status flags; under pos_lock */
+	int64_t pos;				/* under pos_lock */
+	pthread_mutex_t pos_lock;
+	void *priv;				/* the filesystem's; freed by release */
+};
+
+/* ---- inodes ---- */
+/* A new inode with one reference. NULL on -ENOMEM. */
+struct inode *inode_new(const struct inode_ops *ops, void *priv);
+void inode_get(struct inode *ino);
+void inode_put(struct inode *ino);
+/* Fresh attributes (calls getattr if the filesystem has one). */
+int inode_stat(struct inode *ino, struct statx *stx);
+/* Next inode number for synthetic filesystems. */
+uint64_t vfs_next_ino(void);
+
+/* ---- dentries and mounts ---- */
+struct dentry *dentry_new_root(struct inode *ino);	/* takes the inode reference */
+void dentry_get(struct dentry *d);
+void dentry_put(struct dentry *d);
+/* Mounts root (reference taken) on mountpoint of parent; returns the mount. */
+struct mount *vfs_mount(struct mount *parent, struct dentry *mountpoint, struct dentry *root,
+			const char *fstype, const char *source, int flags);
+extern struct mount *vfs_root_mount;
+
+/* ---- paths ---- */
+#define LOOKUP_FOLLOW		0x1	/* follow a final symlink */
+#define LOOKUP_DIRECTORY	0x2	/* the result must be a directory */
+#define LOOKUP_EMPTY		0x4	/* "" names the start itself (AT_EMPTY_PATH) */
+
+struct fs_ctx;	/* a task's root, cwd and umask (kernel/task) */
+
+/* Resolves path from start (used for relative paths) under root. On
+ * success *out holds counted references. */
+int vfs_lookup(const struct path *root, const struct path *start, const char *path, int flags,
+	       struct path *out);
+void path_get(const struct path *p);
+void path_put(struct path *p);
+/* Writes the absolute name of p as seen from root into buf. Returns the
+ * length or -ENAMETOOLONG. */
+int vfs_path_name(const struct path *root, const struct path *p, char *buf, size_t size);
+
+/* ---- files ---- */
+/* Opens the file at path p with O_* flags. Returns 0 and a new file. */
+int vfs_open(const struct path *p, int flags, struct file **out);
+/* A file with no path (stdio host files, pipes): takes the inode reference. */
+struct file *file_new_anon(struct inode *ino, int flags, const struct file_ops *ops, void *priv);
+void file_get(struct file *f);
+void file_put(struct file *f);
+int64_t vfs_no_seek(struct file *f, int64_t off, int whence);
+int64_t vfs_generic_llseek(struct file *f, int64_t off, int whence);
+
+/* Helpers for synthetic directories: emit one record; returns bytes used or
+ * 0 when it does not fit. */
+size_t vfs_emit_dirent(void *buf, size_t len, uint64_t ino, int64_t off, unsigned type, const char *name);
+
+#endif

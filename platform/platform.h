@@ -1,0 +1,78 @@
+/* The platform: how the sentry runs application code and changes the
+ * application's host address space. Implementations (ptrace now, systrap
+ * next) fill in struct platform_ops; the kernel only calls the wrappers. */
+#ifndef AMBER_PLATFORM_H
+#define AMBER_PLATFORM_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "platform/arch/x86_64/regs.h"
+
+enum platform_event {
+	PLAT_EV_SYSCALL,	/* regs hold the call: orig_rax, args */
+	PLAT_EV_FAULT,		/* page fault: fault->addr, fault->code (SEGV_MAPERR/ACCERR) */
+	PLAT_EV_SIGNAL,		/* another synchronous host signal: fault->signo (SIGFPE, SIGILL, SIGTRAP, SIGBUS) */
+	PLAT_EV_INTERRUPT,	/* platform_interrupt() kicked the context */
+	PLAT_EV_DEAD,		/* the host process running the context vanished */
+};
+
+struct fault_info {
+	int signo;
+	int code;
+	uint64_t addr;
+};
+
+struct platform_as;	/* one application address space (a stub process) */
+struct platform_ctx;	/* one application thread running in an address space */
+
+struct platform_ops {
+	const char *name;
+	/* One-time set-up in the sentry, before any thread exists. */
+	int (*init)(int memfile_fd);
+	/* The highest address (exclusive) the application may use. */
+	uint64_t (*app_top)(void);
+	/* A new, empty address space with one context that runs in it; both
+	 * owned by the caller. The calling host thread becomes the one that
+	 * must run the context and change the address space. */
+	int (*as_new)(struct platform_as **as, struct platform_ctx **ctx);
+	void (*as_destroy)(struct platform_as *as);
+	void (*ctx_destroy)(struct platform_ctx *ctx);
+	int (*as_map)(struct platform_as *as, uint64_t addr, uint64_t len, int prot, uint64_t memfile_off);
+	int (*as_unmap)(struct platform_as *as, uint64_t addr, uint64_t len);
+	int (*as_protect)(struct platform_as *as, uint64_t addr, uint64_t len, int prot);
+	enum platform_event (*ctx_switch)(struct platform_ctx *ctx, struct arch_regs *regs, struct fault_info *fault);
+	/* Reads/writes the context's XSAVE area (arch_xsave_size() bytes). */
+	int (*ctx_get_fpstate)(struct platform_ctx *ctx, void *buf, size_t size);
+	int (*ctx_set_fpstate)(struct platform_ctx *ctx, const void *buf, size_t size);
+	/* Initial registers for a new program (segment selectors the host uses). */
+	void (*ctx_init_regs)(struct platform_ctx *ctx, struct arch_regs *regs);
+	/* May be called from any thread. */
+	void (*ctx_interrupt)(struct platform_ctx *ctx);
+};
+
+extern const struct platform_ops *platform;
+extern const struct platform_ops platform_ptrace;
+
+/* Selects the platform by name. Returns 0 or -EINVAL. */
+int platform_select(const char *name);
+
+static inline enum platform_event platform_switch(struct platform_ctx *ctx, struct arch_regs *regs,
+						 struct fault_info *fault)
+{
+	return platform->ctx_switch(ctx, regs, fault);
+}
+static inline int platform_as_map(struct platform_as *as, uint64_t addr, uint64_t len, int prot,
+				  uint64_t memfile_off)
+{
+	return platform->as_map(as, addr, len, prot, memfile_off);
+}
+static inline int platform_as_unmap(struct platform_as *as, uint64_t addr, uint64_t len)
+{
+	return platform->as_unmap(as, addr, len);
+}
+static inline void platform_interrupt(struct platform_ctx *ctx)
+{
+	platform->ctx_interrupt(ctx);
+}
+
+#endif

@@ -1,0 +1,30 @@
+/* runsc's commands and the flags they share. */
+#ifndef AMBER_RUNSC_CLI_H
+#define AMBER_RUNSC_CLI_H
+
+#include <stdbool.h>
+
+struct global_flags {
+	const char *root;
+	const char *platform;
+	const char *network;
+	const char *debug_log;
+	const char *log;
+	const char *log_format;
+	bool debug;
+	bool strace;
+};
+
+/* Parses a global or per-command flag at argv[*i]. Returns 1 if it was one
+ * (advancing *i past its value), 0 if not a flag we know, -1 on a bad
+ * value (message printed). */
+int parse_common_flag(struct global_flags *g, int argc, char **argv, int *i);
+
+/* Prints "runsc: <message>" on stderr, as one line. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* strerror(-err) with a lower-case first letter, as Go's errors read. */
+const char *cli_strerror(int err);
+
+int cmd_do(struct global_flags *g, int argc, char **argv);
+
+#endif

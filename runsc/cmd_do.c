@@ -1,0 +1,228 @@
+/* runsc do: run a program in a sandbox whose root is the host's root,
+ * read-only, with the caller's stdio, cwd and environment.
+ *
+ * This process becomes the sentry; it forks the gofer (which serves "/")
+ * and, from the task's host thread, the stub processes. Both children die
+ * with it (PR_SET_PDEATHSIG, PTRACE_O_EXITKILL), so a SIGKILL here leaves
+ * nothing behind. */
+#include "runsc/cli.h"
+#include "gofer/gofer.h"
+#include "kernel/kernel.h"
+#include "kernel/lib/log.h"
+#include "platform/platform.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* Signals sent to runsc do that the application receives. */
+static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT };
+
+struct run_ctx {
+	struct task *task;
+	const char *path;
+	char **argv;
+	char **envp;
+	int exec_err;		/* set by the task thread before it runs */
+	int status;		/* wait status of the thread group */
+	int done_fd;		/* eventfd written when the task thread ends */
+};
+
+static void *task_thread(void *arg)
+{
+	struct run_ctx *rc = arg;
+	uint64_t one = 1;
+
+	task_set_current(rc->task);
+	rc->exec_err = task_exec(rc->task, rc->path, rc->argv, rc->envp);
+	if (rc->exec_err == 0)
+		rc->status = task_run(rc->task);
+	/* The stub must be gone (and reaped by its tracer, this thread)
+	 * before the sentry reports the exit. */
+	mm_put(rc->task->mm);
+	rc->task->mm = NULL;
+	if (write(rc->done_fd, &one, sizeof(one)) < 0)
+		abort();
+	return NULL;
+}
+
+static pid_t start_gofer(int *sock_out)
+{
+	int sv[2];
+	pid_t parent = getpid(), pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return -errno;
+	}
+	if (pid == 0) {
+		int root;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
+		close(sv[0]);
+		/* The sandbox's signals are the sentry's business. */
+		signal(SIGINT, SIG_IGN);
+		signal(SIGTERM, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
+		signal(SIGQUIT, SIG_IGN);
+		root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (root < 0)
+			_exit(1);
+		umask(0);
+		_exit(gofer_serve(sv[1], root, true) < 0 ? 1 : 0);
+	}
+	close(sv[1]);
+	*sock_out = sv[0];
+	return pid;
+}
+
+static int exit_code(int status)
+{
+	if (status & 0x7f)
+		return 128 + (status & 0x7f);
+	return (status >> 8) & 0xff;
+}
+
+int cmd_do(struct global_flags *g, int argc, char **argv)
+{
+	static struct gofer_client gofer;
+	char path[PATH_MAX], cwd[PATH_MAX], host[256];
+	struct run_ctx rc = { 0 };
+	int stdio[3], i = 1, log_fd = 2, sfd, err, gofer_sock = -1;
+	sigset_t mask;
+	pthread_t th;
+	pthread_attr_t attr;
+	pid_t gofer_pid;
+
+	while (i < argc && argv[i][0] == '-') {
+		int r;
+		if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		}
+		r = parse_common_flag(g, argc, argv, &i);
+		if (r < 0)
+			return 2;
+		if (r == 0) {
+			cli_error("do: unknown flag %s", argv[i]);
+			return 2;
+		}
+		i++;
+	}
+	if (i >= argc) {
+		cli_error("do: missing program to run");
+		return 2;
+	}
+	if (strcmp(g->network, "none") != 0) {
+		cli_error("--network=%s is not available yet; use --network=none", g->network);
+		return 2;
+	}
+	if (platform_select(g->platform) < 0) {
+		cli_error("unknown platform %s (available: ptrace)", g->platform);
+		return 2;
+	}
+	if (g->debug_log) {
+		log_fd = open(g->debug_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (log_fd < 0) {
+			cli_error("open debug log %s: %s", g->debug_log, cli_strerror(errno));
+			return 2;
+		}
+	}
+	log_init(log_fd, g->debug ? LOG_DEBUG : (g->strace ? LOG_INFO : LOG_WARN));
+	sandbox.strace = g->strace;
+
+	/* Block the forwarded signals everywhere; this thread takes them from
+	 * a signalfd and hands them to the application. */
+	sigemptyset(&mask);
+	for (size_t k = 0; k < sizeof(forwarded) / sizeof(forwarded[0]); k++)
+		sigaddset(&mask, forwarded[k]);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+
+	gofer_pid = start_gofer(&gofer_sock);
+	if (gofer_pid < 0) {
+		cli_error("start gofer: %s", cli_strerror(gofer_pid));
+		return 1;
+	}
+	gofer_client_init(&gofer, gofer_sock);
+	if (gethostname(host, sizeof(host)) < 0)
+		strcpy(host, "amber");
+	err = kernel_init(&gofer, true, host);
+	if (err < 0) {
+		cli_error("start sandbox: %s", cli_strerror(err));
+		kill(gofer_pid, SIGKILL);
+		return 1;
+	}
+	for (int k = 0; k < 3; k++)
+		stdio[k] = fcntl(k, F_DUPFD_CLOEXEC, 3);
+	if (!getcwd(cwd, sizeof(cwd)))
+		strcpy(cwd, "/");
+	rc.task = kernel_new_init_task(stdio, cwd);
+	if (!rc.task) {
+		cli_error("start sandbox: out of memory");
+		kill(gofer_pid, SIGKILL);
+		return 1;
+	}
+	err = kernel_find_program(rc.task, argv[i], environ, path, sizeof(path));
+	if (err < 0) {
+		cli_error("exec %s: %s", argv[i], cli_strerror(err));
+		kill(gofer_pid, SIGKILL);
+		return err == -ENOENT ? 127 : 126;
+	}
+	rc.path = path;
+	rc.argv = argv + i;
+	rc.envp = environ;
+	rc.done_fd = eventfd(0, EFD_CLOEXEC);
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 8 << 20);
+	if (pthread_create(&th, &attr, task_thread, &rc) != 0) {
+		cli_error("start task: %s", cli_strerror(errno));
+		kill(gofer_pid, SIGKILL);
+		return 1;
+	}
+	for (;;) {
+		struct pollfd p[2] = { { rc.done_fd, POLLIN, 0 }, { sfd, POLLIN, 0 } };
+		struct signalfd_siginfo si;
+
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (p[0].revents)
+			break;
+		if (p[1].revents && read(sfd, &si, sizeof(si)) == sizeof(si))
+			sig_send_group(rc.task->tg, (int)si.ssi_signo);
+	}
+	pthread_join(th, NULL);
+	if (rc.exec_err < 0) {
+		cli_error("exec %s: %s", argv[i], cli_strerror(rc.exec_err));
+		kill(gofer_pid, SIGKILL);
+		waitpid(gofer_pid, NULL, 0);
+		return rc.exec_err == -ENOENT ? 127 : 126;
+	}
+	gofer_client_destroy(&gofer);
+	waitpid(gofer_pid, NULL, 0);
+	return exit_code(rc.status);
+}

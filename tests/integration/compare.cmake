@@ -1,0 +1,53 @@
+# amber_compare(): register a test that runs a command natively and in the
+# sandbox (`runsc do`) through compare.sh, and compares stdout and exit status.
+#
+#   amber_compare(NAME <test> COMMAND <program> [<arg>...]
+#                 [OPTIONS <compare.sh option>...] [LABELS <label>...]
+#                 [TIMEOUT <seconds>] [ENVIRONMENT <VAR=value>...]
+#                 [FIXTURES <fixture>...] [SLOW])
+#
+# SLOW adds the label "slow": programs that spend most of their time computing
+# rather than in system calls, which a quick run (ctest -LE slow) may skip.
+#
+# Arguments go through CMake lists: an empty argument is dropped and a ';'
+# splits one, so write multi-statement code with newlines instead.
+set(AMBER_COMPARE ${CMAKE_CURRENT_LIST_DIR}/compare.sh)
+set(AMBER_SIGNAL ${CMAKE_CURRENT_LIST_DIR}/signal.sh)
+# Scratch space inside the build tree, not /tmp: `ls -la /` shows /tmp's
+# modification time, which a concurrent test must not change.
+set(AMBER_COMPARE_TMPDIR ${PROJECT_BINARY_DIR}/tests/scratch)
+file(MAKE_DIRECTORY ${AMBER_COMPARE_TMPDIR})
+
+# runguard runs each side of a comparison; plain C, never sanitized.
+if(NOT TARGET amber_runguard)
+  add_executable(amber_runguard ${CMAKE_CURRENT_LIST_DIR}/runguard.c)
+  set_target_properties(amber_runguard PROPERTIES OUTPUT_NAME runguard
+    RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/tests
+    COMPILE_OPTIONS "-Wall;-Wextra;-Werror" LINK_OPTIONS "")
+endif()
+set(AMBER_TEST_ENVIRONMENT
+  "RUNSC=$<TARGET_FILE:runsc>;RUNGUARD=$<TARGET_FILE:amber_runguard>;COMPARE_TMPDIR=${AMBER_COMPARE_TMPDIR}")
+
+function(amber_compare)
+  cmake_parse_arguments(PARSE_ARGV 0 C "SLOW" "NAME;TIMEOUT" "COMMAND;OPTIONS;LABELS;ENVIRONMENT;FIXTURES")
+  if(NOT C_NAME OR NOT C_COMMAND)
+    message(FATAL_ERROR "amber_compare: NAME and COMMAND are required")
+  endif()
+  if(C_SLOW)
+    list(APPEND C_LABELS slow)
+  endif()
+  if(NOT C_TIMEOUT)
+    set(C_TIMEOUT 150)
+  endif()
+  add_test(NAME ${C_NAME} COMMAND ${AMBER_COMPARE} ${C_OPTIONS} -- ${C_COMMAND})
+  set_tests_properties(${C_NAME} PROPERTIES
+    ENVIRONMENT "${AMBER_TEST_ENVIRONMENT}"
+    TIMEOUT ${C_TIMEOUT}
+    LABELS "${C_LABELS}")
+  if(C_ENVIRONMENT)
+    set_property(TEST ${C_NAME} APPEND PROPERTY ENVIRONMENT ${C_ENVIRONMENT})
+  endif()
+  if(C_FIXTURES)
+    set_tests_properties(${C_NAME} PROPERTIES FIXTURES_REQUIRED "${C_FIXTURES}")
+  endif()
+endfunction()
