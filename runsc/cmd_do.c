@@ -150,7 +150,9 @@ int cmd_do(struct global_flags *g, int argc, char **argv)
 			return 2;
 		}
 	}
-	log_init(log_fd, g->debug ? LOG_DEBUG : (g->strace ? LOG_INFO : LOG_WARN));
+	/* The caller's stderr is the application's too: without a debug log
+	 * only errors go there; warnings (unsupported calls) need --debug-log. */
+	log_init(log_fd, g->debug ? LOG_DEBUG : g->strace ? LOG_INFO : g->debug_log ? LOG_WARN : LOG_ERROR);
 	sandbox.strace = g->strace;
 
 	/* Block the forwarded signals everywhere; this thread takes them from

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#define FAULT_WINDOW_PAGES 16
+#define FAULT_WINDOW_PAGES 64
 #ifndef PROT_SEM
 #define PROT_SEM 0x8
 #endif
@@ -220,6 +220,39 @@ int mm_break_cow(struct mm *mm, struct vma *v, uaddr_t addr, bool map)
 	return map ? mm_map_host(mm, v, addr, addr + PAGE_SIZE) : 0;
 }
 
+/* Gives every copy-on-write page of [start, end) a private copy, in one
+ * contiguous block so that the stub maps them with one call. The platform
+ * cannot say whether a fault was a write, and the writable private file
+ * mappings that programs touch are almost all written (data segments, the
+ * relocations ld.so makes), so copying on the first touch saves a second
+ * fault per page for a small cost in memory. */
+static int privatize_window(struct mm *mm, uaddr_t start, uaddr_t end)
+{
+	uint64_t n = 0, i = 0;
+	int64_t block;
+
+	for (uaddr_t a = start; a < end; a += PAGE_SIZE)
+		if (pgtable_get(&mm->pt, a) & PTE_COW)
+			n++;
+	if (!n)
+		return 0;
+	block = memfile_alloc(sentry_memfile, n);
+	if (block < 0)
+		return (int)block;
+	for (uaddr_t a = start; a < end; a += PAGE_SIZE) {
+		uint64_t *slot = pgtable_slot(&mm->pt, a, false);
+		uint64_t off;
+
+		if (!slot || !(*slot & PTE_COW))
+			continue;
+		off = (uint64_t)block + i++ * PAGE_SIZE;
+		memcpy(memfile_ptr(sentry_memfile, off), memfile_ptr(sentry_memfile, PTE_OFF(*slot)), PAGE_SIZE);
+		memfile_unref(sentry_memfile, PTE_OFF(*slot), 1);
+		*slot = off | PTE_PRESENT;
+	}
+	return 0;
+}
+
 int mm_fault(struct mm *mm, uaddr_t addr, int *si_code)
 {
 	uaddr_t page = PAGE_ALIGN_DOWN(addr);
@@ -240,6 +273,10 @@ int mm_fault(struct mm *mm, uaddr_t addr, int *si_code)
 		goto out;
 	}
 	pte = pgtable_get(&mm->pt, page);
+	log_debug("mm: fault 0x%lx %s vma %c%c%c %s", (unsigned long)addr, !pte ? "absent" :
+		  pte_host_prot(pte) != wanted_prot(v, pte) ? "reprotect" : (pte & PTE_COW) ? "cow" : "violation",
+		  (v->prot & PROT_READ) ? 'r' : '-', (v->prot & PROT_WRITE) ? 'w' : '-', (v->prot & PROT_EXEC) ? 'x' : '-',
+		  v->obj ? "file" : "anon");
 	if (!pte) {
 		uaddr_t ws = MAX(v->start, page & ~(FAULT_WINDOW_PAGES * PAGE_SIZE - 1));
 		uaddr_t we = MIN(v->end, ws + FAULT_WINDOW_PAGES * PAGE_SIZE);
@@ -256,6 +293,8 @@ int mm_fault(struct mm *mm, uaddr_t addr, int *si_code)
 		 * those pages are touched. */
 		mm_populate(mm, v, ws, page);
 		mm_populate(mm, v, page + PAGE_SIZE, we);
+		if (v->obj && !(v->flags & VMA_SHARED) && (v->prot & PROT_WRITE) && privatize_window(mm, ws, we) < 0)
+			goto oom;
 		if (mm_map_host(mm, v, ws, we) < 0)
 			goto oom;
 		goto out;
