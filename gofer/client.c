@@ -18,10 +18,19 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* What a successful reply's result must be. */
+enum gofer_result {
+	GOFER_RESULT_ZERO,		/* stat, open, statfs */
+	GOFER_RESULT_LEN,		/* readlink, xattrs read: result = len */
+	GOFER_RESULT_SIZE,		/* xattr size query: 0..result_max */
+};
+
 /* What a successful reply to one request must look like. */
 struct gofer_expect {
 	size_t len_min, len_max;	/* payload bytes */
-	bool result_is_len;		/* readlink: result = len; others: 0 */
+	enum gofer_result result;
+	size_t result_max;		/* GOFER_RESULT_SIZE */
+	bool names;			/* a payload of NUL-terminated names */
 	unsigned int nfds;		/* descriptors with the reply */
 };
 
@@ -47,14 +56,28 @@ static void gofer_close_fds(int *fds, unsigned int nfds)
 		close(fds[i]);
 }
 
-/* Sends one request and reads its reply into out (at most exp->len_max
+static bool gofer_result_ok(const struct gofer_expect *exp, const struct gofer_hdr *hdr)
+{
+	switch (exp->result) {
+	case GOFER_RESULT_ZERO:
+		return hdr->result == 0;
+	case GOFER_RESULT_LEN:
+		return (uint32_t)hdr->result == hdr->len;
+	case GOFER_RESULT_SIZE:
+		return (size_t)hdr->result <= exp->result_max;
+	}
+	return false;
+}
+
+/* Sends one request (fixed_len <= GOFER_FIXED_MAX bytes of fixed part,
+ * then the path) and reads its reply into out (at most exp->len_max
  * bytes), under the lock. Returns the reply's result (>= 0) with *fd_out
  * set if exp->nfds is 1, or -errno: the gofer's answer, or a local error
  * that has broken the stream. */
 static int gofer_call(struct gofer_client *c, uint32_t op, const void *fixed, size_t fixed_len,
 		      const char *path, const struct gofer_expect *exp, void *out, int *fd_out)
 {
-	unsigned char req[GOFER_MAX_PAYLOAD];
+	unsigned char req[GOFER_MAX_REQ_PAYLOAD];
 	struct gofer_hdr hdr;
 	int fds[GOFER_MAX_FDS];
 	unsigned int nfds = 0;
@@ -62,7 +85,7 @@ static int gofer_call(struct gofer_client *c, uint32_t op, const void *fixed, si
 	ssize_t n;
 	int ret;
 
-	if (!path)
+	if (!path || fixed_len > GOFER_FIXED_MAX)
 		return -EINVAL;
 	path_len = strnlen(path, GOFER_PATH_MAX + 1);
 	if (path_len > GOFER_PATH_MAX)
@@ -85,7 +108,7 @@ static int gofer_call(struct gofer_client *c, uint32_t op, const void *fixed, si
 		goto err_broken;
 	}
 	ret = -EPROTO;
-	if (hdr.op != op || hdr.reserved != 0 || hdr.len > GOFER_MAX_PAYLOAD)
+	if (hdr.op != op || hdr.reserved != 0 || hdr.len > GOFER_MAX_REPLY_PAYLOAD)
 		goto err_broken;
 	if (hdr.result < 0) {
 		if (hdr.result < -GOFER_MAX_ERRNO || hdr.len != 0 || nfds != 0)
@@ -95,7 +118,7 @@ static int gofer_call(struct gofer_client *c, uint32_t op, const void *fixed, si
 	}
 	if (hdr.len < exp->len_min || hdr.len > exp->len_max)
 		goto err_broken;
-	if (exp->result_is_len ? (uint32_t)hdr.result != hdr.len : hdr.result != 0)
+	if (!gofer_result_ok(exp, &hdr))
 		goto err_broken;
 	/* Only now does len go anywhere: it is within what out can hold. */
 	n = gofer_wire_recv(c->sock, out, hdr.len, fds, &nfds);
@@ -106,6 +129,11 @@ static int gofer_call(struct gofer_client *c, uint32_t op, const void *fixed, si
 		goto err_broken;
 	}
 	if (nfds != exp->nfds) {
+		ret = -EPROTO;
+		goto err_broken;
+	}
+	/* Whoever parses a name list may run to its last NUL. */
+	if (exp->names && hdr.len > 0 && ((const char *)out)[hdr.len - 1] != '\0') {
 		ret = -EPROTO;
 		goto err_broken;
 	}
@@ -157,7 +185,7 @@ int gofer_open(struct gofer_client *c, const char *path, int flags, int mode, st
 int gofer_readlink(struct gofer_client *c, const char *path, char *buf, size_t size)
 {
 	struct gofer_readlink_req rreq;
-	struct gofer_expect exp = { .result_is_len = true };
+	struct gofer_expect exp = { .result = GOFER_RESULT_LEN };
 
 	if (size == 0)
 		return -EINVAL;
@@ -167,4 +195,65 @@ int gofer_readlink(struct gofer_client *c, const char *path, char *buf, size_t s
 	rreq = (struct gofer_readlink_req){ .size = (uint32_t)size };
 	exp.len_max = size;
 	return gofer_call(c, GOFER_OP_READLINK, &rreq, sizeof(rreq), path, &exp, buf, NULL);
+}
+
+/* Borrows c, path and st. See gofer.h. */
+int gofer_statfs(struct gofer_client *c, const char *path, struct statfs *st)
+{
+	static const struct gofer_expect exp = {
+		.len_min = sizeof(struct statfs), .len_max = sizeof(struct statfs),
+	};
+
+	return gofer_call(c, GOFER_OP_STATFS, NULL, 0, path, &exp, st, NULL);
+}
+
+/* The reply a getxattr or listxattr of size bytes (clamped to max) must
+ * give: with size 0 only a size, otherwise at most size bytes. */
+static struct gofer_expect gofer_xattr_expect(size_t size, size_t max)
+{
+	if (size == 0)
+		return (struct gofer_expect){ .result = GOFER_RESULT_SIZE, .result_max = max };
+	return (struct gofer_expect){ .len_max = size, .result = GOFER_RESULT_LEN };
+}
+
+/* Borrows c, path, name and buf. See gofer.h. */
+ssize_t gofer_getxattr(struct gofer_client *c, const char *path, const char *name,
+		       void *buf, size_t size)
+{
+	unsigned char fixed[sizeof(struct gofer_getxattr_req) + XATTR_NAME_MAX];
+	struct gofer_getxattr_req xreq;
+	struct gofer_expect exp;
+	size_t name_len;
+
+	if (!name)
+		return -EINVAL;
+	/* Linux's bound and errno for a name: 1 to XATTR_NAME_MAX bytes. */
+	name_len = strnlen(name, XATTR_NAME_MAX + 1);
+	if (name_len == 0 || name_len > XATTR_NAME_MAX)
+		return -ERANGE;
+	if (size > XATTR_SIZE_MAX)
+		size = XATTR_SIZE_MAX;
+	if (size && !buf)
+		return -EFAULT;
+	xreq = (struct gofer_getxattr_req){ .size = (uint32_t)size, .name_len = (uint32_t)name_len };
+	memcpy(fixed, &xreq, sizeof(xreq));
+	memcpy(fixed + sizeof(xreq), name, name_len);
+	exp = gofer_xattr_expect(size, XATTR_SIZE_MAX);
+	return gofer_call(c, GOFER_OP_GETXATTR, fixed, sizeof(xreq) + name_len, path, &exp, buf, NULL);
+}
+
+/* Borrows c, path and buf. See gofer.h. */
+ssize_t gofer_listxattr(struct gofer_client *c, const char *path, char *buf, size_t size)
+{
+	struct gofer_listxattr_req lreq;
+	struct gofer_expect exp;
+
+	if (size > XATTR_LIST_MAX)
+		size = XATTR_LIST_MAX;
+	if (size && !buf)
+		return -EFAULT;
+	lreq = (struct gofer_listxattr_req){ .size = (uint32_t)size };
+	exp = gofer_xattr_expect(size, XATTR_LIST_MAX);
+	exp.names = true;
+	return gofer_call(c, GOFER_OP_LISTXATTR, &lreq, sizeof(lreq), path, &exp, buf, NULL);
 }

@@ -15,6 +15,8 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/statfs.h>
+#include <sys/types.h>
 #include <linux/stat.h>		/* struct statx */
 
 /* ---- server (host side, runs in the gofer process) ---- */
@@ -51,5 +53,26 @@ int gofer_open(struct gofer_client *c, const char *path, int flags, int mode, st
 /* Reads the target of the symlink at path into buf (not NUL-terminated).
  * Returns the length (<= size) or -errno (-EINVAL if not a symlink). */
 int gofer_readlink(struct gofer_client *c, const char *path, char *buf, size_t size);
+
+/* statfs of the filesystem holding path (a final symlink is not followed:
+ * the answer is for the filesystem the symlink itself is on). */
+int gofer_statfs(struct gofer_client *c, const char *path, struct statfs *st);
+
+/* The extended attributes of path, like lgetxattr(2) and llistxattr(2): a
+ * final symlink is not followed. With size 0, nothing is written to buf
+ * and the size a buffer needs is returned; otherwise the value's length
+ * (<= size), or -ERANGE if it does not fit. A size above XATTR_SIZE_MAX
+ * (XATTR_LIST_MAX for the list) is taken as that maximum; a value or list
+ * longer than it is -E2BIG.
+ *
+ * getxattr: name is 1 to XATTR_NAME_MAX bytes (else -ERANGE); a missing
+ * attribute is -ENODATA. A NULL buf with a size is -EFAULT.
+ * listxattr: fills buf with the names, each ending in a NUL.
+ *
+ * Symlinks and special files can be reached only through /proc; where the
+ * gofer has none (chrooted), get says -ENODATA and list returns 0 for them. */
+ssize_t gofer_getxattr(struct gofer_client *c, const char *path, const char *name,
+		       void *buf, size_t size);
+ssize_t gofer_listxattr(struct gofer_client *c, const char *path, char *buf, size_t size);
 
 #endif

@@ -2,28 +2,40 @@
  *
  * Every message, request or reply, is a fixed struct gofer_hdr followed by
  * hdr.len payload bytes. Both ends run from the same binary on the same
- * host, so integers are in host byte order and struct statx travels as the
- * kernel lays it out. There is one request in flight per socket (the
- * client's mutex), so a reply needs no tag: it is the answer to the last
- * request, and carries the request's op as a consistency check.
+ * host, so integers are in host byte order and struct statx and struct
+ * statfs travel as the host lays them out. There is one request in flight
+ * per socket (the client's mutex), so a reply needs no tag: it is the
+ * answer to the last request, and carries the request's op as a
+ * consistency check.
  *
  * Requests (hdr.result = 0):
- *   GOFER_OP_STAT      payload: path
- *   GOFER_OP_OPEN      payload: struct gofer_open_req, then path
- *   GOFER_OP_READLINK  payload: struct gofer_readlink_req, then path
+ *   GOFER_OP_STAT       payload: path
+ *   GOFER_OP_OPEN       payload: struct gofer_open_req, then path
+ *   GOFER_OP_READLINK   payload: struct gofer_readlink_req, then path
+ *   GOFER_OP_STATFS     payload: path
+ *   GOFER_OP_GETXATTR   payload: struct gofer_getxattr_req, then name_len
+ *                       bytes of attribute name, then path
+ *   GOFER_OP_LISTXATTR  payload: struct gofer_listxattr_req, then path
  * A path is sent without its NUL, must not contain one, and is shorter than
- * PATH_MAX; length 0 names the root.
+ * PATH_MAX; length 0 names the root. An attribute name likewise, with
+ * 1 to XATTR_NAME_MAX bytes.
  *
  * Replies:
- *   failure            result = -errno, len = 0, no fd
- *   GOFER_OP_STAT      result = 0, payload: struct statx
- *   GOFER_OP_OPEN      result = 0, payload: struct statx, and exactly one fd
- *                      passed with SCM_RIGHTS in the same sendmsg
- *   GOFER_OP_READLINK  result = target length = len, payload: the target
+ *   failure             result = -errno, len = 0, no fd
+ *   GOFER_OP_STAT       result = 0, payload: struct statx
+ *   GOFER_OP_OPEN       result = 0, payload: struct statx, and exactly one fd
+ *                       passed with SCM_RIGHTS in the same sendmsg
+ *   GOFER_OP_READLINK   result = target length = len, payload: the target
+ *   GOFER_OP_STATFS     result = 0, payload: struct statfs
+ *   GOFER_OP_GETXATTR,  with size 0: result = the size a buffer needs
+ *   GOFER_OP_LISTXATTR  (<= XATTR_SIZE_MAX or XATTR_LIST_MAX), len = 0;
+ *                       otherwise result = len <= size, payload: the value,
+ *                       or the names, each ending in a NUL
  *
- * Every length is checked against GOFER_MAX_PAYLOAD before anything is read,
- * and payloads land in fixed buffers: a bad length is a protocol error
- * (-EPROTO), never an allocation. */
+ * Every length is checked before anything is read: a request's against
+ * GOFER_MAX_REQ_PAYLOAD, a reply's against GOFER_MAX_REPLY_PAYLOAD and what
+ * the request asked for. Payloads land in fixed buffers: a bad length is a
+ * protocol error (-EPROTO), never an allocation. */
 #ifndef AMBER_GOFER_PROTO_H
 #define AMBER_GOFER_PROTO_H
 
@@ -35,12 +47,17 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <unistd.h>
+#include <linux/limits.h>	/* XATTR_NAME_MAX, XATTR_SIZE_MAX, XATTR_LIST_MAX */
 #include <linux/stat.h>
+#include <sys/statfs.h>
 
 enum gofer_op {
 	GOFER_OP_STAT = 1,
 	GOFER_OP_OPEN = 2,
 	GOFER_OP_READLINK = 3,
+	GOFER_OP_STATFS = 4,
+	GOFER_OP_GETXATTR = 5,
+	GOFER_OP_LISTXATTR = 6,
 };
 
 struct gofer_hdr {
@@ -60,15 +77,38 @@ struct gofer_readlink_req {
 	uint32_t reserved;	/* 0 */
 };
 
-/* The largest payload either side accepts: a request's fixed part plus a
- * path, or a symlink target, or a statx. */
+struct gofer_getxattr_req {
+	uint32_t size;		/* the caller's buffer, <= XATTR_SIZE_MAX; 0 asks for the size */
+	uint32_t name_len;	/* bytes of name after this struct, 1..XATTR_NAME_MAX */
+};
+
+struct gofer_listxattr_req {
+	uint32_t size;		/* the caller's buffer, <= XATTR_LIST_MAX; 0 asks for the size */
+	uint32_t reserved;	/* 0 */
+};
+
+/* The longest part of a request before its path: a fixed struct, and for
+ * getxattr the attribute name. */
 #define GOFER_PATH_MAX		(PATH_MAX - 1)	/* bytes, without the NUL */
-#define GOFER_MAX_PAYLOAD	(16 + GOFER_PATH_MAX)
+#define GOFER_FIXED_MAX		(16 + XATTR_NAME_MAX)
+
+/* The largest payload each side accepts. A request is a fixed part and a
+ * path; a reply is a statx, a statfs, a symlink target, or an attribute
+ * value or name list, the last two being the largest. */
+#define GOFER_MAX_REQ_PAYLOAD	(GOFER_FIXED_MAX + GOFER_PATH_MAX)
+#define GOFER_MAX_REPLY_PAYLOAD	XATTR_SIZE_MAX
 
 _Static_assert(sizeof(struct gofer_hdr) == 16, "wire header size");
-_Static_assert(sizeof(struct gofer_open_req) <= 16, "open request fits the max payload");
-_Static_assert(sizeof(struct gofer_readlink_req) <= 16, "readlink request fits the max payload");
-_Static_assert(sizeof(struct statx) <= GOFER_MAX_PAYLOAD, "statx fits the max payload");
+_Static_assert(sizeof(struct gofer_open_req) <= GOFER_FIXED_MAX, "open request fits");
+_Static_assert(sizeof(struct gofer_readlink_req) <= GOFER_FIXED_MAX, "readlink request fits");
+_Static_assert(sizeof(struct gofer_listxattr_req) <= GOFER_FIXED_MAX, "listxattr request fits");
+_Static_assert(sizeof(struct gofer_getxattr_req) + XATTR_NAME_MAX <= GOFER_FIXED_MAX,
+	       "getxattr request and name fit");
+_Static_assert(sizeof(struct statx) <= GOFER_MAX_REPLY_PAYLOAD, "statx fits a reply");
+_Static_assert(sizeof(struct statfs) <= GOFER_MAX_REPLY_PAYLOAD, "statfs fits a reply");
+_Static_assert(GOFER_PATH_MAX <= GOFER_MAX_REPLY_PAYLOAD, "a symlink target fits a reply");
+_Static_assert(XATTR_LIST_MAX <= GOFER_MAX_REPLY_PAYLOAD, "a name list fits a reply");
+_Static_assert(GOFER_MAX_REPLY_PAYLOAD <= INT32_MAX, "a reply length fits the result");
 
 /* An errno a reply may carry: anything else is a protocol error. */
 #define GOFER_MAX_ERRNO		4095

@@ -96,4 +96,11 @@ static inline uint64_t linux_encode_dev(uint32_t major, uint32_t minor)
 
 #define LINUX_NSIG 64
 
+/* glibc defines O_LARGEFILE as 0 on x86-64; the kernel's value is this,
+ * and Linux sets it on every file opened by a 64-bit process. */
+#define LINUX_O_LARGEFILE 0100000
+
+/* The top of user space (TASK_SIZE_MAX): access_ok's limit. */
+#define LINUX_TASK_SIZE_MAX 0x7ffffffff000ULL
+
 #endif

@@ -440,6 +440,17 @@ long mm_mmap(struct mm *mm, uaddr_t addr, uint64_t len, int prot, int flags, str
 		}
 		addr = hint;
 	}
+	if (!obj && type != MAP_PRIVATE) {
+		/* The mapping's reference is the one shmem_new returns. */
+		obj = shmem_new(len);
+		if (!obj) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		off = 0;
+	} else if (obj) {
+		mapping_obj_get(obj);
+	}
 	v.start = addr;
 	v.end = addr + len;
 	v.prot = prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
@@ -447,8 +458,6 @@ long mm_mmap(struct mm *mm, uaddr_t addr, uint64_t len, int prot, int flags, str
 		  ((flags & MAP_NORESERVE) ? VMA_NORESERVE : 0);
 	v.off = obj ? off : 0;
 	v.obj = obj;
-	if (obj)
-		mapping_obj_get(obj);
 	ret = vma_insert(&mm->vmas, &v);
 	if (ret < 0) {
 		if (obj)

@@ -31,6 +31,10 @@ struct mapping_obj {
 	uint64_t dev, ino;			/* for /proc/self/maps */
 };
 
+/* A new anonymous shared memory object of size bytes (one reference),
+ * or NULL. */
+struct mapping_obj *shmem_new(uint64_t size);
+
 void mapping_obj_get(struct mapping_obj *obj);
 void mapping_obj_put(struct mapping_obj *obj);
 
@@ -84,6 +88,14 @@ int copy_out(struct mm *mm, uaddr_t dst, const void *src, size_t len);
 /* Like copy_in but stops at the first readable-prefix end: returns the
  * number of bytes copied (may be short), or -EFAULT if none. */
 ssize_t copy_in_partial(struct mm *mm, void *dst, uaddr_t src, size_t len);
+/* Like copy_out but copies the accessible prefix: returns the number of
+ * bytes copied (may be short), or -EFAULT if none. */
+ssize_t copy_out_partial(struct mm *mm, uaddr_t dst, const void *src, size_t len);
+/* Linux's access_ok: the range lies below the top of user space. */
+static inline bool user_range_ok(uaddr_t addr, size_t len)
+{
+	return addr + len >= addr && addr + len <= 0x7ffffffff000ULL;
+}
 /* Copies a NUL-terminated string of at most max bytes (NUL included).
  * Returns its length (without NUL), -EFAULT, or -ENAMETOOLONG. */
 ssize_t copy_in_string(struct mm *mm, char *dst, uaddr_t src, size_t max);

@@ -70,9 +70,7 @@ long mm_mremap(struct mm *mm, uaddr_t old, uint64_t old_len, uint64_t new_len, i
 			ret = ret < 0 ? ret : (long)old;
 			goto out;
 		}
-		if (old + old_len == v->end &&
-		    vma_range_free(&mm->vmas, old + old_len, old + new_len) &&
-		    old + new_len <= mm->mmap_base + (1UL << 30)) {
+		if (old + old_len == v->end && vma_range_free(&mm->vmas, old + old_len, old + new_len)) {
 			nv.start = old + old_len;
 			nv.end = old + new_len;
 			nv.off = v->off + (nv.start - v->start);

@@ -16,7 +16,8 @@ static uint8_t *user_page(struct mm *mm, uaddr_t addr, bool write)
 	struct vma *v = vma_find(&mm->vmas, page);
 	uint64_t pte;
 
-	if (!v || !(v->prot & (write ? PROT_WRITE : PROT_READ)))
+	/* On x86 a writable or executable page is readable too. */
+	if (!v || !(v->prot & (write ? PROT_WRITE : (PROT_READ | PROT_WRITE | PROT_EXEC))))
 		return NULL;
 	pte = pgtable_get(&mm->pt, page);
 	if (!pte) {
@@ -75,6 +76,16 @@ ssize_t copy_in_partial(struct mm *mm, void *dst, uaddr_t src, size_t len)
 	if (len == 0)
 		return 0;
 	n = copy_user(mm, dst, src, len, false);
+	return n ? (ssize_t)n : -EFAULT;
+}
+
+ssize_t copy_out_partial(struct mm *mm, uaddr_t dst, const void *src, size_t len)
+{
+	size_t n;
+
+	if (len == 0)
+		return 0;
+	n = copy_user(mm, (void *)src, dst, len, true);
 	return n ? (ssize_t)n : -EFAULT;
 }
 

@@ -16,6 +16,8 @@ SYSCALL(mmap)
 	struct file *f = NULL;
 	long r;
 
+	if (off & ~PAGE_MASK)
+		return -EINVAL;
 	if (!(flags & MAP_ANONYMOUS)) {
 		f = fd_get(t, fd);
 		if (!f)

@@ -18,7 +18,7 @@
 #endif
 
 #define VALID_OPEN_FLAGS (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | \
-			  O_DSYNC | O_ASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | \
+			  O_DSYNC | O_ASYNC | O_DIRECT | LINUX_O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | \
 			  O_CLOEXEC | O_SYNC | O_PATH | O_TMPFILE)
 
 static const struct file_ops opath_ops = { 0 };
@@ -99,7 +99,7 @@ static long do_openat(struct task *t, int dirfd, uaddr_t upath, int flags, unsig
 			err = -EROFS;
 			goto out;
 		}
-		err = vfs_open(&p, flags | O_LARGEFILE, &f);
+		err = vfs_open(&p, flags | LINUX_O_LARGEFILE, &f);
 		if (err < 0)
 			goto out;
 	}

@@ -34,6 +34,8 @@ static ssize_t do_read(struct task *t, struct file *f, uaddr_t buf, size_t len, 
 		return -EBADF;
 	if (!f->ops->read)
 		return -EINVAL;
+	if (!user_range_ok(buf, len))
+		return -EFAULT;
 	len = MIN(len, MAX_RW_COUNT);
 	if (use_fpos) {
 		pthread_mutex_lock(&f->pos_lock);
@@ -57,10 +59,19 @@ static ssize_t do_read(struct task *t, struct file *f, uaddr_t buf, size_t len, 
 				done = (size_t)n;
 			break;
 		}
-		if (n > 0 && copy_out(t->mm, buf + done, io_buf, (size_t)n) < 0) {
-			if (done == 0)
-				done = (size_t)-EFAULT;
-			break;
+		if (n > 0) {
+			/* Like Linux, a fault part-way returns what was copied;
+			 * the rest of the data read is lost. */
+			ssize_t c = copy_out_partial(t->mm, buf + done, io_buf, (size_t)n);
+			if (c < 0) {
+				if (done == 0)
+					done = (size_t)-EFAULT;
+				break;
+			}
+			if (c < n) {
+				done += (size_t)c;
+				break;
+			}
 		}
 		done += (size_t)n;
 		if ((size_t)n < chunk)
@@ -84,6 +95,8 @@ static ssize_t do_write(struct task *t, struct file *f, uaddr_t buf, size_t len,
 		return -EBADF;
 	if (!f->ops->write)
 		return -EINVAL;
+	if (!user_range_ok(buf, len))
+		return -EFAULT;
 	len = MIN(len, MAX_RW_COUNT);
 	if (use_fpos) {
 		pthread_mutex_lock(&f->pos_lock);

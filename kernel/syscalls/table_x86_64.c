@@ -92,6 +92,14 @@ SYSCALL(close_range);
 SYSCALL(faccessat2);
 SYSCALL(execve);
 SYSCALL(prctl);
+SYSCALL(statfs);
+SYSCALL(fstatfs);
+SYSCALL(getxattr);
+SYSCALL(lgetxattr);
+SYSCALL(fgetxattr);
+SYSCALL(listxattr);
+SYSCALL(llistxattr);
+SYSCALL(flistxattr);
 
 const syscall_fn syscall_table[SYSCALL_COUNT] = {
 	[__NR_read] = sys_read,
@@ -182,4 +190,12 @@ const syscall_fn syscall_table[SYSCALL_COUNT] = {
 	[__NR_faccessat2] = sys_faccessat2,
 	[__NR_execve] = sys_execve,
 	[__NR_prctl] = sys_prctl,
+	[__NR_statfs] = sys_statfs,
+	[__NR_fstatfs] = sys_fstatfs,
+	[__NR_getxattr] = sys_getxattr,
+	[__NR_lgetxattr] = sys_lgetxattr,
+	[__NR_fgetxattr] = sys_fgetxattr,
+	[__NR_listxattr] = sys_listxattr,
+	[__NR_llistxattr] = sys_llistxattr,
+	[__NR_flistxattr] = sys_flistxattr,
 };

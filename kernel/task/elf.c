@@ -47,12 +47,14 @@ int elf_check_phdrs(const Elf64_Ehdr *eh, const Elf64_Phdr *phdrs, uint64_t file
 				return -ENOEXEC;
 			if (ph->p_vaddr > app_top || ph->p_memsz > app_top - ph->p_vaddr)
 				return -ENOEXEC;
-			if (any_load && PAGE_ALIGN_DOWN(ph->p_vaddr) < prev_end)
-				return -ENOEXEC;	/* overlapping or out of order */
+			/* Segments may share a page (Linux maps the later one
+			 * over it) but not bytes, and must come in order. */
+			if (any_load && ph->p_vaddr < prev_end)
+				return -ENOEXEC;
 			if (!any_load)
 				info->lo = PAGE_ALIGN_DOWN(ph->p_vaddr);
-			prev_end = PAGE_ALIGN_UP(ph->p_vaddr + ph->p_memsz);
-			info->hi = prev_end;
+			prev_end = ph->p_vaddr + ph->p_memsz;
+			info->hi = PAGE_ALIGN_UP(prev_end);
 			any_load = true;
 			if (!info->phdr_vaddr && eh->e_phoff >= ph->p_offset &&
 			    eh->e_phoff + (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) <= ph->p_offset + ph->p_filesz)

@@ -152,11 +152,14 @@ static int read_elf(struct file *f, const uint8_t *head, size_t head_len, Elf64_
 	n = file_pread(f, *phdrs, table, (int64_t)eh->e_phoff);
 	if (n != (ssize_t)table) {
 		free(*phdrs);
+		*phdrs = NULL;
 		return n < 0 ? (int)n : -ENOEXEC;
 	}
 	err = elf_check_phdrs(eh, *phdrs, stx.stx_size, platform->app_top(), info);
-	if (err < 0)
+	if (err < 0) {
 		free(*phdrs);
+		*phdrs = NULL;
+	}
 	return err;
 }
 

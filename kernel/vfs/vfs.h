@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 #include <linux/stat.h>
+#include <sys/statfs.h>
 #include "kernel/lib/types.h"
 #include "kernel/mm/mm.h"
 #include "kernel/abi/linux.h"
@@ -32,6 +33,11 @@ struct inode_ops {
 	int (*readlink)(struct inode *ino, char *buf, size_t size);
 	/* Fills f->ops and f->priv for a new open file. */
 	int (*open)(struct inode *ino, struct file *f);
+	/* statfs of the filesystem holding ino; NULL: vfs_generic_statfs. */
+	int (*statfs)(struct inode *ino, struct statfs *st);
+	/* Extended attributes as lgetxattr/llistxattr; NULL: -EOPNOTSUPP. */
+	ssize_t (*getxattr)(struct inode *ino, const char *name, void *buf, size_t size);
+	ssize_t (*listxattr)(struct inode *ino, char *buf, size_t size);
 	/* Refreshes ino->stx when it can change behind the cache (host fds, proc). */
 	int (*getattr)(struct inode *ino);
 	void (*release)(struct inode *ino);

@@ -23,7 +23,7 @@ if(NOT TARGET amber_runguard)
   add_executable(amber_runguard ${CMAKE_CURRENT_LIST_DIR}/runguard.c)
   set_target_properties(amber_runguard PROPERTIES OUTPUT_NAME runguard
     RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/tests
-    COMPILE_OPTIONS "-Wall;-Wextra;-Werror" LINK_OPTIONS "")
+    COMPILE_OPTIONS "-Wall;-Wextra;-Werror" COMPILE_DEFINITIONS "" LINK_OPTIONS "")
 endif()
 set(AMBER_TEST_ENVIRONMENT
   "RUNSC=$<TARGET_FILE:runsc>;RUNGUARD=$<TARGET_FILE:amber_runguard>;COMPARE_TMPDIR=${AMBER_COMPARE_TMPDIR}")

@@ -15,7 +15,10 @@
  *   --env K=V       the command's environment is exactly these (repeatable);
  *                   without any --env it inherits the guard's
  *   --signal SIG    send SIG (KILL, TERM, INT, HUP or a number) to the
- *   --after SEC       command's pid alone, SEC seconds after it started
+ *   --after SEC       command's pid alone, SEC seconds after it started...
+ *   --min-descendants N  ...and once it has N descendant processes (0), or
+ *                   10 s later at most: a slow start does not make the
+ *                   signal arrive too early
  *   --grace SEC     how long processes left behind may take to exit (2)
  *   --result FILE   write "key value" lines: status, timed_out, strays,
  *                   leftovers, descendants_before_signal, signal_sent, and
@@ -27,7 +30,9 @@
  * shell gives, 127 when it was not found and 126 when it could not be
  * executed; 2 on a usage error.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -220,7 +225,7 @@ int main(int argc, char **argv)
 	double timeout = 60, after = 0, grace = 2;
 	const char *in = "/dev/null", *out = NULL, *err = NULL, *result_path = NULL;
 	static char *envp[1024];
-	int nenv = 0, sig = 0, i;
+	int nenv = 0, sig = 0, min_desc = 0, i;
 
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i += 2) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -232,6 +237,8 @@ int main(int argc, char **argv)
 			after = atof(v);
 		else if (!strcmp(a, "--grace"))
 			grace = atof(v);
+		else if (!strcmp(a, "--min-descendants"))
+			min_desc = atoi(v);
 		else if (!strcmp(a, "--stdin"))
 			in = v;
 		else if (!strcmp(a, "--stdout"))
@@ -319,10 +326,12 @@ int main(int argc, char **argv)
 		if (sig && !sent && t >= after) {
 			read_table();
 			nbefore = descendants(child, before, 4096);
-			for (int k = 0; k < nbefore; k++)
-				before_start[k] = find(before[k])->start;
-			kill(child, sig);
-			sent = 1;
+			if (nbefore >= min_desc || t >= after + 10) {
+				for (int k = 0; k < nbefore; k++)
+					before_start[k] = find(before[k])->start;
+				kill(child, sig);
+				sent = 1;
+			}
 		}
 		if (t >= timeout && !timed_out) {
 			timed_out = 1;

@@ -5,8 +5,11 @@
 #
 # usage: signal.sh SIGNAL DELAY EXPECTED_STATUS -- CMD [ARGS...]
 #   e.g. signal.sh KILL 0.5 137 -- /bin/busybox sleep 100
-# The processes below runsc are recorded just before the signal; after runsc
-# exits they must all be gone within 2 s (runguard's grace time).
+# The signal goes out DELAY seconds after the start, once runsc has at least
+# two descendant processes (the stub and the gofer; waiting at most 10 s more),
+# so that a slow start under ASan does not make it arrive before the program
+# runs. Those processes are recorded just before the signal; after runsc exits
+# they must all be gone within 2 s (runguard's grace time).
 # Environment: RUNSC (required), RUNSC_FLAGS, RUNGUARD, COMPARE_TMPDIR as for
 # compare.sh.
 
@@ -26,7 +29,7 @@ if [ -z "$runguard" ]; then
 	cc -O2 -o "$runguard" "$here/runguard.c" || exit 2
 fi
 
-"$runguard" --timeout 30 --signal "$sig" --after "$delay" \
+"$runguard" --timeout 30 --signal "$sig" --after "$delay" --min-descendants 2 \
 	--env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --env HOME=/root --env LC_ALL=C \
 	--stdout "$work/out" --stderr "$work/err" --result "$work/result" -- "$RUNSC" do "${runsc_flags[@]}" "$@"
 get() { awk -v k="$1" '$1 == k { print $2 }' "$work/result"; }

@@ -18,6 +18,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+/* Line-buffered stdout, so that a program that crashes halfway still shows
+ * how far it got (a program may still set its own buffer before printing). */
+__attribute__((constructor)) static void sctest_line_buffered(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
 /* A user address that is never mapped: the start of the kernel half. */
 #define KERNEL_PTR ((void *)0xffff800000000000UL)
 /* A user address that is never mapped: inside the first page. */

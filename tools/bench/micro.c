@@ -15,7 +15,9 @@
  * FILE is the file pread_4k reads; by default the binary itself (argv[0] when
  * it holds a '/'), which is always larger than 4 KiB, else /bin/sh.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>

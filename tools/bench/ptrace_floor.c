@@ -17,7 +17,9 @@
  * the cost with no cross-CPU wake-up, and the names end in "_pinned"; by
  * default the scheduler places them.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>

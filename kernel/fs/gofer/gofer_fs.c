@@ -147,7 +147,28 @@ static void gofer_inode_release(struct inode *ino)
 	free(n);
 }
 
+static int gofer_statfs_op(struct inode *ino, struct statfs *st)
+{
+	struct gofer_node *n = ino->priv;
+	return gofer_statfs(n->client, n->path, st);
+}
+
+static ssize_t gofer_getxattr_op(struct inode *ino, const char *name, void *buf, size_t size)
+{
+	struct gofer_node *n = ino->priv;
+	return gofer_getxattr(n->client, n->path, name, buf, size);
+}
+
+static ssize_t gofer_listxattr_op(struct inode *ino, char *buf, size_t size)
+{
+	struct gofer_node *n = ino->priv;
+	return gofer_listxattr(n->client, n->path, buf, size);
+}
+
 static const struct inode_ops gofer_inode_ops = {
+	.statfs = gofer_statfs_op,
+	.getxattr = gofer_getxattr_op,
+	.listxattr = gofer_listxattr_op,
 	.lookup = gofer_lookup,
 	.readlink = gofer_readlink_op,
 	.open = gofer_open_op,

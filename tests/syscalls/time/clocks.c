@@ -2,6 +2,7 @@
  * clock_nanosleep: only relations and errors are printed, never times. */
 #include "sctest.h"
 #include "amber_cr.h"
+#include <stdlib.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -33,8 +34,9 @@ int main(void)
 	sc(SYS_gettimeofday, &tv, NULL);
 	long t = sc(SYS_time, NULL);
 	yesno("realtime is after 2020", rt.tv_sec > 1577836800);
-	yesno("gettimeofday within 2 s of realtime", tv.tv_sec - rt.tv_sec <= 2 && tv.tv_sec >= rt.tv_sec);
-	yesno("time within 2 s of realtime", t - rt.tv_sec <= 2 && t >= rt.tv_sec);
+	/* time() may read a clock that lags by a tick: allow either order. */
+	yesno("gettimeofday within 2 s of realtime", labs((long)(tv.tv_sec - rt.tv_sec)) <= 2);
+	yesno("time within 2 s of realtime", labs(t - (long)rt.tv_sec) <= 2);
 	yesno("coarse clocks work", now(CLOCK_REALTIME_COARSE).tv_sec > 0 && ns(now(CLOCK_MONOTONIC_COARSE)) > 0);
 	yesno("process cpu clock advances", ns(now(CLOCK_PROCESS_CPUTIME_ID)) > 0);
 	yesno("thread cpu clock advances", ns(now(CLOCK_THREAD_CPUTIME_ID)) > 0);
@@ -72,7 +74,7 @@ int main(void)
 	req = (struct timespec){ 0, 1000000 };
 	show("clock_nanosleep relative 1 ms", sc(SYS_clock_nanosleep, CLOCK_REALTIME, 0, &req, NULL));
 	show("clock_nanosleep bad clock", sc(SYS_clock_nanosleep, 100, 0, &req, NULL));
-	show("clock_nanosleep thread cpu clock", sc(SYS_clock_nanosleep, CLOCK_THREAD_CPUTIME_ID, 0, &req, NULL));
+	/* Not CLOCK_THREAD_CPUTIME_ID: EINVAL or EOPNOTSUPP, by kernel version. */
 	show("clock_nanosleep bad flags", sc(SYS_clock_nanosleep, CLOCK_MONOTONIC, 2, &req, NULL));
 	return 0;
 }
