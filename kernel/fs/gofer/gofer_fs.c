@@ -19,13 +19,99 @@ struct gofer_node {
 	bool readonly;
 	char *path;			/* relative to the served root; "" is the root */
 	pthread_mutex_t cache_lock;	/* protects below */
-	int cache_fd;			/* read-only fd for filling the page cache, or -1 */
+	int cache_fd;			/* read-only fd shared by every read-only open and
+					 * the page cache, or -1 until first needed */
+	int users;			/* open files using cache_fd */
+	bool mapped;			/* mmapped once: keep cache_fd for faults */
+	struct gofer_node *idle_prev, *idle_next;	/* on the idle list; under idle_lock */
+	bool idle;			/* under idle_lock */
 	struct pgtable cache;		/* page index << PAGE_SHIFT -> memory-file page */
 };
 
 struct gofer_file {
-	int fd;				/* donated host fd, owned */
+	int fd;				/* donated host fd, owned; -1: the node's cache_fd */
 };
+
+/* Nodes whose cache_fd no open file uses, most recently used last. The
+ * fds stay open so that opening the same file again costs no gofer round
+ * trip, up to IDLE_FDS_MAX; beyond that the oldest is closed. */
+#define IDLE_FDS_MAX 256
+static pthread_mutex_t idle_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct gofer_node *idle_head, *idle_tail;
+static int idle_count;
+
+/* idle_lock held. */
+static void idle_unlink(struct gofer_node *n)
+{
+	if (!n->idle)
+		return;
+	if (n->idle_prev)
+		n->idle_prev->idle_next = n->idle_next;
+	else
+		idle_head = n->idle_next;
+	if (n->idle_next)
+		n->idle_next->idle_prev = n->idle_prev;
+	else
+		idle_tail = n->idle_prev;
+	n->idle_prev = n->idle_next = NULL;
+	n->idle = false;
+	idle_count--;
+}
+
+/* Called with n->cache_lock held and n->users just dropped to 0. */
+static void idle_add(struct gofer_node *n)
+{
+	struct gofer_node *victim = NULL;
+
+	pthread_mutex_lock(&idle_lock);
+	n->idle_prev = idle_tail;
+	n->idle_next = NULL;
+	if (idle_tail)
+		idle_tail->idle_next = n;
+	else
+		idle_head = n;
+	idle_tail = n;
+	n->idle = true;
+	if (++idle_count > IDLE_FDS_MAX && idle_head != n) {
+		victim = idle_head;
+		idle_unlink(victim);
+	}
+	pthread_mutex_unlock(&idle_lock);
+	if (victim) {
+		/* Lock order is cache_lock then idle_lock, so the victim's fd
+		 * is closed only if it is still unused when we get to it. */
+		if (pthread_mutex_trylock(&victim->cache_lock) == 0) {
+			if (victim->users == 0 && !victim->mapped && victim->cache_fd >= 0) {
+				close(victim->cache_fd);
+				victim->cache_fd = -1;
+			}
+			pthread_mutex_unlock(&victim->cache_lock);
+		}
+	}
+}
+
+/* The node's shared read-only fd, opened through the gofer on first use.
+ * Regular files are only ever read with pread at the sentry's own offset,
+ * so every read-only open can share it: opening then costs no round trip
+ * to the gofer. cache_lock held. */
+static int node_fd_locked(struct gofer_node *n)
+{
+	if (n->cache_fd < 0) {
+		int fd = gofer_open(n->client, n->path, O_RDONLY, 0, NULL);
+		if (fd < 0)
+			return fd;
+		n->cache_fd = fd;
+	}
+	return n->cache_fd;
+}
+
+static int file_fd(struct file *f)
+{
+	struct gofer_file *gf = f->priv;
+	struct gofer_node *n = f->inode->priv;
+
+	return gf->fd >= 0 ? gf->fd : n->cache_fd;
+}
 
 static const struct inode_ops gofer_inode_ops;
 static const struct file_ops gofer_file_ops;
@@ -119,6 +205,24 @@ static int gofer_open_op(struct inode *ino, struct file *f)
 	gf = calloc(1, sizeof(*gf));
 	if (!gf)
 		return -ENOMEM;
+	if (!dir && acc == O_RDONLY) {
+		pthread_mutex_lock(&n->cache_lock);
+		fd = node_fd_locked(n);
+		if (fd >= 0 && n->users++ == 0) {
+			pthread_mutex_lock(&idle_lock);
+			idle_unlink(n);
+			pthread_mutex_unlock(&idle_lock);
+		}
+		pthread_mutex_unlock(&n->cache_lock);
+		if (fd < 0) {
+			free(gf);
+			return fd;
+		}
+		gf->fd = -1;
+		f->priv = gf;
+		f->ops = &gofer_file_ops;
+		return 0;
+	}
 	fd = gofer_open(n->client, n->path, (dir ? O_DIRECTORY : 0) | (acc == O_RDONLY ? O_RDONLY : acc), 0, NULL);
 	if (fd < 0) {
 		free(gf);
@@ -139,6 +243,9 @@ static void gofer_inode_release(struct inode *ino)
 {
 	struct gofer_node *n = ino->priv;
 
+	pthread_mutex_lock(&idle_lock);
+	idle_unlink(n);
+	pthread_mutex_unlock(&idle_lock);
 	pgtable_destroy(&n->cache, drop_cache_page, NULL);
 	if (n->cache_fd >= 0)
 		close(n->cache_fd);
@@ -179,11 +286,11 @@ static const struct inode_ops gofer_inode_ops = {
 
 static ssize_t gofer_read(struct file *f, void *buf, size_t len, int64_t *pos)
 {
-	struct gofer_file *gf = f->priv;
+	int fd = file_fd(f);
 	ssize_t n;
 
 	do
-		n = pread(gf->fd, buf, len, *pos);
+		n = pread(fd, buf, len, *pos);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
@@ -198,6 +305,11 @@ static ssize_t gofer_write(struct file *f, const void *buf, size_t len, int64_t 
 
 static struct mapping_obj *gofer_mmap(struct file *f)
 {
+	struct gofer_node *n = f->inode->priv;
+
+	pthread_mutex_lock(&n->cache_lock);
+	n->mapped = true;
+	pthread_mutex_unlock(&n->cache_lock);
 	mapping_obj_get(&f->inode->mapping);
 	return &f->inode->mapping;
 }
@@ -206,10 +318,21 @@ static void gofer_file_release(struct file *f)
 {
 	struct gofer_file *gf = f->priv;
 
-	if (gf) {
+	if (!gf)
+		return;
+	if (gf->fd >= 0) {
 		close(gf->fd);
-		free(gf);
+	} else {
+		struct gofer_node *n = f->inode->priv;
+
+		/* Mapped files keep their fd (pages fault in long after the
+		 * close); others join the bounded idle list. */
+		pthread_mutex_lock(&n->cache_lock);
+		if (--n->users == 0 && !n->mapped && n->cache_fd >= 0)
+			idle_add(n);
+		pthread_mutex_unlock(&n->cache_lock);
 	}
+	free(gf);
 }
 
 static const struct file_ops gofer_file_ops = {
@@ -271,14 +394,10 @@ static long gofer_get_pages(struct mapping_obj *obj, uint64_t pgoff, uint64_t co
 		return -EIO;
 	count = MIN(count, ((size + PAGE_SIZE - 1) >> PAGE_SHIFT) - pgoff);
 	pthread_mutex_lock(&n->cache_lock);
-	if (n->cache_fd < 0) {
-		int fd = gofer_open(n->client, n->path, O_RDONLY, 0, NULL);
-		if (fd < 0) {
-			ret = fd;
-			goto out;
-		}
-		n->cache_fd = fd;
-	}
+	ret = node_fd_locked(n);
+	if (ret < 0)
+		goto out;
+	ret = 0;
 	while (i < count) {
 		uint64_t pte = pgtable_get(&n->cache, (pgoff + i) << PAGE_SHIFT);
 		uint64_t run = 1, j;
