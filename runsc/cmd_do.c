@@ -81,6 +81,7 @@ static pid_t start_gofer(int *sock_out)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(1);
+		prctl(PR_SET_NAME, "runsc-gofer");
 		close(sv[0]);
 		/* The sandbox's signals are the sentry's business. */
 		signal(SIGINT, SIG_IGN);

@@ -89,6 +89,7 @@ static void __attribute__((noreturn)) stub_child(pid_t parent)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(1);
+	prctl(PR_SET_NAME, "runsc-stub");
 	/* Out of the caller's session, so terminal signals reach only the
 	 * sentry, which decides what the application sees. */
 	setsid();
