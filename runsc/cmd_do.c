@@ -6,6 +6,7 @@
  * with it (PR_SET_PDEATHSIG, PTRACE_O_EXITKILL), so a SIGKILL here leaves
  * nothing behind. */
 #include "runsc/cli.h"
+#include "runsc/sandbox.h"
 #include "gofer/gofer.h"
 #include "kernel/kernel.h"
 #include "kernel/lib/log.h"
@@ -33,34 +34,6 @@ extern char **environ;
 
 /* Signals sent to runsc do that the application receives. */
 static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT };
-
-struct run_ctx {
-	struct task *task;
-	const char *path;
-	char **argv;
-	char **envp;
-	int exec_err;		/* set by the task thread before it runs */
-	int status;		/* wait status of the thread group */
-	int done_fd;		/* eventfd written when the task thread ends */
-};
-
-static void *task_thread(void *arg)
-{
-	struct run_ctx *rc = arg;
-	uint64_t one = 1;
-
-	task_set_current(rc->task);
-	rc->exec_err = task_exec(rc->task, rc->path, rc->argv, rc->envp);
-	if (rc->exec_err == 0)
-		rc->status = task_run(rc->task);
-	/* The stub must be gone (and reaped by its tracer, this thread)
-	 * before the sentry reports the exit. */
-	mm_put(rc->task->mm);
-	rc->task->mm = NULL;
-	if (write(rc->done_fd, &one, sizeof(one)) < 0)
-		abort();
-	return NULL;
-}
 
 static pid_t start_gofer(int *sock_out)
 {
@@ -99,22 +72,13 @@ static pid_t start_gofer(int *sock_out)
 	return pid;
 }
 
-static int exit_code(int status)
-{
-	if (status & 0x7f)
-		return 128 + (status & 0x7f);
-	return (status >> 8) & 0xff;
-}
-
 int cmd_do(struct global_flags *g, int argc, char **argv)
 {
 	static struct gofer_client gofer;
 	char path[PATH_MAX], cwd[PATH_MAX], host[256];
-	struct run_ctx rc = { 0 };
+	struct sandbox_run rc = { 0 };
 	int stdio[3], i = 1, log_fd = 2, sfd, err, gofer_sock = -1;
 	sigset_t mask;
-	pthread_t th;
-	pthread_attr_t attr;
 	pid_t gofer_pid;
 
 	while (i < argc && argv[i][0] == '-') {
@@ -198,14 +162,12 @@ int cmd_do(struct global_flags *g, int argc, char **argv)
 	rc.path = path;
 	rc.argv = argv + i;
 	rc.envp = environ;
-	rc.done_fd = eventfd(0, EFD_CLOEXEC);
-
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, 8 << 20);
-	if (pthread_create(&th, &attr, task_thread, &rc) != 0) {
-		cli_error("start task: %s", cli_strerror(errno));
+	err = sandbox_launch(&rc, true);
+	if (err < 0) {
+		cli_error("exec %s: %s", argv[i], cli_strerror(err));
 		kill(gofer_pid, SIGKILL);
-		return 1;
+		waitpid(gofer_pid, NULL, 0);
+		return err == -ENOENT ? 127 : 126;
 	}
 	for (;;) {
 		struct pollfd p[2] = { { rc.done_fd, POLLIN, 0 }, { sfd, POLLIN, 0 } };
@@ -218,14 +180,8 @@ int cmd_do(struct global_flags *g, int argc, char **argv)
 		if (p[1].revents && read(sfd, &si, sizeof(si)) == sizeof(si))
 			sig_send_group(rc.task->tg, (int)si.ssi_signo);
 	}
-	pthread_join(th, NULL);
-	if (rc.exec_err < 0) {
-		cli_error("exec %s: %s", argv[i], cli_strerror(rc.exec_err));
-		kill(gofer_pid, SIGKILL);
-		waitpid(gofer_pid, NULL, 0);
-		return rc.exec_err == -ENOENT ? 127 : 126;
-	}
+	pthread_join(rc.thread, NULL);
 	gofer_client_destroy(&gofer);
 	waitpid(gofer_pid, NULL, 0);
-	return exit_code(rc.status);
+	return sandbox_exit_code(rc.wait_status);
 }

@@ -1,0 +1,111 @@
+#include "runsc/sandbox.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+static void *task_thread(void *arg)
+{
+	struct sandbox_run *sb = arg;
+	uint64_t one = 1;
+	int err, status = 0;
+
+	task_set_current(sb->task);
+	err = task_exec(sb->task, sb->path, sb->argv, sb->envp);
+	pthread_mutex_lock(&sb->lock);
+	sb->exec_err = err;
+	sb->prepared = true;
+	pthread_cond_broadcast(&sb->cond);
+	while (err == 0 && !sb->start)
+		pthread_cond_wait(&sb->cond, &sb->lock);
+	if (err == 0)
+		sb->status = SANDBOX_RUNNING;
+	pthread_mutex_unlock(&sb->lock);
+	if (err == 0)
+		status = task_run(sb->task);
+	/* The stub must be gone (and reaped by its tracer, this thread)
+	 * before the exit is reported. */
+	mm_put(sb->task->mm);
+	sb->task->mm = NULL;
+	pthread_mutex_lock(&sb->lock);
+	sb->wait_status = status;
+	sb->status = SANDBOX_STOPPED;
+	pthread_cond_broadcast(&sb->cond);
+	pthread_mutex_unlock(&sb->lock);
+	if (write(sb->done_fd, &one, sizeof(one)) < 0)
+		abort();
+	return NULL;
+}
+
+int sandbox_launch(struct sandbox_run *sb, bool start_now)
+{
+	pthread_attr_t attr;
+	int err;
+
+	pthread_mutex_init(&sb->lock, NULL);
+	pthread_cond_init(&sb->cond, NULL);
+	sb->status = SANDBOX_CREATED;
+	sb->start = start_now;
+	sb->done_fd = eventfd(0, EFD_CLOEXEC);
+	if (sb->done_fd < 0)
+		return -errno;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 8 << 20);
+	err = pthread_create(&sb->thread, &attr, task_thread, sb);
+	pthread_attr_destroy(&attr);
+	if (err)
+		return -err;
+	pthread_mutex_lock(&sb->lock);
+	while (!sb->prepared)
+		pthread_cond_wait(&sb->cond, &sb->lock);
+	err = sb->exec_err;
+	pthread_mutex_unlock(&sb->lock);
+	if (err < 0)
+		pthread_join(sb->thread, NULL);
+	return err;
+}
+
+int sandbox_start(struct sandbox_run *sb)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&sb->lock);
+	if (sb->status == SANDBOX_STOPPED)
+		err = -ESRCH;
+	else if (sb->start)
+		err = -EALREADY;
+	sb->start = true;
+	pthread_cond_broadcast(&sb->cond);
+	pthread_mutex_unlock(&sb->lock);
+	return err;
+}
+
+int sandbox_wait(struct sandbox_run *sb)
+{
+	int status;
+
+	pthread_mutex_lock(&sb->lock);
+	while (sb->status != SANDBOX_STOPPED)
+		pthread_cond_wait(&sb->cond, &sb->lock);
+	status = sb->wait_status;
+	pthread_mutex_unlock(&sb->lock);
+	return status;
+}
+
+enum sandbox_status sandbox_get_status(struct sandbox_run *sb)
+{
+	enum sandbox_status s;
+
+	pthread_mutex_lock(&sb->lock);
+	s = sb->status;
+	pthread_mutex_unlock(&sb->lock);
+	return s;
+}
+
+int sandbox_exit_code(int wait_status)
+{
+	if (wait_status & 0x7f)
+		return 128 + (wait_status & 0x7f);
+	return (wait_status >> 8) & 0xff;
+}

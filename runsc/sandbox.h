@@ -1,0 +1,41 @@
+/* The running sandbox inside the sentry process: the first task's host
+ * thread, its status as the OCI runtime spec names it, and its exit. Used
+ * by `runsc do` (start at once) and `runsc boot` (start on request). */
+#ifndef AMBER_RUNSC_SANDBOX_H
+#define AMBER_RUNSC_SANDBOX_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include "kernel/task/task.h"
+
+enum sandbox_status { SANDBOX_CREATED, SANDBOX_RUNNING, SANDBOX_STOPPED };
+
+struct sandbox_run {
+	struct task *task;		/* the container's first task */
+	const char *path;		/* program to run, resolved */
+	char **argv, **envp;		/* borrowed until the task thread has exec'd */
+	pthread_mutex_t lock;		/* protects below */
+	pthread_cond_t cond;
+	enum sandbox_status status;
+	bool prepared;			/* exec done (or failed: exec_err) */
+	bool start;			/* start requested */
+	int exec_err;
+	int wait_status;		/* valid once STOPPED */
+	int done_fd;			/* eventfd, written when the task thread ends */
+	pthread_t thread;
+};
+
+/* Starts the task thread, which execs the program, then waits for
+ * sandbox_start (or starts at once with start_now). Returns after the exec:
+ * 0, or the exec's -errno (the thread has ended then). */
+int sandbox_launch(struct sandbox_run *sb, bool start_now);
+/* Lets a prepared sandbox run. Returns 0, or -EALREADY / -ESRCH when
+ * running or stopped. */
+int sandbox_start(struct sandbox_run *sb);
+/* Blocks until the sandbox stopped; returns its wait status. */
+int sandbox_wait(struct sandbox_run *sb);
+enum sandbox_status sandbox_get_status(struct sandbox_run *sb);
+/* Turns a wait status into an exit code: 128+N for a signal. */
+int sandbox_exit_code(int wait_status);
+
+#endif
