@@ -20,7 +20,7 @@
 
 /* What a successful reply's result must be. */
 enum gofer_result {
-	GOFER_RESULT_ZERO,		/* stat, open, statfs */
+	GOFER_RESULT_ZERO,		/* stat, open, statfs, and the write path */
 	GOFER_RESULT_LEN,		/* readlink, xattrs read: result = len */
 	GOFER_RESULT_SIZE,		/* xattr size query: 0..result_max */
 };
@@ -256,4 +256,103 @@ ssize_t gofer_listxattr(struct gofer_client *c, const char *path, char *buf, siz
 	exp = gofer_xattr_expect(size, XATTR_LIST_MAX);
 	exp.names = true;
 	return gofer_call(c, GOFER_OP_LISTXATTR, &lreq, sizeof(lreq), path, &exp, buf, NULL);
+}
+
+/* The reply of a request that makes or changes one file: its statx. */
+static const struct gofer_expect gofer_statx_expect = {
+	.len_min = sizeof(struct statx), .len_max = sizeof(struct statx),
+};
+
+/* The reply of a request that only succeeds or fails. */
+static const struct gofer_expect gofer_empty_expect = { .len_max = 0 };
+
+/* Sends a request naming two paths: a struct gofer_path2_req with flags,
+ * first, then path. */
+static int gofer_call_path2(struct gofer_client *c, uint32_t op, const char *first, uint32_t flags,
+			    const char *path, const struct gofer_expect *exp, void *out)
+{
+	unsigned char fixed[sizeof(struct gofer_path2_req) + GOFER_PATH_MAX];
+	struct gofer_path2_req p2;
+	size_t len;
+
+	if (!first)
+		return -EINVAL;
+	len = strnlen(first, GOFER_PATH_MAX + 1);
+	if (len > GOFER_PATH_MAX)
+		return -ENAMETOOLONG;
+	p2 = (struct gofer_path2_req){ .len1 = (uint32_t)len, .flags = flags };
+	memcpy(fixed, &p2, sizeof(p2));
+	memcpy(fixed + sizeof(p2), first, len);
+	return gofer_call(c, op, fixed, sizeof(p2) + len, path, exp, out, NULL);
+}
+
+/* Borrows c, path and out. See gofer.h. */
+int gofer_mkdir(struct gofer_client *c, const char *path, mode_t mode, struct statx *out)
+{
+	struct gofer_mkdir_req mreq = { .mode = (uint32_t)mode };
+	struct statx local;
+
+	return gofer_call(c, GOFER_OP_MKDIR, &mreq, sizeof(mreq), path, &gofer_statx_expect,
+			  out ? out : &local, NULL);
+}
+
+/* Borrows c, target, linkpath and out. See gofer.h. */
+int gofer_symlink(struct gofer_client *c, const char *target, const char *linkpath,
+		  struct statx *out)
+{
+	struct statx local;
+
+	return gofer_call_path2(c, GOFER_OP_SYMLINK, target, 0, linkpath, &gofer_statx_expect,
+				out ? out : &local);
+}
+
+/* Borrows c, oldpath, newpath and out. See gofer.h. */
+int gofer_link(struct gofer_client *c, const char *oldpath, const char *newpath,
+	       struct statx *out)
+{
+	struct statx local;
+
+	return gofer_call_path2(c, GOFER_OP_LINK, oldpath, 0, newpath, &gofer_statx_expect,
+				out ? out : &local);
+}
+
+/* Borrows c and path. See gofer.h. The gofer judges the flags. */
+int gofer_unlink(struct gofer_client *c, const char *path, int flags)
+{
+	struct gofer_unlink_req ureq = { .flags = (uint32_t)flags };
+
+	return gofer_call(c, GOFER_OP_UNLINK, &ureq, sizeof(ureq), path, &gofer_empty_expect,
+			  NULL, NULL);
+}
+
+/* Borrows c, oldpath and newpath. See gofer.h. The gofer judges the flags. */
+int gofer_rename(struct gofer_client *c, const char *oldpath, const char *newpath,
+		 unsigned int flags)
+{
+	return gofer_call_path2(c, GOFER_OP_RENAME, oldpath, flags, newpath, &gofer_empty_expect,
+				NULL);
+}
+
+/* Borrows c, path, a and out. See gofer.h. The gofer judges the fields. */
+int gofer_setattr(struct gofer_client *c, const char *path, const struct gofer_setattr *a,
+		  struct statx *out)
+{
+	struct gofer_setattr_req sreq;
+	struct statx local;
+
+	if (!a)
+		return -EINVAL;
+	sreq = (struct gofer_setattr_req){
+		.mask = a->mask,
+		.mode = (uint32_t)a->mode,
+		.uid = (uint32_t)a->uid,
+		.gid = (uint32_t)a->gid,
+		.size = (int64_t)a->size,
+		.atime_sec = (int64_t)a->atime.tv_sec,
+		.atime_nsec = (int64_t)a->atime.tv_nsec,
+		.mtime_sec = (int64_t)a->mtime.tv_sec,
+		.mtime_nsec = (int64_t)a->mtime.tv_nsec,
+	};
+	return gofer_call(c, GOFER_OP_SETATTR, &sreq, sizeof(sreq), path, &gofer_statx_expect,
+			  out ? out : &local, NULL);
 }

@@ -8,7 +8,20 @@
  * and ".." itself, so the gofer never follows a symlink in any component
  * (RESOLVE_NO_SYMLINKS) and never leaves the root (RESOLVE_BENEATH,
  * RESOLVE_NO_MAGICLINKS): a path that would is refused with -ELOOP or
- * -EXDEV. */
+ * -EXDEV.
+ *
+ * Requests that create, remove or rename a name resolve its parent
+ * directory that way and act on (parent, last component) with the *at
+ * calls, which never follow a symlink in the last component either. A last
+ * component of "." or ".." (or the root itself) gets the error Linux gives
+ * for it; trailing slashes mean what they mean to Linux (the name must be
+ * a directory). Every call returns 0 (or a length, or an fd) or -errno,
+ * with Linux's errors; with readonly, every modifying request is -EROFS.
+ *
+ * Created files belong to the gofer's fsuid and fsgid and get exactly the
+ * mode sent, less the gofer's umask, which should be 0: the sentry applies
+ * the application's umask before sending. fsync and fdatasync are done by
+ * the sentry on donated fds. */
 #ifndef AMBER_GOFER_H
 #define AMBER_GOFER_H
 
@@ -17,6 +30,7 @@
 #include <stddef.h>
 #include <sys/statfs.h>
 #include <sys/types.h>
+#include <time.h>
 #include <linux/stat.h>		/* struct statx */
 
 /* ---- server (host side, runs in the gofer process) ---- */
@@ -46,8 +60,11 @@ int gofer_stat(struct gofer_client *c, const char *path, struct statx *stx);
 /* Opens path (final component must not be a symlink: -ELOOP) with host
  * open flags (O_RDONLY, O_WRONLY, O_RDWR, O_DIRECTORY, O_TRUNC, O_APPEND,
  * O_NONBLOCK; O_CREAT/O_EXCL with mode; O_NOFOLLOW, O_CLOEXEC are implied).
+ * O_CREAT creates a regular file with mode (see above); on a final symlink,
+ * dangling or not, it is -ELOOP, and with O_EXCL any existing name is
+ * -EEXIST. Only regular files and directories open (others: -ENXIO).
  * On success returns the donated host fd (>= 0, owned by the caller, O_CLOEXEC)
- * and fills *stx if stx is not NULL. */
+ * and fills *stx if stx is not NULL: for a created file, the new file's. */
 int gofer_open(struct gofer_client *c, const char *path, int flags, int mode, struct statx *stx);
 
 /* Reads the target of the symlink at path into buf (not NUL-terminated).
@@ -74,5 +91,59 @@ int gofer_statfs(struct gofer_client *c, const char *path, struct statfs *st);
 ssize_t gofer_getxattr(struct gofer_client *c, const char *path, const char *name,
 		       void *buf, size_t size);
 ssize_t gofer_listxattr(struct gofer_client *c, const char *path, char *buf, size_t size);
+
+/* mkdir: creates the directory path with mode (permission bits and
+ * S_ISVTX). Fills *out (if not NULL) with its statx. */
+int gofer_mkdir(struct gofer_client *c, const char *path, mode_t mode, struct statx *out);
+
+/* symlink: creates linkpath as a symlink holding target, which the gofer
+ * never follows (it may be absolute or lead anywhere; the sentry resolves
+ * it). An empty target is -ENOENT. Fills *out (if not NULL). */
+int gofer_symlink(struct gofer_client *c, const char *target, const char *linkpath,
+		  struct statx *out);
+
+/* link: makes newpath a new name for oldpath; a final symlink in oldpath
+ * is linked itself, not followed (link(2) without AT_SYMLINK_FOLLOW).
+ * A directory is -EPERM. Fills *out (if not NULL) with the file's statx. */
+int gofer_link(struct gofer_client *c, const char *oldpath, const char *newpath,
+	       struct statx *out);
+
+/* unlink (flags 0; a directory is -EISDIR) or rmdir (AT_REMOVEDIR; a
+ * non-empty directory is -ENOTEMPTY). Other flags are -EINVAL. */
+int gofer_unlink(struct gofer_client *c, const char *path, int flags);
+
+/* renameat2: flags 0, RENAME_NOREPLACE (-EEXIST if newpath exists) or
+ * RENAME_EXCHANGE (both must exist); anything else is -EINVAL. */
+int gofer_rename(struct gofer_client *c, const char *oldpath, const char *newpath,
+		 unsigned int flags);
+
+/* What gofer_setattr changes: the bits of mask say which fields count. */
+#define GOFER_SETATTR_MODE	(1u << 0)	/* chmod; -EOPNOTSUPP for a symlink */
+#define GOFER_SETATTR_UID	(1u << 1)	/* lchown */
+#define GOFER_SETATTR_GID	(1u << 2)
+#define GOFER_SETATTR_SIZE	(1u << 3)	/* truncate; regular files only */
+#define GOFER_SETATTR_ATIME	(1u << 4)	/* utimensat, AT_SYMLINK_NOFOLLOW */
+#define GOFER_SETATTR_MTIME	(1u << 5)
+#define GOFER_SETATTR_ALL	((1u << 6) - 1)
+
+struct gofer_setattr {
+	unsigned int mask;	/* GOFER_SETATTR_*; other bits are -EINVAL */
+	mode_t mode;		/* permission bits, S_ISUID, S_ISGID, S_ISVTX */
+	uid_t uid;		/* (uid_t)-1 leaves it, as chown(2) does */
+	gid_t gid;		/* (gid_t)-1 likewise */
+	off_t size;		/* a directory is -EISDIR, other non-regular files -EINVAL */
+	struct timespec atime;	/* tv_nsec may be UTIME_NOW or UTIME_OMIT */
+	struct timespec mtime;
+};
+
+/* setattr: changes what a->mask says of the file at path, without
+ * following a final symlink (the sentry resolves symlinks). Everything is
+ * checked before anything is changed; the changes are then made in the
+ * order size, owner, mode, times, and a host failure part way (-EPERM for
+ * a chown, say) leaves the earlier ones made. A mask of 0 changes nothing
+ * and is allowed even with readonly. Fills *out (if not NULL) with the
+ * statx after the change. */
+int gofer_setattr(struct gofer_client *c, const char *path, const struct gofer_setattr *a,
+		  struct statx *out);
 
 #endif

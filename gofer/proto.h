@@ -16,9 +16,19 @@
  *   GOFER_OP_GETXATTR   payload: struct gofer_getxattr_req, then name_len
  *                       bytes of attribute name, then path
  *   GOFER_OP_LISTXATTR  payload: struct gofer_listxattr_req, then path
+ *   GOFER_OP_MKDIR      payload: struct gofer_mkdir_req, then path
+ *   GOFER_OP_SYMLINK    payload: struct gofer_path2_req, then len1 bytes of
+ *                       target, then the new link's path
+ *   GOFER_OP_LINK       payload: struct gofer_path2_req, then len1 bytes of
+ *                       the existing path, then the new path
+ *   GOFER_OP_UNLINK     payload: struct gofer_unlink_req, then path
+ *   GOFER_OP_RENAME     payload: struct gofer_path2_req (flags: RENAME_*),
+ *                       then len1 bytes of the old path, then the new path
+ *   GOFER_OP_SETATTR    payload: struct gofer_setattr_req, then path
  * A path is sent without its NUL, must not contain one, and is shorter than
  * PATH_MAX; length 0 names the root. An attribute name likewise, with
- * 1 to XATTR_NAME_MAX bytes.
+ * 1 to XATTR_NAME_MAX bytes; a symlink target likewise, with 0 (which the
+ * gofer answers with -ENOENT, as symlink(2) does) to GOFER_PATH_MAX bytes.
  *
  * Replies:
  *   failure             result = -errno, len = 0, no fd
@@ -31,6 +41,12 @@
  *   GOFER_OP_LISTXATTR  (<= XATTR_SIZE_MAX or XATTR_LIST_MAX), len = 0;
  *                       otherwise result = len <= size, payload: the value,
  *                       or the names, each ending in a NUL
+ *   GOFER_OP_MKDIR,     result = 0, payload: struct statx of the new (or,
+ *   GOFER_OP_SYMLINK,   for setattr, the changed) file
+ *   GOFER_OP_LINK,
+ *   GOFER_OP_SETATTR
+ *   GOFER_OP_UNLINK,    result = 0, len = 0
+ *   GOFER_OP_RENAME
  *
  * Every length is checked before anything is read: a request's against
  * GOFER_MAX_REQ_PAYLOAD, a reply's against GOFER_MAX_REPLY_PAYLOAD and what
@@ -58,6 +74,12 @@ enum gofer_op {
 	GOFER_OP_STATFS = 4,
 	GOFER_OP_GETXATTR = 5,
 	GOFER_OP_LISTXATTR = 6,
+	GOFER_OP_MKDIR = 7,
+	GOFER_OP_SYMLINK = 8,
+	GOFER_OP_LINK = 9,
+	GOFER_OP_UNLINK = 10,
+	GOFER_OP_RENAME = 11,
+	GOFER_OP_SETATTR = 12,
 };
 
 struct gofer_hdr {
@@ -87,13 +109,43 @@ struct gofer_listxattr_req {
 	uint32_t reserved;	/* 0 */
 };
 
-/* The longest part of a request before its path: a fixed struct, and for
- * getxattr the attribute name. */
-#define GOFER_PATH_MAX		(PATH_MAX - 1)	/* bytes, without the NUL */
-#define GOFER_FIXED_MAX		(16 + XATTR_NAME_MAX)
+struct gofer_mkdir_req {
+	uint32_t mode;		/* permission bits and S_ISVTX, the app's umask applied */
+	uint32_t reserved;	/* 0 */
+};
 
-/* The largest payload each side accepts. A request is a fixed part and a
- * path; a reply is a statx, a statfs, a symlink target, or an attribute
+/* The fixed part of a request naming two paths: symlink, link, rename. */
+struct gofer_path2_req {
+	uint32_t len1;		/* bytes of the first path (or target), <= GOFER_PATH_MAX */
+	uint32_t flags;		/* rename: RENAME_NOREPLACE, RENAME_EXCHANGE; others: 0 */
+};
+
+struct gofer_unlink_req {
+	uint32_t flags;		/* 0 or AT_REMOVEDIR */
+	uint32_t reserved;	/* 0 */
+};
+
+/* struct gofer_setattr in fixed-size fields; see gofer_setattr(). */
+struct gofer_setattr_req {
+	uint32_t mask;		/* GOFER_SETATTR_* */
+	uint32_t mode;
+	uint32_t uid;		/* (uint32_t)-1: unchanged */
+	uint32_t gid;
+	int64_t size;
+	int64_t atime_sec;
+	int64_t atime_nsec;	/* or UTIME_NOW, UTIME_OMIT */
+	int64_t mtime_sec;
+	int64_t mtime_nsec;
+};
+
+/* The longest part of a request before its (last) path: a fixed struct,
+ * and for getxattr the attribute name, for symlink, link and rename the
+ * first path. */
+#define GOFER_PATH_MAX		(PATH_MAX - 1)	/* bytes, without the NUL */
+#define GOFER_FIXED_MAX		(16 + GOFER_PATH_MAX)
+
+/* The largest payload each side accepts. A request is a fixed part (up to
+ * a path itself) and a path; a reply is a statx, a statfs, a symlink target, or an attribute
  * value or name list, the last two being the largest. */
 #define GOFER_MAX_REQ_PAYLOAD	(GOFER_FIXED_MAX + GOFER_PATH_MAX)
 #define GOFER_MAX_REPLY_PAYLOAD	XATTR_SIZE_MAX
@@ -104,6 +156,11 @@ _Static_assert(sizeof(struct gofer_readlink_req) <= GOFER_FIXED_MAX, "readlink r
 _Static_assert(sizeof(struct gofer_listxattr_req) <= GOFER_FIXED_MAX, "listxattr request fits");
 _Static_assert(sizeof(struct gofer_getxattr_req) + XATTR_NAME_MAX <= GOFER_FIXED_MAX,
 	       "getxattr request and name fit");
+_Static_assert(sizeof(struct gofer_mkdir_req) <= GOFER_FIXED_MAX, "mkdir request fits");
+_Static_assert(sizeof(struct gofer_unlink_req) <= GOFER_FIXED_MAX, "unlink request fits");
+_Static_assert(sizeof(struct gofer_setattr_req) == 56, "setattr request has no padding");
+_Static_assert(sizeof(struct gofer_path2_req) + GOFER_PATH_MAX <= GOFER_FIXED_MAX,
+	       "a request's first path fits");
 _Static_assert(sizeof(struct statx) <= GOFER_MAX_REPLY_PAYLOAD, "statx fits a reply");
 _Static_assert(sizeof(struct statfs) <= GOFER_MAX_REPLY_PAYLOAD, "statfs fits a reply");
 _Static_assert(GOFER_PATH_MAX <= GOFER_MAX_REPLY_PAYLOAD, "a symlink target fits a reply");

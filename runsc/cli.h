@@ -26,5 +26,17 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *cli_strerror(int err);
 
 int cmd_do(struct global_flags *g, int argc, char **argv);
+int cmd_boot(struct global_flags *g, int argc, char **argv);
+int cmd_gofer(struct global_flags *g, int argc, char **argv);
+int cmd_create(struct global_flags *g, int argc, char **argv);
+int cmd_start(struct global_flags *g, int argc, char **argv);
+int cmd_state(struct global_flags *g, int argc, char **argv);
+int cmd_kill(struct global_flags *g, int argc, char **argv);
+int cmd_wait(struct global_flags *g, int argc, char **argv);
+int cmd_delete(struct global_flags *g, int argc, char **argv);
+int cmd_run(struct global_flags *g, int argc, char **argv);
+int cmd_list(struct global_flags *g, int argc, char **argv);
+int cmd_ps(struct global_flags *g, int argc, char **argv);
+int cmd_spec(struct global_flags *g, int argc, char **argv);
 
 #endif

@@ -10,7 +10,9 @@ static void usage(void)
 	fprintf(stderr,
 		"Usage: runsc [global flags] <command> [flags] ...\n\n"
 		"Commands:\n"
-		"  do       run a program in a sandbox whose root is the host's, read-only\n\n"
+		"  do       run a program in a sandbox whose root is the host's, read-only\n"
+		"  create, start, run, state, list, kill, wait, ps, delete\n"
+		"           the OCI container lifecycle (root file system read-only for now)\n\n"
 		"Global flags: --root DIR, --platform ptrace, --network none, --debug,\n"
 		"  --debug-log FILE, --log FILE, --log-format text|json, --strace\n");
 }
@@ -39,8 +41,18 @@ int main(int argc, char **argv)
 		usage();
 		return 2;
 	}
-	if (strcmp(argv[i], "do") == 0)
-		return cmd_do(&g, argc - i, argv + i);
+	static const struct {
+		const char *name;
+		int (*fn)(struct global_flags *, int, char **);
+	} cmds[] = {
+		{ "do", cmd_do }, { "create", cmd_create }, { "start", cmd_start }, { "state", cmd_state },
+		{ "kill", cmd_kill }, { "wait", cmd_wait }, { "delete", cmd_delete }, { "run", cmd_run },
+		{ "list", cmd_list }, { "ps", cmd_ps }, { "spec", cmd_spec }, { "boot", cmd_boot },
+		{ "gofer", cmd_gofer },
+	};
+	for (size_t k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++)
+		if (strcmp(argv[i], cmds[k].name) == 0)
+			return cmds[k].fn(&g, argc - i, argv + i);
 	cli_error("unknown command %s", argv[i]);
 	return 2;
 }

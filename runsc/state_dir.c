@@ -85,8 +85,9 @@ int state_remove(const char *root, const char *id)
 	while ((de = readdir(d))) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) < sizeof(path))
-			unlink(path);
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) < sizeof(path) &&
+		    unlink(path) < 0 && errno == EISDIR)
+			rmdir(path);	/* the sentry's (empty) root mount point */
 	}
 	closedir(d);
 	return rmdir(dir) < 0 && errno != ENOENT ? -errno : 0;
@@ -185,6 +186,46 @@ void state_free(struct container_state *st)
 {
 	free(st->annotations_json);
 	st->annotations_json = NULL;
+}
+
+int state_save_exit(const char *root, const char *id, int wait_status)
+{
+	char path[PATH_MAX], tmp[PATH_MAX], text[32];
+	int fd, n, err = 0;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s/exit", root, id) >= sizeof(path) ||
+	    (size_t)snprintf(tmp, sizeof(tmp), "%s/%s/.exit.tmp", root, id) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	n = snprintf(text, sizeof(text), "%d\n", wait_status);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, (size_t)n) != n)
+		err = -EIO;
+	close(fd);
+	if (err == 0 && rename(tmp, path) < 0)
+		err = -errno;
+	return err;
+}
+
+int state_load_exit(const char *root, const char *id, int *wait_status)
+{
+	char path[PATH_MAX], text[32];
+	ssize_t n;
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s/exit", root, id) >= sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EINVAL;
+	text[n] = 0;
+	*wait_status = atoi(text);
+	return 0;
 }
 
 uint64_t proc_start_time(pid_t pid)

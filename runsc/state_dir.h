@@ -40,6 +40,10 @@ int state_save(const char *root, const struct container_state *st);
 int state_load(const char *root, const char *id, struct container_state *st);
 void state_free(struct container_state *st);
 
+/* The container's wait status, written by the sentry as it exits. */
+int state_save_exit(const char *root, const char *id, int wait_status);
+int state_load_exit(const char *root, const char *id, int *wait_status);
+
 /* The start time of pid, or 0 if it does not exist. */
 uint64_t proc_start_time(pid_t pid);
 /* True when pid still is the process that had start time start. */

@@ -194,4 +194,9 @@ void sig_deliver(struct task *t)
 	}
 	if (syscall_return && is_restart(ret))
 		restart_syscall_regs(t, ret);
+	/* ppoll/pselect6's temporary mask ends here unless a frame took it. */
+	if (t->has_saved_sigmask) {
+		t->sigmask = t->saved_sigmask;
+		t->has_saved_sigmask = false;
+	}
 }

@@ -100,6 +100,10 @@ SYSCALL(fgetxattr);
 SYSCALL(listxattr);
 SYSCALL(llistxattr);
 SYSCALL(flistxattr);
+SYSCALL(poll);
+SYSCALL(ppoll);
+SYSCALL(select);
+SYSCALL(pselect6);
 
 const syscall_fn syscall_table[SYSCALL_COUNT] = {
 	[__NR_read] = sys_read,
@@ -198,4 +202,8 @@ const syscall_fn syscall_table[SYSCALL_COUNT] = {
 	[__NR_listxattr] = sys_listxattr,
 	[__NR_llistxattr] = sys_llistxattr,
 	[__NR_flistxattr] = sys_flistxattr,
+	[__NR_poll] = sys_poll,
+	[__NR_ppoll] = sys_ppoll,
+	[__NR_select] = sys_select,
+	[__NR_pselect6] = sys_pselect6,
 };

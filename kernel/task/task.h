@@ -2,6 +2,7 @@
 #ifndef AMBER_TASK_H
 #define AMBER_TASK_H
 
+#include <poll.h>
 #include <pthread.h>
 #include "kernel/lib/types.h"
 #include "kernel/abi/linux.h"
@@ -120,6 +121,9 @@ void sig_fix_restart(struct task *t, long ret);
  * interrupted. Returns 1 (ready), 0 (timed out) or -EINTR. No kernel state
  * is kept on the stack across the wait: callers redo their work after it. */
 int task_wait(struct task *t, int host_fd, short events, int64_t deadline_ns);
+/* Like task_wait for several host fds at once (fds[i].revents filled).
+ * Returns the number ready, 0 on timeout, or -EINTR. */
+int task_wait_many(struct task *t, struct pollfd *fds, int n, int64_t deadline_ns);
 /* Kicks t out of task_wait or out of application code. */
 void task_interrupt(struct task *t);
 

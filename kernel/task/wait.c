@@ -52,3 +52,46 @@ int task_wait(struct task *t, int host_fd, short events, int64_t deadline_ns)
 			return 1;
 	}
 }
+
+int task_wait_many(struct task *t, struct pollfd *fds, int n, int64_t deadline_ns)
+{
+	struct pollfd p[65];
+
+	if (n > 64)
+		return -EINVAL;
+	p[0].fd = t->wake_fd;
+	p[0].events = POLLIN;
+	for (int i = 0; i < n; i++)
+		p[i + 1] = fds[i];
+	for (;;) {
+		struct timespec ts, *tsp = NULL;
+		int r;
+
+		if (__atomic_exchange_n(&t->woken, false, __ATOMIC_ACQ_REL))
+			return 1;
+		if (sig_pending(t) || __atomic_load_n(&t->tg->exiting, __ATOMIC_ACQUIRE))
+			return -EINTR;
+		if (deadline_ns >= 0) {
+			int64_t left = deadline_ns - now_ns();
+			if (left <= 0)
+				return 0;
+			ts.tv_sec = left / 1000000000LL;
+			ts.tv_nsec = left % 1000000000LL;
+			tsp = &ts;
+		}
+		r = ppoll(p, (nfds_t)n + 1, tsp, NULL);
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (r > 0 && (p[0].revents & POLLIN)) {
+			uint64_t v;
+			while (read(t->wake_fd, &v, sizeof(v)) > 0)
+				;
+			r--;
+		}
+		if (r > 0) {
+			for (int i = 0; i < n; i++)
+				fds[i].revents = p[i + 1].revents;
+			return r;
+		}
+	}
+}

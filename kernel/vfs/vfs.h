@@ -87,6 +87,9 @@ struct file_ops {
 	struct mapping_obj *(*mmap)(struct file *f);
 	/* A host fd to wait on when read/write returned -EAGAIN. */
 	int (*wait_fd)(struct file *f);
+	/* Readiness now (POLLIN | POLLOUT | ...); NULL: always readable and
+	 * writable, as for regular files. */
+	short (*poll)(struct file *f, short events);
 	void (*release)(struct file *f);
 };
 

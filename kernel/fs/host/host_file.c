@@ -139,7 +139,20 @@ static int host_wait_fd(struct file *f)
 	return n->fd;
 }
 
+static short host_poll(struct file *f, short events)
+{
+	struct host_node *n = f->inode->priv;
+	struct pollfd p = { .fd = n->fd, .events = events };
+
+	if (!n->stream)
+		return events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
+	if (poll(&p, 1, 0) < 0)
+		return POLLERR;
+	return p.revents;
+}
+
 static const struct file_ops host_file_ops = {
+	.poll = host_poll,
 	.read = host_read,
 	.write = host_write,
 	.llseek = host_llseek,

@@ -604,6 +604,38 @@ static int call_listxattr_size(void)
 	return (int)gofer_listxattr(&gt_client, "file.txt", NULL, 0);
 }
 
+static int call_mkdir(void)
+{
+	struct statx stx;
+	return gofer_mkdir(&gt_client, "newdir", 0755, &stx);
+}
+
+static int call_symlink(void)
+{
+	return gofer_symlink(&gt_client, "target", "newlink", NULL);
+}
+
+static int call_link(void)
+{
+	return gofer_link(&gt_client, "file.txt", "newlink", NULL);
+}
+
+static int call_unlink(void)
+{
+	return gofer_unlink(&gt_client, "file.txt", 0);
+}
+
+static int call_rename(void)
+{
+	return gofer_rename(&gt_client, "file.txt", "moved", RENAME_NOREPLACE);
+}
+
+static int call_setattr(void)
+{
+	struct gofer_setattr a = { .mask = GOFER_SETATTR_MODE, .mode = 0600 };
+	return gofer_setattr(&gt_client, "file.txt", &a, NULL);
+}
+
 Test(gofer, client_refuses_bad_replies)
 {
 	/* Warm up lazily opened descriptors before counting. */
@@ -628,6 +660,18 @@ Test(gofer, client_refuses_bad_replies)
 	check_fake(FAKE_LIST_NO_NUL, call_listxattr);
 	check_fake(FAKE_FD_ON_ERROR, call_getxattr);
 	check_fake(FAKE_WRONG_OP, call_listxattr);
+	/* The write path: a statx and no fd, or nothing at all. */
+	check_fake(FAKE_TWO_FDS, call_mkdir);
+	check_fake(FAKE_SHORT_STATFS, call_mkdir);
+	check_fake(FAKE_FD_ON_ERROR, call_symlink);
+	check_fake(FAKE_HUGE_LEN, call_link);
+	check_fake(FAKE_TOO_LONG, call_unlink);
+	check_fake(FAKE_NO_FD, call_unlink);
+	check_fake(FAKE_TWO_FDS, call_rename);
+	check_fake(FAKE_BAD_ERRNO, call_rename);
+	check_fake(FAKE_SHORT_STATFS, call_setattr);
+	check_fake(FAKE_WRONG_OP, call_setattr);
+	check_fake(FAKE_EOF, call_setattr);
 }
 
 Test(gofer, server_gone)

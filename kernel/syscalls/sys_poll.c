@@ -1,0 +1,267 @@
+/* poll, ppoll, select, pselect6. Readiness comes from each file's poll op;
+ * a wait blocks on the host fds behind stream files (stdio) in task_wait,
+ * so a signal interrupts it. Differs from Linux: an interrupted call that
+ * is restarted (no handler) starts its timeout again from the beginning. */
+#include "kernel/syscalls/syscalls.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <time.h>
+
+#define POLL_MAX_FDS 4096	/* bounded like RLIMIT_NOFILE's default hard limit */
+#define WAIT_MAX 64
+
+struct linux_pollfd {
+	int32_t fd;
+	int16_t events;
+	int16_t revents;
+};
+
+static int64_t mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static short file_poll(struct file *f, short events)
+{
+	short always = POLLERR | POLLHUP | POLLNVAL;
+
+	if (!f->ops->poll)
+		return (short)((POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM) & (events | always));
+	return (short)(f->ops->poll(f, events) & (events | always));
+}
+
+/* The core of poll and select: fills revents; returns the number of
+ * entries with events, 0 at the deadline, or a restart code. */
+static long do_poll(struct task *t, struct linux_pollfd *pfds, unsigned n, int64_t deadline)
+{
+	for (;;) {
+		struct pollfd waits[WAIT_MAX];
+		int nw = 0;
+		long ready = 0;
+
+		for (unsigned i = 0; i < n; i++) {
+			struct file *f;
+
+			pfds[i].revents = 0;
+			if (pfds[i].fd < 0)
+				continue;
+			f = fd_get(t, pfds[i].fd);
+			if (!f) {
+				pfds[i].revents = POLLNVAL;
+				ready++;
+				continue;
+			}
+			pfds[i].revents = file_poll(f, pfds[i].events);
+			if (pfds[i].revents)
+				ready++;
+			else if (f->ops->wait_fd && nw < WAIT_MAX)
+				waits[nw++] = (struct pollfd){ .fd = f->ops->wait_fd(f), .events = pfds[i].events };
+			file_put(f);
+		}
+		if (ready || deadline == 0)
+			return ready;
+		if (deadline > 0 && mono_now() >= deadline)
+			return 0;
+		int r = task_wait_many(t, waits, nw, deadline);
+		if (r == -EINTR)
+			return -LINUX_ERESTARTNOHAND;
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return 0;
+	}
+}
+
+static long poll_common(struct task *t, uaddr_t ufds, uint64_t nfds, int64_t deadline)
+{
+	struct linux_pollfd *pfds;
+	long r;
+
+	if (nfds > POLL_MAX_FDS || nfds > (uint64_t)task_nofile_limit(t) + 64)
+		return -EINVAL;
+	pfds = calloc(nfds ? nfds : 1, sizeof(*pfds));
+	if (!pfds)
+		return -ENOMEM;
+	if (nfds && copy_in(t->mm, pfds, ufds, nfds * sizeof(*pfds)) < 0) {
+		free(pfds);
+		return -EFAULT;
+	}
+	r = do_poll(t, pfds, (unsigned)nfds, deadline);
+	if (r >= 0 && nfds) {
+		/* Only revents goes back, as Linux writes it. */
+		for (uint64_t i = 0; i < nfds; i++)
+			if (copy_out(t->mm, ufds + i * sizeof(*pfds) + offsetof(struct linux_pollfd, revents),
+				     &pfds[i].revents, sizeof(pfds[i].revents)) < 0) {
+				r = -EFAULT;
+				break;
+			}
+	}
+	free(pfds);
+	return r;
+}
+
+SYSCALL(poll)
+{
+	int timeout = (int)a[2];
+	int64_t deadline = timeout < 0 ? -1 : timeout == 0 ? 0 : mono_now() + (int64_t)timeout * 1000000;
+
+	return poll_common(t, a[0], a[1], deadline);
+}
+
+/* A timespec argument as a deadline: -1 for NULL (forever), 0 for zero. */
+static int timeout_deadline(struct task *t, uaddr_t uts, int64_t *deadline)
+{
+	struct linux_timespec ts;
+
+	if (!uts) {
+		*deadline = -1;
+		return 0;
+	}
+	if (copy_in(t->mm, &ts, uts, sizeof(ts)) < 0)
+		return -EFAULT;
+	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
+		return -EINVAL;
+	*deadline = ts.tv_sec == 0 && ts.tv_nsec == 0 ? 0 : mono_now() + ts.tv_sec * 1000000000LL + ts.tv_nsec;
+	return 0;
+}
+
+/* ppoll and pselect6 swap in a signal mask for the wait. */
+static int swap_mask(struct task *t, uaddr_t umask, uint64_t size)
+{
+	uint64_t m;
+
+	if (!umask)
+		return 0;
+	if (size != 8)
+		return -EINVAL;
+	if (copy_in(t->mm, &m, umask, sizeof(m)) < 0)
+		return -EFAULT;
+	t->saved_sigmask = t->sigmask;
+	t->has_saved_sigmask = true;
+	t->sigmask = m & ~((1ULL << 8) | (1ULL << 18));	/* never SIGKILL, SIGSTOP */
+	return 0;
+}
+
+static void restore_mask(struct task *t, long r)
+{
+	/* With a handler to run, the frame restores the saved mask; else
+	 * it is restored here. */
+	if (t->has_saved_sigmask && !(r == -LINUX_ERESTARTNOHAND && sig_pending(t))) {
+		t->sigmask = t->saved_sigmask;
+		t->has_saved_sigmask = false;
+	}
+}
+
+SYSCALL(ppoll)
+{
+	int64_t deadline;
+	long r = timeout_deadline(t, a[2], &deadline);
+
+	if (r < 0)
+		return r;
+	r = swap_mask(t, a[3], a[4]);
+	if (r < 0)
+		return r;
+	r = poll_common(t, a[0], a[1], deadline);
+	restore_mask(t, r);
+	return r;
+}
+
+static long select_common(struct task *t, int nfds, uaddr_t uin, uaddr_t uout, uaddr_t uex, int64_t deadline)
+{
+	fd_set sets[3];
+	uaddr_t uaddrs[3] = { uin, uout, uex };
+	size_t bytes;
+	struct linux_pollfd *pfds;
+	unsigned n = 0;
+	long r;
+
+	if (nfds < 0 || nfds > FD_SETSIZE)
+		return -EINVAL;
+	bytes = ((size_t)nfds + 7) / 8;
+	for (int k = 0; k < 3; k++) {
+		FD_ZERO(&sets[k]);
+		if (uaddrs[k] && bytes && copy_in(t->mm, &sets[k], uaddrs[k], bytes) < 0)
+			return -EFAULT;
+	}
+	pfds = calloc((size_t)nfds + 1, sizeof(*pfds));
+	if (!pfds)
+		return -ENOMEM;
+	for (int fd = 0; fd < nfds; fd++) {
+		short ev = (FD_ISSET(fd, &sets[0]) ? POLLIN : 0) | (FD_ISSET(fd, &sets[1]) ? POLLOUT : 0) |
+			   (FD_ISSET(fd, &sets[2]) ? POLLPRI : 0);
+		if (!ev)
+			continue;
+		pfds[n].fd = fd;
+		pfds[n].events = ev;
+		n++;
+	}
+	r = do_poll(t, pfds, n, deadline);
+	if (r >= 0) {
+		fd_set out[3];
+		long count = 0;
+
+		for (int k = 0; k < 3; k++)
+			FD_ZERO(&out[k]);
+		for (unsigned i = 0; i < n; i++) {
+			if (pfds[i].revents & POLLNVAL) {
+				free(pfds);
+				return -EBADF;
+			}
+			if ((pfds[i].events & POLLIN) && (pfds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				FD_SET(pfds[i].fd, &out[0]), count++;
+			if ((pfds[i].events & POLLOUT) && (pfds[i].revents & (POLLOUT | POLLERR)))
+				FD_SET(pfds[i].fd, &out[1]), count++;
+			if ((pfds[i].events & POLLPRI) && (pfds[i].revents & POLLPRI))
+				FD_SET(pfds[i].fd, &out[2]), count++;
+		}
+		for (int k = 0; k < 3; k++)
+			if (uaddrs[k] && bytes && copy_out(t->mm, uaddrs[k], &out[k], bytes) < 0) {
+				free(pfds);
+				return -EFAULT;
+			}
+		r = count;
+	}
+	free(pfds);
+	return r;
+}
+
+SYSCALL(select)
+{
+	struct linux_timeval tv;
+	int64_t deadline = -1;
+
+	if (a[4]) {
+		if (copy_in(t->mm, &tv, a[4], sizeof(tv)) < 0)
+			return -EFAULT;
+		if (tv.tv_sec < 0 || tv.tv_usec < 0 || tv.tv_usec >= 1000000)
+			return -EINVAL;
+		deadline = tv.tv_sec == 0 && tv.tv_usec == 0 ? 0 :
+			   mono_now() + tv.tv_sec * 1000000000LL + tv.tv_usec * 1000LL;
+	}
+	return select_common(t, (int)a[0], a[1], a[2], a[3], deadline);
+}
+
+SYSCALL(pselect6)
+{
+	int64_t deadline;
+	struct { uint64_t ss; uint64_t len; } sig = { 0, 0 };
+	long r = timeout_deadline(t, a[4], &deadline);
+
+	if (r < 0)
+		return r;
+	if (a[5] && copy_in(t->mm, &sig, a[5], sizeof(sig)) < 0)
+		return -EFAULT;
+	r = swap_mask(t, sig.ss, sig.ss ? sig.len : 8);
+	if (r < 0)
+		return r;
+	r = select_common(t, (int)a[0], a[1], a[2], a[3], deadline);
+	restore_mask(t, r);
+	return r;
+}

@@ -1,0 +1,304 @@
+/* runsc boot (internal): the sentry of one sandbox. Started by create with
+ * the gofer's socket on fd 3 and a pipe on fd 4 on which it reports
+ * "ok" once the program is loaded and the control socket listens, or one
+ * line of error. It then waits for start, runs the container and exits
+ * with the container's exit code, leaving the wait status in the state
+ * directory. */
+#include "runsc/cli.h"
+#include "runsc/control.h"
+#include "runsc/oci_spec.h"
+#include "runsc/sandbox.h"
+#include "runsc/state_dir.h"
+#include "kernel/kernel.h"
+#include "kernel/lib/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT };
+
+struct boot {
+	struct sandbox_run sb;
+	const char *root, *id;
+	int waiters;			/* "wait" requests in flight; under sb.lock */
+};
+
+static void report(int fd, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (n > (int)sizeof(buf) - 2)
+		n = (int)sizeof(buf) - 2;
+	buf[n++] = '\n';
+	if (write(fd, buf, (size_t)n) < 0)
+		return;
+}
+
+static const char *status_name(enum sandbox_status s)
+{
+	return s == SANDBOX_CREATED ? "created" : s == SANDBOX_RUNNING ? "running" : "stopped";
+}
+
+static struct json_object *error_reply(const char *msg)
+{
+	struct json_object *r = json_object_new_object();
+	json_object_object_add(r, "error", json_object_new_string(msg));
+	return r;
+}
+
+static struct json_object *handle(struct json_object *req, void *arg)
+{
+	struct boot *b = arg;
+	struct json_object *cmd, *v, *r;
+	const char *c;
+
+	if (!json_object_object_get_ex(req, "cmd", &cmd))
+		return error_reply("malformed request");
+	c = json_object_get_string(cmd);
+	if (strcmp(c, "state") == 0) {
+		r = json_object_new_object();
+		json_object_object_add(r, "status", json_object_new_string(status_name(sandbox_get_status(&b->sb))));
+		return r;
+	}
+	if (strcmp(c, "start") == 0) {
+		int err = sandbox_start(&b->sb);
+		if (err == -EALREADY)
+			return error_reply("cannot start an already running container");
+		if (err == -ESRCH)
+			return error_reply("cannot start a container that has stopped");
+		return json_object_new_object();
+	}
+	if (strcmp(c, "signal") == 0) {
+		int sig = json_object_object_get_ex(req, "signal", &v) ? json_object_get_int(v) : 0;
+		if (sig < 1 || sig > LINUX_NSIG)
+			return error_reply("invalid signal");
+		if (sandbox_get_status(&b->sb) == SANDBOX_STOPPED)
+			return error_reply("container not running");
+		if (sandbox_get_status(&b->sb) == SANDBOX_CREATED && sig == SIGKILL) {
+			/* Killing a created container ends it without running it. */
+			task_exit_group(b->sb.task, SIGKILL);
+			sandbox_start(&b->sb);
+		} else {
+			sig_send_group(b->sb.task->tg, sig);
+		}
+		return json_object_new_object();
+	}
+	if (strcmp(c, "wait") == 0) {
+		int status;
+		pthread_mutex_lock(&b->sb.lock);
+		b->waiters++;
+		pthread_mutex_unlock(&b->sb.lock);
+		status = sandbox_wait(&b->sb);
+		r = json_object_new_object();
+		json_object_object_add(r, "status", json_object_new_int(status));
+		pthread_mutex_lock(&b->sb.lock);
+		b->waiters--;
+		pthread_cond_broadcast(&b->sb.cond);
+		pthread_mutex_unlock(&b->sb.lock);
+		return r;
+	}
+	if (strcmp(c, "ps") == 0) {
+		struct json_object *a = json_object_new_array();
+		r = json_object_new_object();
+		if (sandbox_get_status(&b->sb) != SANDBOX_STOPPED) {
+			struct json_object *p = json_object_new_object();
+			json_object_object_add(p, "pid", json_object_new_int(b->sb.task->tg->pid));
+			json_object_object_add(p, "ppid", json_object_new_int(b->sb.task->tg->ppid));
+			json_object_object_add(p, "uid", json_object_new_int((int)b->sb.task->creds.uid));
+			json_object_object_add(p, "cmd", json_object_new_string(b->sb.task->comm));
+			json_object_array_add(a, p);
+		}
+		json_object_object_add(r, "processes", a);
+		return r;
+	}
+	return error_reply("unknown request");
+}
+
+/* Writes the wait status next to state.json through a directory fd: the
+ * host path is out of reach once the sentry is isolated. */
+static void save_exit(int dirfd, int status)
+{
+	char text[32];
+	int n = snprintf(text, sizeof(text), "%d\n", status);
+	int fd = openat(dirfd, ".exit.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return;
+	if (write(fd, text, (size_t)n) == n)
+		renameat(dirfd, ".exit.tmp", dirfd, "exit");
+	close(fd);
+}
+
+/* Leaves the host's filesystem behind: a private mount namespace whose
+ * root is an empty, read-only tmpfs. */
+static int isolate(const char *statedir)
+{
+	char dir[PATH_MAX];
+
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/root", statedir) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	if (unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET) < 0)
+		return -errno;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return -errno;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=16k,mode=0500") < 0)
+		return -errno;
+	if (chdir(dir) < 0 || syscall(SYS_pivot_root, ".", ".") < 0)
+		return -errno;
+	if (umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
+		return -errno;
+	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+		return -errno;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+int cmd_boot(struct global_flags *g, int argc, char **argv)
+{
+	static struct gofer_client gofer;
+	static struct boot b;
+	char err[1024], path[PATH_MAX], statedir[PATH_MAX], sock[PATH_MAX];
+	const char *bundle = NULL;
+	struct oci_spec spec;
+	int stdio[3], ready = 4, sfd, r, log_fd = 2, state_fd;
+	sigset_t mask;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--bundle") == 0 && i + 1 < argc)
+			bundle = argv[++i];
+		else if (argv[i][0] != '-' && !b.id)
+			b.id = argv[i];
+		else {
+			r = parse_common_flag(g, argc, argv, &i);
+			if (r <= 0) {
+				report(ready, "boot: bad argument %s", argv[i]);
+				return 2;
+			}
+		}
+	}
+	b.root = g->root;
+	if (!bundle || !b.id) {
+		report(ready, "boot: --bundle and an id are required");
+		return 2;
+	}
+	if (g->debug_log) {
+		log_fd = open(g->debug_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (log_fd < 0)
+			log_fd = 2;
+	}
+	log_init(log_fd, g->debug ? LOG_DEBUG : g->strace ? LOG_INFO : g->debug_log ? LOG_WARN : LOG_ERROR);
+	sandbox.strace = g->strace;
+	prctl(PR_SET_NAME, "runsc-sandbox");
+
+	if (oci_spec_load(bundle, &spec, err, sizeof(err)) < 0) {
+		report(ready, "%s", err);
+		return 1;
+	}
+	sigemptyset(&mask);
+	for (size_t k = 0; k < sizeof(forwarded) / sizeof(forwarded[0]); k++)
+		sigaddset(&mask, forwarded[k]);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+
+	state_dir_path(b.root, b.id, statedir, sizeof(statedir));
+	state_socket_path(b.root, b.id, sock, sizeof(sock));
+	r = control_serve(sock, handle, &b);
+	if (r < 0) {
+		report(ready, "listen on %s: %s", sock, cli_strerror(r));
+		return 1;
+	}
+	state_fd = open(statedir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (state_fd < 0) {
+		report(ready, "open %s: %s", statedir, cli_strerror(errno));
+		return 1;
+	}
+	r = isolate(statedir);
+	if (r < 0) {
+		report(ready, "isolate the sandbox: %s", cli_strerror(r));
+		return 1;
+	}
+	gofer_client_init(&gofer, 3);
+	r = kernel_init(&gofer, true, spec.hostname ? spec.hostname : b.id);
+	if (r < 0) {
+		report(ready, "start sandbox: %s", cli_strerror(r));
+		return 1;
+	}
+	for (int k = 0; k < 3; k++)
+		stdio[k] = fcntl(k, F_DUPFD_CLOEXEC, 5);
+	b.sb.task = kernel_new_init_task(stdio, spec.process.cwd);
+	if (!b.sb.task) {
+		report(ready, "start sandbox: out of memory");
+		return 1;
+	}
+	b.sb.task->creds.uid = b.sb.task->creds.euid = b.sb.task->creds.suid = b.sb.task->creds.fsuid = spec.process.uid;
+	b.sb.task->creds.gid = b.sb.task->creds.egid = b.sb.task->creds.sgid = b.sb.task->creds.fsgid = spec.process.gid;
+	r = kernel_find_program(b.sb.task, spec.process.args.v[0], spec.process.env.v, path, sizeof(path));
+	if (r == 0) {
+		b.sb.path = path;
+		b.sb.argv = spec.process.args.v;
+		b.sb.envp = spec.process.env.v;
+		r = sandbox_launch(&b.sb, false);
+	}
+	if (r < 0) {
+		report(ready, "exec %s: %s", spec.process.args.v[0], cli_strerror(r));
+		return r == -ENOENT ? 127 : 126;
+	}
+	report(ready, "ok");
+	close(ready);
+
+	for (;;) {
+		struct pollfd p[2] = { { b.sb.done_fd, POLLIN, 0 }, { sfd, POLLIN, 0 } };
+		struct signalfd_siginfo si;
+
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (p[0].revents)
+			break;
+		if (p[1].revents && read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			if (sandbox_get_status(&b.sb) == SANDBOX_CREATED &&
+			    (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)) {
+				/* Ended before it started: it never runs. */
+				task_exit_group(b.sb.task, (int)si.ssi_signo);
+				sandbox_start(&b.sb);
+				continue;
+			}
+			sig_send_group(b.sb.task->tg, (int)si.ssi_signo);
+		}
+	}
+	pthread_join(b.sb.thread, NULL);
+	/* The status outlives this process in the state directory, for a
+	 * wait or state that comes later; waits in flight get it first. */
+	save_exit(state_fd, b.sb.wait_status);
+	pthread_mutex_lock(&b.sb.lock);
+	while (b.waiters > 0)
+		pthread_cond_wait(&b.sb.cond, &b.sb.lock);
+	pthread_mutex_unlock(&b.sb.lock);
+	gofer_client_destroy(&gofer);
+	oci_spec_free(&spec);
+	return sandbox_exit_code(b.sb.wait_status);
+}

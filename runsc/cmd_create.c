@@ -1,0 +1,231 @@
+/* runsc create: starts a sandbox's gofer and sentry (runsc gofer and
+ * runsc boot, re-executing this binary) and returns once the program is
+ * loaded; the container runs on `runsc start`. The container's stdio are
+ * create's own. */
+#include "runsc/cli.h"
+#include "runsc/lifecycle.h"
+#include "runsc/oci_spec.h"
+#include "runsc/state_dir.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Re-executes runsc with args, fds 0-2 kept and extra[i] moved to 3 + i. */
+static pid_t spawn_self(char **args, const int *extra, int nextra)
+{
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid < 0 ? -errno : pid;
+	/* Its own session: a terminal's signals are for the container,
+	 * through the sentry, not for the sandbox's processes. */
+	setsid();
+	int moved[8];
+
+	/* First out of the way (above any target), then into place. */
+	for (int i = 0; i < nextra && i < 8; i++) {
+		moved[i] = fcntl(extra[i], F_DUPFD, 100);
+		if (moved[i] < 0)
+			_exit(127);
+	}
+	for (int i = 0; i < nextra && i < 8; i++)
+		if (dup2(moved[i], 3 + i) < 0)
+			_exit(127);
+	syscall(SYS_close_range, 3 + nextra, ~0U, 0);
+	execv("/proc/self/exe", args);
+	_exit(127);
+}
+
+int lifecycle_create(struct global_flags *g, const char *bundle, const char *id, const char *pid_file,
+		     pid_t *sentry_out)
+{
+	char err[1024], line[1024], statedir[PATH_MAX], rootfs[PATH_MAX], abs_bundle[PATH_MAX];
+	struct container_state st = { 0 };
+	struct oci_spec spec;
+	int gsock[2] = { -1, -1 }, ready[2] = { -1, -1 }, r, status;
+	pid_t gofer = -1, sentry = -1;
+	ssize_t n;
+
+	if (state_check_id(id) < 0) {
+		cli_error("invalid container id %s", id);
+		return -EINVAL;
+	}
+	if (!realpath(bundle, abs_bundle)) {
+		cli_error("bundle %s: %s", bundle, cli_strerror(errno));
+		return -errno;
+	}
+	if (oci_spec_load(abs_bundle, &spec, err, sizeof(err)) < 0) {
+		cli_error("%s", err);
+		return -EINVAL;
+	}
+	if (spec.process.terminal) {
+		cli_error("config.json: process.terminal: a terminal (--console-socket) is not supported yet");
+		oci_spec_free(&spec);
+		return -EINVAL;
+	}
+	snprintf(rootfs, sizeof(rootfs), "%s", spec.root.path);
+	r = state_create_dir(g->root, id);
+	if (r == -EEXIST) {
+		cli_error("container with id %s already exists", id);
+		oci_spec_free(&spec);
+		return r;
+	}
+	if (r < 0) {
+		cli_error("create state directory in %s: %s", g->root, cli_strerror(r));
+		oci_spec_free(&spec);
+		return r;
+	}
+	state_dir_path(g->root, id, statedir, sizeof(statedir));
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, gsock) < 0 || pipe2(ready, O_CLOEXEC) < 0) {
+		r = -errno;
+		cli_error("create: %s", cli_strerror(r));
+		goto fail;
+	}
+	{
+		char fdarg[16];
+		char *args[] = { "runsc", "gofer", "--root-path", rootfs, "--sock-fd", fdarg, "--readonly", NULL };
+		int extra[1] = { gsock[1] };
+		snprintf(fdarg, sizeof(fdarg), "%d", 3);
+		gofer = spawn_self(args, extra, 1);
+	}
+	if (gofer < 0) {
+		r = gofer;
+		cli_error("start gofer: %s", cli_strerror(r));
+		goto fail;
+	}
+	{
+		char *args[32];
+		int na = 0;
+		int extra[2] = { gsock[0], ready[1] };
+
+		args[na++] = "runsc";
+		args[na++] = "--root";
+		args[na++] = (char *)g->root;
+		if (g->debug_log) {
+			args[na++] = "--debug-log";
+			args[na++] = (char *)g->debug_log;
+		}
+		if (g->debug)
+			args[na++] = "--debug";
+		if (g->strace)
+			args[na++] = "--strace";
+		args[na++] = "boot";
+		args[na++] = "--bundle";
+		args[na++] = abs_bundle;
+		args[na++] = (char *)id;
+		args[na] = NULL;
+		sentry = spawn_self(args, extra, 2);
+	}
+	if (sentry < 0) {
+		r = sentry;
+		cli_error("start sandbox: %s", cli_strerror(r));
+		goto fail;
+	}
+	close(gsock[0]);
+	close(gsock[1]);
+	gsock[0] = gsock[1] = -1;
+	close(ready[1]);
+	ready[1] = -1;
+	n = read(ready[0], line, sizeof(line) - 1);
+	if (n <= 0) {
+		waitpid(sentry, &status, 0);
+		cli_error("start sandbox: the sentry exited during start-up");
+		r = -ECHILD;
+		goto fail;
+	}
+	line[n] = 0;
+	line[strcspn(line, "\n")] = 0;
+	if (strcmp(line, "ok") != 0) {
+		cli_error("%s", line);
+		waitpid(sentry, &status, 0);
+		r = WIFEXITED(status) && WEXITSTATUS(status) >= 126 ? -(WEXITSTATUS(status)) : -EINVAL;
+		goto fail;
+	}
+	snprintf(st.id, sizeof(st.id), "%s", id);
+	snprintf(st.bundle, sizeof(st.bundle), "%s", abs_bundle);
+	st.sentry_pid = sentry;
+	st.sentry_start = proc_start_time(sentry);
+	st.gofer_pid = gofer;
+	st.gofer_start = proc_start_time(gofer);
+	st.created = time(NULL);
+	r = state_save(g->root, &st);
+	if (r < 0) {
+		cli_error("save state: %s", cli_strerror(r));
+		goto fail;
+	}
+	if (pid_file) {
+		FILE *f = fopen(pid_file, "w");
+		if (!f || fprintf(f, "%d", sentry) < 0 || fclose(f) != 0) {
+			r = -errno;
+			cli_error("write pid file %s: %s", pid_file, cli_strerror(r));
+			goto fail;
+		}
+	}
+	close(ready[0]);
+	oci_spec_free(&spec);
+	if (sentry_out)
+		*sentry_out = sentry;
+	return 0;
+fail:
+	if (sentry > 0) {
+		kill(sentry, SIGKILL);
+		waitpid(sentry, NULL, 0);
+	}
+	if (gofer > 0) {
+		kill(gofer, SIGKILL);
+		waitpid(gofer, NULL, 0);
+	}
+	for (int i = 0; i < 2; i++) {
+		if (gsock[i] >= 0)
+			close(gsock[i]);
+		if (ready[i] >= 0)
+			close(ready[i]);
+	}
+	state_remove(g->root, id);
+	oci_spec_free(&spec);
+	return r;
+}
+
+int cmd_create(struct global_flags *g, int argc, char **argv)
+{
+	const char *bundle = ".", *pid_file = NULL, *id = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		if ((strcmp(argv[i], "--bundle") == 0 || strcmp(argv[i], "-b") == 0) && i + 1 < argc)
+			bundle = argv[++i];
+		else if (strncmp(argv[i], "--bundle=", 9) == 0)
+			bundle = argv[i] + 9;
+		else if (strcmp(argv[i], "--pid-file") == 0 && i + 1 < argc)
+			pid_file = argv[++i];
+		else if (strncmp(argv[i], "--pid-file=", 11) == 0)
+			pid_file = argv[i] + 11;
+		else if (strcmp(argv[i], "--console-socket") == 0 && i + 1 < argc) {
+			cli_error("--console-socket: terminals are not supported yet");
+			return 1;
+		} else if (argv[i][0] != '-' && !id)
+			id = argv[i];
+		else {
+			int r = parse_common_flag(g, argc, argv, &i);
+			if (r <= 0) {
+				if (r == 0)
+					cli_error("create: unknown flag %s", argv[i]);
+				return 2;
+			}
+		}
+	}
+	if (!id) {
+		cli_error("create: a container id is required");
+		return 2;
+	}
+	return lifecycle_create(g, bundle, id, pid_file, NULL) < 0 ? 1 : 0;
+}

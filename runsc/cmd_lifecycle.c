@@ -1,0 +1,396 @@
+/* start, state, kill, wait, delete, run, list, ps: the OCI lifecycle
+ * commands, with runc's behaviour and messages. */
+#include "runsc/lifecycle.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Parses "[flags] ID": known flags from spec, the rest common flags. */
+struct arg_spec {
+	const char *name;	/* "--all" */
+	bool takes_value;
+	const char **value;
+	bool *flag;
+};
+
+static int parse_args(struct global_flags *g, int argc, char **argv, const struct arg_spec *specs, size_t n,
+		      const char **pos, int npos)
+{
+	int got = 0;
+
+	for (int i = 1; i < argc; i++) {
+		bool matched = false;
+		for (size_t k = 0; k < n && !matched; k++) {
+			size_t len = strlen(specs[k].name);
+			if (strcmp(argv[i], specs[k].name) == 0 ||
+			    (specs[k].name[1] != '-' && strncmp(argv[i], specs[k].name, len) == 0 && !argv[i][len])) {
+				matched = true;
+				if (specs[k].takes_value) {
+					if (i + 1 >= argc) {
+						cli_error("flag needs an argument: %s", argv[i]);
+						return -1;
+					}
+					*specs[k].value = argv[++i];
+				} else {
+					*specs[k].flag = true;
+				}
+			} else if (specs[k].takes_value && strncmp(argv[i], specs[k].name, len) == 0 &&
+				   argv[i][len] == '=') {
+				matched = true;
+				*specs[k].value = argv[i] + len + 1;
+			}
+		}
+		if (matched)
+			continue;
+		if (argv[i][0] == '-' && argv[i][1]) {
+			int r = parse_common_flag(g, argc, argv, &i);
+			if (r < 0)
+				return -1;
+			if (r == 0) {
+				cli_error("%s: unknown flag %s", argv[0], argv[i]);
+				return -1;
+			}
+			continue;
+		}
+		if (got < npos)
+			pos[got++] = argv[i];
+		else {
+			cli_error("%s: unexpected argument %s", argv[0], argv[i]);
+			return -1;
+		}
+	}
+	return got;
+}
+
+int cmd_start(struct global_flags *g, int argc, char **argv)
+{
+	const char *id = NULL, *status;
+	struct container_state st;
+	struct json_object *resp = NULL;
+	int r;
+
+	if (parse_args(g, argc, argv, NULL, 0, &id, 1) != 1) {
+		if (!id)
+			cli_error("start: a container id is required");
+		return 2;
+	}
+	if (container_lookup(g, id, &st, &status) < 0)
+		return 1;
+	state_free(&st);
+	if (strcmp(status, "created") != 0) {
+		cli_error(strcmp(status, "running") == 0 ? "cannot start an already running container"
+							    : "cannot start a container that has stopped");
+		return 1;
+	}
+	r = container_call(g, id, "start", NULL, &resp);
+	if (resp)
+		json_object_put(resp);
+	return r < 0 ? 1 : 0;
+}
+
+static void rfc3339(int64_t t, char *buf, size_t size)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int cmd_state(struct global_flags *g, int argc, char **argv)
+{
+	const char *id = NULL, *status;
+	struct container_state st;
+	struct json_object *o;
+	char created[64];
+
+	if (parse_args(g, argc, argv, NULL, 0, &id, 1) != 1) {
+		if (!id)
+			cli_error("state: a container id is required");
+		return 2;
+	}
+	if (container_lookup(g, id, &st, &status) < 0)
+		return 1;
+	rfc3339(st.created, created, sizeof(created));
+	o = json_object_new_object();
+	json_object_object_add(o, "ociVersion", json_object_new_string("1.0.2"));
+	json_object_object_add(o, "id", json_object_new_string(st.id));
+	json_object_object_add(o, "status", json_object_new_string(status));
+	json_object_object_add(o, "pid", json_object_new_int(strcmp(status, "stopped") ? st.sentry_pid : 0));
+	json_object_object_add(o, "bundle", json_object_new_string(st.bundle));
+	json_object_object_add(o, "created", json_object_new_string(created));
+	json_object_object_add(o, "owner", json_object_new_string(""));
+	if (st.annotations_json) {
+		struct json_object *a = json_tokener_parse(st.annotations_json);
+		if (a)
+			json_object_object_add(o, "annotations", a);
+	}
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+	json_object_put(o);
+	state_free(&st);
+	return 0;
+}
+
+int cmd_kill(struct global_flags *g, int argc, char **argv)
+{
+	const char *pos[2] = { NULL, NULL }, *status;
+	bool all = false;
+	struct arg_spec specs[] = { { "--all", false, NULL, &all }, { "-a", false, NULL, &all } };
+	struct container_state st;
+	struct json_object *req, *resp = NULL;
+	int n = parse_args(g, argc, argv, specs, 2, pos, 2), sig = SIGTERM, r;
+
+	if (n < 1) {
+		if (n == 0)
+			cli_error("kill: a container id is required");
+		return 2;
+	}
+	if (n == 2) {
+		sig = parse_signal(pos[1]);
+		if (sig < 0) {
+			cli_error("invalid signal \"%s\"", pos[1]);
+			return 1;
+		}
+	}
+	if (container_lookup(g, pos[0], &st, &status) < 0)
+		return 1;
+	state_free(&st);
+	if (strcmp(status, "stopped") == 0) {
+		cli_error("container not running");
+		return 1;
+	}
+	req = json_object_new_object();
+	json_object_object_add(req, "signal", json_object_new_int(sig));
+	json_object_object_add(req, "all", json_object_new_boolean(all));
+	r = container_call(g, pos[0], "signal", req, &resp);
+	if (resp)
+		json_object_put(resp);
+	return r < 0 ? 1 : 0;
+}
+
+/* Waits for id to stop and returns its wait status, or -errno. */
+static int wait_container(struct global_flags *g, const char *id)
+{
+	struct container_state st;
+	struct json_object *resp = NULL, *v;
+	const char *status;
+	int ws, r;
+
+	if (container_lookup(g, id, &st, &status) < 0)
+		return -ENOENT;
+	if (strcmp(status, "stopped") != 0) {
+		r = container_call(g, id, "wait", NULL, &resp);
+		if (r == 0 && json_object_object_get_ex(resp, "status", &v)) {
+			ws = json_object_get_int(v);
+			json_object_put(resp);
+			state_free(&st);
+			return ws;
+		}
+		if (resp)
+			json_object_put(resp);
+		/* The sentry went away under us: its status file says how. */
+		for (int i = 0; i < 100 && proc_alive(st.sentry_pid, st.sentry_start); i++)
+			usleep(10000);
+	}
+	r = state_load_exit(g->root, id, &ws);
+	state_free(&st);
+	if (r < 0)
+		return SIGKILL;	/* killed without leaving a status */
+	return ws;
+}
+
+int cmd_wait(struct global_flags *g, int argc, char **argv)
+{
+	const char *id = NULL;
+	int ws;
+
+	if (parse_args(g, argc, argv, NULL, 0, &id, 1) != 1) {
+		if (!id)
+			cli_error("wait: a container id is required");
+		return 2;
+	}
+	ws = wait_container(g, id);
+	if (ws < 0)
+		return 1;
+	printf("{\"id\":\"%s\",\"exitStatus\":%d}\n", id,
+	       (ws & 0x7f) ? 128 + (ws & 0x7f) : (ws >> 8) & 0xff);
+	return 0;
+}
+
+int cmd_delete(struct global_flags *g, int argc, char **argv)
+{
+	const char *id = NULL, *status;
+	bool force = false;
+	struct arg_spec specs[] = { { "--force", false, NULL, &force }, { "-f", false, NULL, &force } };
+	struct container_state st;
+	int r;
+
+	if (parse_args(g, argc, argv, specs, 2, &id, 1) != 1) {
+		if (!id)
+			cli_error("delete: a container id is required");
+		return 2;
+	}
+	r = state_load(g->root, id, &st);
+	if (r == -ENOENT) {
+		cli_error("container %s does not exist", id);
+		return 1;
+	}
+	if (r == 0 && container_lookup(g, id, &st, &status) == 0 && strcmp(status, "running") == 0 && !force) {
+		cli_error("cannot delete container %s that is not stopped: running", id);
+		state_free(&st);
+		return 1;
+	}
+	if (r < 0)
+		snprintf(st.id, sizeof(st.id), "%s", id);	/* corrupt state: remove what is there */
+	r = container_destroy(g, &st);
+	state_free(&st);
+	return r < 0 ? 1 : 0;
+}
+
+int cmd_run(struct global_flags *g, int argc, char **argv)
+{
+	const char *id = NULL, *bundle = ".", *pid_file = NULL;
+	bool detach = false;
+	struct arg_spec specs[] = {
+		{ "--bundle", true, &bundle, NULL }, { "-b", true, &bundle, NULL },
+		{ "--pid-file", true, &pid_file, NULL }, { "--detach", false, NULL, &detach },
+		{ "-d", false, NULL, &detach },
+	};
+	struct json_object *resp = NULL;
+	struct container_state st;
+	const char *status;
+	int ws;
+
+	if (parse_args(g, argc, argv, specs, 5, &id, 1) != 1) {
+		if (!id)
+			cli_error("run: a container id is required");
+		return 2;
+	}
+	if (lifecycle_create(g, bundle, id, pid_file, NULL) < 0)
+		return 1;
+	if (container_call(g, id, "start", NULL, &resp) < 0) {
+		if (container_lookup(g, id, &st, &status) == 0) {
+			container_destroy(g, &st);
+			state_free(&st);
+		}
+		return 1;
+	}
+	if (resp)
+		json_object_put(resp);
+	if (detach)
+		return 0;
+	ws = wait_container(g, id);
+	if (container_lookup(g, id, &st, &status) == 0) {
+		container_destroy(g, &st);
+		state_free(&st);
+	}
+	if (ws < 0)
+		return 1;
+	return (ws & 0x7f) ? 128 + (ws & 0x7f) : (ws >> 8) & 0xff;
+}
+
+int cmd_list(struct global_flags *g, int argc, char **argv)
+{
+	const char *format = "table";
+	struct arg_spec specs[] = { { "--format", true, &format, NULL }, { "-f", true, &format, NULL } };
+	struct json_object *arr = json_object_new_array();
+	struct dirent *de;
+	DIR *d;
+
+	if (parse_args(g, argc, argv, specs, 2, NULL, 0) < 0)
+		return 2;
+	if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0) {
+		cli_error("invalid format option \"%s\"", format);
+		return 1;
+	}
+	d = opendir(g->root);
+	if (strcmp(format, "table") == 0)
+		printf("%-12s %-8s %-10s %-40s %-20s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
+	while (d && (de = readdir(d))) {
+		struct container_state st;
+		const char *status;
+		char created[64];
+
+		if (de->d_name[0] == '.' || state_load(g->root, de->d_name, &st) < 0)
+			continue;
+		state_free(&st);
+		if (container_lookup(g, de->d_name, &st, &status) < 0)
+			continue;
+		rfc3339(st.created, created, sizeof(created));
+		if (strcmp(format, "table") == 0) {
+			printf("%-12s %-8d %-10s %-40s %-20s %s\n", st.id, strcmp(status, "stopped") ? st.sentry_pid : 0,
+			       status, st.bundle, created, "root");
+		} else {
+			struct json_object *o = json_object_new_object();
+			json_object_object_add(o, "ociVersion", json_object_new_string("1.0.2"));
+			json_object_object_add(o, "id", json_object_new_string(st.id));
+			json_object_object_add(o, "pid", json_object_new_int(strcmp(status, "stopped") ? st.sentry_pid : 0));
+			json_object_object_add(o, "status", json_object_new_string(status));
+			json_object_object_add(o, "bundle", json_object_new_string(st.bundle));
+			json_object_object_add(o, "created", json_object_new_string(created));
+			json_object_object_add(o, "owner", json_object_new_string("root"));
+			json_object_array_add(arr, o);
+		}
+		state_free(&st);
+	}
+	if (d)
+		closedir(d);
+	if (strcmp(format, "json") == 0)
+		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN));
+	json_object_put(arr);
+	return 0;
+}
+
+int cmd_ps(struct global_flags *g, int argc, char **argv)
+{
+	const char *id = NULL, *format = "table", *status;
+	struct arg_spec specs[] = { { "--format", true, &format, NULL }, { "-f", true, &format, NULL } };
+	struct json_object *resp = NULL, *procs;
+	struct container_state st;
+
+	if (parse_args(g, argc, argv, specs, 2, &id, 1) != 1) {
+		if (!id)
+			cli_error("ps: a container id is required");
+		return 2;
+	}
+	if (container_lookup(g, id, &st, &status) < 0)
+		return 1;
+	state_free(&st);
+	if (strcmp(status, "stopped") == 0) {
+		printf(strcmp(format, "json") == 0 ? "[]\n" : "UID       PID       PPID      C         STIME     TTY       TIME      CMD\n");
+		return 0;
+	}
+	if (container_call(g, id, "ps", NULL, &resp) < 0)
+		return 1;
+	json_object_object_get_ex(resp, "processes", &procs);
+	if (strcmp(format, "json") == 0) {
+		struct json_object *pids = json_object_new_array();
+		for (size_t i = 0; procs && i < json_object_array_length(procs); i++) {
+			struct json_object *p = json_object_array_get_idx(procs, i), *v;
+			json_object_object_get_ex(p, "pid", &v);
+			json_object_array_add(pids, json_object_new_int(json_object_get_int(v)));
+		}
+		printf("%s\n", json_object_to_json_string_ext(pids, JSON_C_TO_STRING_PLAIN));
+		json_object_put(pids);
+	} else {
+		printf("UID       PID       PPID      C         STIME     TTY       TIME      CMD\n");
+		for (size_t i = 0; procs && i < json_object_array_length(procs); i++) {
+			struct json_object *p = json_object_array_get_idx(procs, i), *pid, *ppid, *uid, *cmd;
+			json_object_object_get_ex(p, "pid", &pid);
+			json_object_object_get_ex(p, "ppid", &ppid);
+			json_object_object_get_ex(p, "uid", &uid);
+			json_object_object_get_ex(p, "cmd", &cmd);
+			printf("%-9d %-9d %-9d %-9d %-9s %-9s %-9s %s\n", json_object_get_int(uid), json_object_get_int(pid),
+			       json_object_get_int(ppid), 0, "00:00", "?", "0s", json_object_get_string(cmd));
+		}
+	}
+	json_object_put(resp);
+	return 0;
+}

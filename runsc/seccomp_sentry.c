@@ -1,0 +1,166 @@
+/* The sentry's seccomp allowlist: every host system call the sentry makes
+ * once it is set up, one rule per line with the reason, and nothing else.
+ * The sentry never opens a host path (files come from the gofer as donated
+ * fds), never creates a socket, mounts nothing and starts no program, so
+ * none of those calls is here.
+ *
+ * Stub processes are forked from task threads after the filter is in
+ * place, so they inherit it. That costs nothing for the application: a
+ * stub runs its code under PTRACE_SYSEMU, whose syscall-stop comes before
+ * seccomp and skips the call, so no application system call ever meets
+ * this filter. What does meet it is the stub's own start (stub_child() and
+ * the stub page, platform/ptrace/ptrace.c) and the mmap, munmap and
+ * mprotect the sentry injects into a stub. Those calls are in the list
+ * below, marked "stub"; all of them the sentry could make in its own right
+ * without gaining anything, except dup2, setsid and PTRACE_TRACEME, which
+ * are argument-checked or harmless.
+ *
+ * To change the list: run tools/seccomp-audit over the test suite; it
+ * prints the calls made under this filter that it lacks, and the rules
+ * never used. A call outside the list kills the sentry with SIGSYS (exit
+ * status 159 from runsc do); a stub killed so shows up as a dead address
+ * space in the sentry's log. */
+#define AMBER_SECCOMP_RULES
+#include "runsc/seccomp.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+
+#ifndef PTRACE_SYSEMU
+#define PTRACE_SYSEMU 31
+#endif
+
+/* pthread_create's clone flags (glibc's create_thread, after clone3 has
+ * said ENOSYS), and fork's. Anything else -- a new namespace, CLONE_UNTRACED,
+ * a vfork -- is refused. */
+#define CLONE_THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SYSVSEM | CLONE_SIGHAND | \
+			    CLONE_THREAD | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID)
+#define CLONE_FORK_FLAGS (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD)
+
+/* The fd number of the memory file inside a stub (STUB_MEMFD in ptrace.c). */
+#define STUB_MEMFD 3
+
+static const struct seccomp_rule sentry_rules[] = {
+	/* -- the task loop: ptrace of the stubs -- */
+	SC_ALLOW1(ptrace, SC_EQ(0, PTRACE_SYSEMU)),		/* run the application until its next system call */
+	SC_ALLOW1(ptrace, SC_EQ(0, PTRACE_GETREGS)),		/* read registers at every stop */
+	SC_ALLOW1(ptrace, SC_EQ(0, PTRACE_SETREGS)),		/* write them back, and around injected calls */
+	SC_ALLOW1(ptrace, SC_EQ(0, PTRACE_CONT)),		/* run an injected mmap/munmap/mprotect */
+	SC_ALLOW1(ptrace, SC_EQ(0, PTRACE_GETSIGINFO)),	/* what a fault or signal stop was */
+	SC_ALLOW1(ptrace, SC_EQ(0, PTRACE_SETOPTIONS)),	/* EXITKILL|TRACESYSGOOD on a new stub */
+	SC_ALLOW1(ptrace, SC_EQ(0, PTRACE_GETREGSET)),	/* FPU/XSAVE state, for signal frames */
+	SC_ALLOW1(ptrace, SC_EQ(0, PTRACE_SETREGSET)),	/* FPU/XSAVE state, at sigreturn and exec */
+	SC_ALLOW1(ptrace, SC_EQ(0, PTRACE_TRACEME)),		/* stub: become traced by the forking thread */
+	SC_ALLOW(wait4),					/* ptrace stops of a stub (__WALL); the gofer's exit */
+	SC_ALLOW1(kill, SC_EQ32(1, SIGKILL)),			/* end a stub (address space gone) or the gofer */
+	SC_ALLOW1(kill, SC_EQ32(1, SIGSTOP)),			/* stub: stop itself for the tracer (stub page) */
+	SC_ALLOW1(tgkill, SC_EQ32(2, SIGSTOP)),		/* platform_interrupt: kick a running stub */
+
+	/* -- a new stub, between fork and its first stop (stub_child) -- */
+	SC_ALLOW1(clone, SC_EQ(0, CLONE_FORK_FLAGS)),		/* fork a stub (glibc fork) */
+	SC_ALLOW1(prctl, SC_EQ32(0, PR_SET_PDEATHSIG)),	/* stub: die with the sentry */
+	SC_ALLOW1(prctl, SC_EQ32(0, PR_SET_NAME)),		/* stub: "runsc-stub" in ps */
+	SC_ALLOW(getppid),					/* stub: check the sentry is still its parent */
+	SC_ALLOW(setsid),					/* stub: leave the caller's session */
+	SC_ALLOW1(dup2, SC_EQ32(1, STUB_MEMFD)),		/* stub: memory file at its fixed fd */
+	SC_ALLOW1(fcntl, SC_EQ32(1, F_SETFD)),			/* stub: memory file already at fd 3: clear CLOEXEC */
+	SC_ALLOW(close_range),					/* stub: close every other fd */
+	SC_ALLOW(rt_sigprocmask),				/* stub: unblock all; pthread_create blocks around clone */
+	SC_ALLOW(rseq),						/* stub: unregister glibc's rseq; new threads register */
+	SC_ALLOW(getpid),					/* stub: kill(getpid(), SIGSTOP); the stub's parent check */
+
+	/* -- memory -- */
+	SC_ALLOW(mmap),						/* malloc, thread stacks; stub: map the memory file (injected) */
+	SC_ALLOW(munmap),					/* free, thread exit; stub: drop inherited mappings, unmap (injected) */
+	SC_ALLOW(mprotect),					/* thread stack guards; stub: application mprotect (injected) */
+	SC_ALLOW1(mremap, SC_EQ32(3, MREMAP_MAYMOVE)),		/* realloc of a large (mmapped) block */
+	SC_ALLOW(brk),						/* malloc's main arena */
+	SC_ALLOW1(madvise, SC_EQ32(2, MADV_DONTNEED)),		/* glibc: freed thread stacks, trimmed arenas */
+	SC_ALLOW1(fallocate, SC_EQ32(1, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)), /* free memory-file pages */
+
+	/* -- threads -- */
+	SC_ALLOW1(clone, SC_EQ(0, CLONE_THREAD_FLAGS)),	/* one host thread per task (pthread_create) */
+	SC_ERRNO(clone3, ENOSYS),				/* its flags are in memory, out of a filter's reach: glibc then uses clone */
+	SC_ALLOW(futex),					/* mutexes, condition variables, thread join */
+	SC_ALLOW(set_robust_list),				/* every new thread and forked stub (glibc) */
+	SC_ALLOW(rt_sigaction),				/* glibc's SIGSETXID handler, set at the first pthread_create */
+	SC_ALLOW(rt_sigreturn),				/* return from any signal handler */
+	SC_ALLOW(restart_syscall),				/* resume a wait interrupted by a stop */
+	SC_ALLOW(sched_yield),					/* sched_yield(2) of the application */
+	SC_ALLOW(gettid),					/* the tracer's tid; log lines */
+	SC_ALLOW(exit),						/* a task thread ends */
+	SC_ALLOW(exit_group),					/* the sentry ends; stub: _exit on a failed start */
+
+	/* -- files: only fds the sentry holds (stdio, gofer-donated, memory file, eventfds) -- */
+	SC_ALLOW(read),						/* stdin; eventfds; gofer files */
+	SC_ALLOW(write),					/* stdout, stderr, the debug log; eventfds */
+	SC_ALLOW(pread64),					/* gofer files, into the page cache */
+	SC_ALLOW(lseek),					/* gofer files and directories */
+	SC_ALLOW(getdents64),					/* gofer directories */
+	SC_ALLOW1(newfstatat, SC_EQ32(3, AT_EMPTY_PATH)),	/* glibc's fstat: host stdio files */
+	SC_ALLOW1(fcntl, SC_EQ32(1, F_GETFL)),			/* the flags of host stdio files */
+	SC_ALLOW1(fcntl, SC_EQ32(1, F_DUPFD_CLOEXEC)),		/* keep stdio above fd 2 (runsc do) */
+	SC_ALLOW1(ioctl, SC_EQ32(1, TCGETS)),			/* isatty of host stdio */
+	SC_ALLOW1(ioctl, SC_EQ32(1, TIOCGWINSZ)),		/* the terminal's size */
+	SC_ALLOW1(ioctl, SC_EQ32(1, FIONREAD)),			/* bytes readable on host stdio */
+	SC_ALLOW(close),					/* any fd it holds */
+	SC_ALLOW(poll),						/* the main loop; readiness of host stdio */
+	SC_ALLOW(ppoll),					/* blocking waits: task wake eventfd beside a host fd */
+	SC_ALLOW(eventfd2),					/* a task's wake fd; runsc do's done fd */
+	SC_ALLOW(sendmsg),					/* gofer requests */
+	SC_ALLOW(recvmsg),					/* gofer replies, with donated fds */
+
+	/* -- information the application asks for, or the sentry's own -- */
+	SC_ALLOW(clock_gettime),				/* time, when the vDSO cannot */
+	SC_ALLOW(gettimeofday),					/* time, when the vDSO cannot */
+	SC_ALLOW(getrandom),					/* AT_RANDOM, /dev/urandom, getrandom(2); malloc */
+	SC_ALLOW(sysinfo),					/* sysinfo(2): memory totals */
+	SC_ALLOW1(sched_getaffinity, SC_EQ32(0, 0)),		/* sched_getaffinity(2): the CPUs this sandbox may use */
+	SC_ALLOW(getuid),					/* the first task's credentials */
+	SC_ALLOW(getgid),					/* the first task's credentials */
+	SC_ALLOW(getcwd),					/* runsc do: the program's working directory */
+};
+
+int seccomp_install_rules(const struct seccomp_rule *rules, size_t count)
+{
+	scmp_filter_ctx ctx;
+	int err;
+
+	/* The filter is a promise about the process from here on: without
+	 * no_new_privs, an exec could shed it through a set-uid binary. */
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
+		return -EACCES;
+	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	if (!ctx)
+		return -ENOMEM;
+	/* A call from another ABI (int 0x80, x32) is as foreign as any. */
+	err = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	if (err == 0)
+		err = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	if (err == 0)
+		err = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+	/* A binary search on the call number rather than a linear scan: the
+	 * sentry makes several host calls per application call. */
+	if (err == 0)
+		err = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	for (size_t i = 0; err == 0 && i < count; i++)
+		err = seccomp_rule_add_array(ctx, rules[i].action, rules[i].nr, rules[i].arg_count,
+					     rules[i].arg);
+	if (err == 0)
+		err = seccomp_load(ctx);
+	seccomp_release(ctx);
+	/* libseccomp returns -errno; a positive value would be a bug in it. */
+	return err > 0 ? -EINVAL : err;
+}
+
+int seccomp_install_sentry(void)
+{
+	return seccomp_install_rules(sentry_rules, sizeof(sentry_rules) / sizeof(sentry_rules[0]));
+}

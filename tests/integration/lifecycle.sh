@@ -1,0 +1,101 @@
+#!/bin/bash
+# lifecycle.sh: the OCI lifecycle of a container, as runc users drive it:
+# create -> state (created) -> start -> state (running) -> kill -> wait ->
+# state (stopped) -> delete, then run, with a static and a dynamic program
+# and a --root of our own. Bundles are made in a scratch directory: a
+# rootfs with busybox (static) and /bin/ls with its libraries (dynamic).
+# Environment: RUNSC (required).
+set -u
+[ -n "${RUNSC:-}" ] && [ -x "$RUNSC" ] || { echo "lifecycle.sh: RUNSC must name the runsc binary" >&2; exit 2; }
+work=$(mktemp -d "${TMPDIR:-/tmp}/lifecycle.XXXXXX") || exit 2
+root=$work/state
+trap 'for id in $("$RUNSC" --root "$root" list --format json 2>/dev/null | python3 -c "import json,sys; [print(c[\"id\"]) for c in json.load(sys.stdin)]" 2>/dev/null); do "$RUNSC" --root "$root" delete --force "$id" >/dev/null 2>&1; done; rm -rf "$work"' EXIT
+fails=0
+check() {	# check NAME EXPECTED ACTUAL
+	if [ "$2" == "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected [$2], got [$3]"; fails=$((fails + 1)); fi
+}
+rs() { "$RUNSC" --root "$root" "$@"; }
+status_of() { rs state "$1" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])' 2>/dev/null || echo none; }
+
+make_bundle() {	# make_bundle DIR ARGS-JSON
+	local b=$1
+	mkdir -p "$b/rootfs/bin" "$b/rootfs/proc" "$b/rootfs/dev" "$b/rootfs/tmp" "$b/rootfs/etc"
+	cp /bin/busybox "$b/rootfs/bin/busybox"
+	for a in sh echo sleep cat true false; do ln -sf busybox "$b/rootfs/bin/$a"; done
+	cp /bin/ls "$b/rootfs/bin/ls"
+	for lib in $(ldd /bin/ls | grep -o '/[^ ]*'); do
+		mkdir -p "$b/rootfs$(dirname "$lib")"
+		cp -L "$lib" "$b/rootfs$lib"
+	done
+	echo "hello from the bundle" >"$b/rootfs/etc/motd"
+	(cd "$b" && "$RUNSC" spec) || return 1
+	python3 - "$b/config.json" "$2" <<'PY'
+import json, sys
+path, args = sys.argv[1], json.loads(sys.argv[2])
+c = json.load(open(path))
+c["process"]["args"] = args
+c["process"]["terminal"] = False
+json.dump(c, open(path, "w"), indent=2)
+PY
+}
+
+# Static program: the full create/start/kill/wait/delete cycle.
+make_bundle "$work/b1" '["/bin/sleep", "100"]' || exit 2
+rs create --bundle "$work/b1" --pid-file "$work/pid" c1 </dev/null >/dev/null
+check "create" 0 $?
+check "state after create" created "$(status_of c1)"
+check "pid file names the sandbox" "$(rs state c1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')" "$(cat "$work/pid")"
+rs create --bundle "$work/b1" c1 </dev/null >/dev/null 2>"$work/err"
+check "create with an existing id fails" 1 $?
+rs start c1
+check "start" 0 $?
+check "state after start" running "$(status_of c1)"
+rs start c1 2>/dev/null
+check "start twice fails" 1 $?
+rs ps c1 | grep -q sleep
+check "ps lists the program" 0 $?
+rs list | grep -q "^c1 .*running"
+check "list shows it running" 0 $?
+rs kill c1 KILL
+check "kill" 0 $?
+check "wait reports the signal" '{"id":"c1","exitStatus":137}' "$(rs wait c1)"
+check "state after exit" stopped "$(status_of c1)"
+rs kill c1 TERM 2>/dev/null
+check "kill of a stopped container fails" 1 $?
+rs delete c1
+check "delete" 0 $?
+check "state after delete" none "$(status_of c1)"
+[ ! -e "$root/c1" ]
+check "state directory removed" 0 $?
+
+# Dynamic program, run to completion with run.
+make_bundle "$work/b2" '["/bin/ls", "/etc"]' || exit 2
+out=$(rs run --bundle "$work/b2" c2 </dev/null)
+check "run of a dynamic program: exit status" 0 $?
+check "run of a dynamic program: output" motd "$out"
+out=$(cd "$work/b2" && rs run c3 </dev/null)
+check "run with the bundle in the cwd" motd "$out"
+[ ! -e "$root/c2" ] && [ ! -e "$root/c3" ]
+check "run removes its state" 0 $?
+
+# Exit status and stdout of a program that fails.
+make_bundle "$work/b3" '["/bin/sh", "-c", "read line </etc/motd; echo $line; exit 3"]' || exit 2
+out=$(rs run --bundle "$work/b3" c4 </dev/null)
+check "exit status of run" 3 $?
+check "stdout of run" "hello from the bundle" "$out"
+
+# Bad input: unknown id, id with a slash, missing program.
+rs state nope >/dev/null 2>&1
+check "state of an unknown id fails" 1 $?
+rs create --bundle "$work/b1" "a/b" </dev/null >/dev/null 2>&1
+check "an id with a slash is refused" 1 $?
+make_bundle "$work/b4" '["/bin/nonexistent"]' || exit 2
+rs create --bundle "$work/b4" c5 </dev/null >/dev/null 2>"$work/err"
+check "create of a missing program fails" 1 $?
+[ ! -e "$root/c5" ]
+check "a failed create leaves no state" 0 $?
+grep -q "no such file" "$work/err"
+check "a failed create says why" 0 $?
+
+echo "$fails failed"
+[ "$fails" -eq 0 ]
