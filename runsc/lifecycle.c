@@ -10,6 +10,8 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+#include <poll.h>
+#include <sys/syscall.h>
 
 int container_lookup(struct global_flags *g, const char *id, struct container_state *st, const char **status)
 {
@@ -61,24 +63,34 @@ int container_call(struct global_flags *g, const char *id, const char *cmd, stru
 	return r;
 }
 
-static void kill_verified(pid_t pid, uint64_t start)
+/* Kills pid if it still is the process recorded with start, and waits
+ * (at most 2 s) until it is gone. A pidfd taken before the start-time
+ * check pins the process, so a recycled pid is never signalled. */
+static void kill_and_wait(pid_t pid, uint64_t start)
 {
-	if (proc_alive(pid, start))
-		kill(pid, SIGKILL);
+	struct pollfd p;
+	int fd;
+
+	if (pid <= 0)
+		return;
+	fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0)
+		return;
+	if (proc_alive(pid, start)) {
+		syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0);
+		p.fd = fd;
+		p.events = POLLIN;
+		poll(&p, 1, 2000);
+	}
+	close(fd);
 }
 
 int container_destroy(struct global_flags *g, struct container_state *st)
 {
-	struct timespec ts = { 0, 10 * 1000 * 1000 };
-
-	kill_verified(st->sentry_pid, st->sentry_start);
-	kill_verified(st->gofer_pid, st->gofer_start);
-	/* The stubs die with the sentry; wait a moment for all to be gone. */
-	for (int i = 0; i < 200; i++) {
-		if (!proc_alive(st->sentry_pid, st->sentry_start) && !proc_alive(st->gofer_pid, st->gofer_start))
-			break;
-		nanosleep(&ts, NULL);
-	}
+	/* The stubs die with the sentry (PTRACE_O_EXITKILL), the gofer when
+	 * its socket closes; both are killed here anyway. */
+	kill_and_wait(st->sentry_pid, st->sentry_start);
+	kill_and_wait(st->gofer_pid, st->gofer_start);
 	return state_remove(g->root, st->id);
 }
 

@@ -14,9 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Not in cli.h yet; main.c will dispatch to it. */
-int cmd_spec(struct global_flags *g, int argc, char **argv);
-
 static char cs_dir[] = "/tmp/amber-spec-test.XXXXXX";
 
 static int cs_rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
