@@ -495,8 +495,10 @@ enum gofer_name_kind {
 
 /* A path split for the *at calls: its parent directory, resolved beneath
  * the root, and its last component. Only a NORMAL name ever reaches a host
- * call: ".." relative to the root's fd is outside it, so "." and ".." get
- * the errors Linux gives for them instead. */
+ * call: "." and ".." are answered here with the errors Linux gives, not
+ * handed to the host relative to a parent fd (".." of the root's fd is
+ * outside the root; the *at calls would refuse it as well, but the gofer
+ * does not lean on that). */
 struct gofer_name {
 	int dir_fd;			/* O_PATH directory, owned; -1 if none */
 	const char *name;		/* the last component, within the path */
