@@ -243,7 +243,7 @@ int cmd_boot(struct global_flags *g, int argc, char **argv)
 		return 1;
 	}
 	gofer_client_init(&gofer, 3);
-	r = kernel_init(&gofer, true, spec.hostname ? spec.hostname : b.id);
+	r = kernel_init(&gofer, spec.root.readonly, spec.hostname ? spec.hostname : b.id);
 	if (r < 0) {
 		report(ready, "start sandbox: %s", cli_strerror(r));
 		return 1;

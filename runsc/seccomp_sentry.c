@@ -128,6 +128,15 @@ static const struct seccomp_rule sentry_rules[] = {
 	SC_ALLOW(getcwd),					/* runsc do: the program's working directory */
 };
 
+/* Built with -DAMBER_SECCOMP_LOG, a call outside the list is let through
+ * and logged by the kernel instead of killing the process: for
+ * tools/seccomp-audit, which then names each such call. Never ship it. */
+#ifdef AMBER_SECCOMP_LOG
+#define SECCOMP_DEFAULT_ACTION SCMP_ACT_LOG
+#else
+#define SECCOMP_DEFAULT_ACTION SCMP_ACT_KILL_PROCESS
+#endif
+
 int seccomp_install_rules(const struct seccomp_rule *rules, size_t count)
 {
 	scmp_filter_ctx ctx;
@@ -137,11 +146,11 @@ int seccomp_install_rules(const struct seccomp_rule *rules, size_t count)
 	 * no_new_privs, an exec could shed it through a set-uid binary. */
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
 		return -EACCES;
-	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	ctx = seccomp_init(SECCOMP_DEFAULT_ACTION);
 	if (!ctx)
 		return -ENOMEM;
 	/* A call from another ABI (int 0x80, x32) is as foreign as any. */
-	err = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	err = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SECCOMP_DEFAULT_ACTION);
 	if (err == 0)
 		err = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
 	if (err == 0)

@@ -23,26 +23,25 @@
 
 static const struct file_ops opath_ops = { 0 };
 
-/* Why creating path fails: the parent must exist and be a directory, and
- * then it is the read-only filesystem that refuses. */
-static int create_error(struct task *t, int dirfd, const char *path)
+/* O_CREAT of a missing file: creates it in its parent directory. */
+static int create_file(struct task *t, int dirfd, const char *path, unsigned mode)
 {
-	char parent[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	struct path p;
-	int err;
+	char name[NAME_MAX + 1];
+	struct path parent;
+	int kind, err = task_lookup_parent(t, dirfd, path, &parent, name, &kind);
 
-	if (!slash)
-		return -EROFS;
-	memcpy(parent, path, (size_t)(slash - path));
-	parent[slash - path] = 0;
-	if (!slash[1])
-		return -EISDIR;
-	err = task_lookup(t, dirfd, *parent ? parent : "/", LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &p);
 	if (err < 0)
 		return err;
-	path_put(&p);
-	return -EROFS;
+	if (kind)
+		err = -EISDIR;
+	else if (path[strlen(path) - 1] == '/')
+		err = -EISDIR;
+	else if (parent.mnt->flags & MS_RDONLY)
+		err = -EROFS;
+	else
+		err = vfs_create_at(t, &parent, name, mode);
+	path_put(&parent);
+	return err;
 }
 
 static long do_openat(struct task *t, int dirfd, uaddr_t upath, int flags, unsigned mode)
@@ -68,8 +67,16 @@ static long do_openat(struct task *t, int dirfd, uaddr_t upath, int flags, unsig
 	if ((flags & O_CREAT) && (flags & O_EXCL))
 		lflags &= ~LOOKUP_FOLLOW;
 	err = task_lookup(t, dirfd, path, lflags, &p);
-	if (err == -ENOENT && (flags & O_CREAT))
-		return create_error(t, dirfd, path);
+	if (err == -ENOENT && (flags & O_CREAT)) {
+		err = create_file(t, dirfd, path, mode);
+		if (err == -EEXIST && !(flags & O_EXCL))
+			err = 0;	/* created meanwhile by someone else: open it */
+		else if (err == 0)
+			flags &= ~O_EXCL;	/* ours: open what we made */
+		if (err < 0)
+			return err;
+		err = task_lookup(t, dirfd, path, lflags, &p);
+	}
 	if (err < 0)
 		return err;
 	if ((flags & O_CREAT) && (flags & O_EXCL)) {
@@ -102,6 +109,15 @@ static long do_openat(struct task *t, int dirfd, uaddr_t upath, int flags, unsig
 		err = vfs_open(&p, flags | LINUX_O_LARGEFILE, &f);
 		if (err < 0)
 			goto out;
+		if ((flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY && S_ISREG(p.d->inode->stx.stx_mode) &&
+		    p.d->inode->stx.stx_size > 0 && p.d->inode->ops->setattr) {
+			struct vfs_attr va = { .mask = VFS_ATTR_SIZE, .size = 0 };
+			err = p.d->inode->ops->setattr(p.d->inode, &va);
+			if (err < 0) {
+				file_put(f);
+				goto out;
+			}
+		}
 	}
 	fd = fd_install(t, f, 0, flags & O_CLOEXEC);
 	if (fd < 0)

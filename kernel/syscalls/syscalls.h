@@ -21,5 +21,7 @@ uint64_t syscall_enosys_count(long nr);
 /* Shared helpers for handlers. */
 /* Copies a path argument; returns 0, -EFAULT or -ENAMETOOLONG. */
 int copy_path(struct task *t, uaddr_t addr, char *buf);
+/* Creates a regular file name in parent (mode masked by the umask). */
+int vfs_create_at(struct task *t, const struct path *parent, const char *name, unsigned int mode);
 
 #endif

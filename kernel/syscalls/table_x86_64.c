@@ -104,6 +104,30 @@ SYSCALL(poll);
 SYSCALL(ppoll);
 SYSCALL(select);
 SYSCALL(pselect6);
+SYSCALL(mkdir);
+SYSCALL(mkdirat);
+SYSCALL(rmdir);
+SYSCALL(unlink);
+SYSCALL(unlinkat);
+SYSCALL(rename);
+SYSCALL(renameat);
+SYSCALL(renameat2);
+SYSCALL(symlink);
+SYSCALL(symlinkat);
+SYSCALL(link);
+SYSCALL(linkat);
+SYSCALL(chmod);
+SYSCALL(fchmod);
+SYSCALL(fchmodat);
+SYSCALL(chown);
+SYSCALL(lchown);
+SYSCALL(fchown);
+SYSCALL(fchownat);
+SYSCALL(truncate);
+SYSCALL(ftruncate);
+SYSCALL(utimensat);
+SYSCALL(fsync);
+SYSCALL(fdatasync);
 
 const syscall_fn syscall_table[SYSCALL_COUNT] = {
 	[__NR_read] = sys_read,
@@ -206,4 +230,28 @@ const syscall_fn syscall_table[SYSCALL_COUNT] = {
 	[__NR_ppoll] = sys_ppoll,
 	[__NR_select] = sys_select,
 	[__NR_pselect6] = sys_pselect6,
+	[__NR_mkdir] = sys_mkdir,
+	[__NR_mkdirat] = sys_mkdirat,
+	[__NR_rmdir] = sys_rmdir,
+	[__NR_unlink] = sys_unlink,
+	[__NR_unlinkat] = sys_unlinkat,
+	[__NR_rename] = sys_rename,
+	[__NR_renameat] = sys_renameat,
+	[__NR_renameat2] = sys_renameat2,
+	[__NR_symlink] = sys_symlink,
+	[__NR_symlinkat] = sys_symlinkat,
+	[__NR_link] = sys_link,
+	[__NR_linkat] = sys_linkat,
+	[__NR_chmod] = sys_chmod,
+	[__NR_fchmod] = sys_fchmod,
+	[__NR_fchmodat] = sys_fchmodat,
+	[__NR_chown] = sys_chown,
+	[__NR_lchown] = sys_lchown,
+	[__NR_fchown] = sys_fchown,
+	[__NR_fchownat] = sys_fchownat,
+	[__NR_truncate] = sys_truncate,
+	[__NR_ftruncate] = sys_ftruncate,
+	[__NR_utimensat] = sys_utimensat,
+	[__NR_fsync] = sys_fsync,
+	[__NR_fdatasync] = sys_fdatasync,
 };

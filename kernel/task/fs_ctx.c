@@ -30,6 +30,47 @@ void fs_ctx_put(struct fs_ctx *fs)
 	free(fs);
 }
 
+/* The root and the start of a lookup of path relative to dirfd. */
+static int lookup_base(struct task *t, int dirfd, const char *path, struct path *root, struct path *start)
+{
+	struct file *f;
+
+	pthread_mutex_lock(&t->fs->lock);
+	*root = t->fs->root;
+	path_get(root);
+	*start = t->fs->cwd;
+	path_get(start);
+	pthread_mutex_unlock(&t->fs->lock);
+	if (path[0] == '/' || dirfd == AT_FDCWD)
+		return 0;
+	f = fd_get(t, dirfd);
+	if (!f || !f->path.d) {
+		if (f)
+			file_put(f);
+		path_put(root);
+		path_put(start);
+		return f ? -ENOTDIR : -EBADF;
+	}
+	path_put(start);
+	*start = f->path;
+	path_get(start);
+	file_put(f);
+	return 0;
+}
+
+int task_lookup_parent(struct task *t, int dirfd, const char *path, struct path *parent, char *name, int *kind)
+{
+	struct path root, start;
+	int err = lookup_base(t, dirfd, path, &root, &start);
+
+	if (err < 0)
+		return err;
+	err = vfs_lookup_parent(&root, &start, path, parent, name, kind);
+	path_put(&root);
+	path_put(&start);
+	return err;
+}
+
 int task_lookup(struct task *t, int dirfd, const char *path, int flags, struct path *out)
 {
 	struct path root, start;

@@ -149,6 +149,8 @@ struct fs_ctx *fs_ctx_new(const struct path *root, const struct path *cwd);
 void fs_ctx_put(struct fs_ctx *fs);
 /* Resolves a path argument relative to dirfd (AT_FDCWD or an fd). */
 int task_lookup(struct task *t, int dirfd, const char *path, int flags, struct path *out);
+/* Resolves all but the last component (see vfs_lookup_parent). */
+int task_lookup_parent(struct task *t, int dirfd, const char *path, struct path *parent, char *name, int *kind);
 
 /* ---- exec (kernel/task/exec.c) ---- */
 /* Replaces t's program. argv and envp are NULL-terminated sentry arrays.

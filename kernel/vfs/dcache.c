@@ -129,3 +129,22 @@ struct mount *vfs_mount(struct mount *parent, struct dentry *mountpoint, struct 
 	}
 	return m;
 }
+
+void dentry_invalidate(struct dentry *dir, const char *name)
+{
+	struct dentry **pp, *victim = NULL;
+
+	pthread_mutex_lock(&dcache_lock);
+	for (pp = &dir->children; *pp; pp = &(*pp)->sibling) {
+		if (strcmp((*pp)->name, name) == 0) {
+			victim = *pp;
+			*pp = victim->sibling;
+			victim->sibling = NULL;
+			victim->cached = false;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&dcache_lock);
+	if (victim)
+		dentry_put(victim);	/* the child list's reference */
+}

@@ -220,3 +220,39 @@ int vfs_path_name(const struct path *root, const struct path *p, char *buf, size
 	memmove(buf, buf + pos, size - pos);
 	return (int)(size - pos - 1);
 }
+
+int vfs_lookup_parent(const struct path *root, const struct path *start, const char *path, struct path *parent,
+		      char *name, int *last_kind)
+{
+	char dir[PATH_MAX];
+	const char *end, *last;
+	size_t len = strlen(path), dlen;
+
+	if (len == 0)
+		return -ENOENT;
+	if (len >= PATH_MAX)
+		return -ENAMETOOLONG;
+	end = path + len;
+	while (end > path + 1 && end[-1] == '/')
+		end--;
+	last = end;
+	while (last > path && last[-1] != '/')
+		last--;
+	if ((size_t)(end - last) > NAME_MAX)
+		return -ENAMETOOLONG;
+	memcpy(name, last, (size_t)(end - last));
+	name[end - last] = 0;
+	*last_kind = !*name || (end - last == 1 && *last == '/') ? 2 :
+		     (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) ? 1 : 0;
+	if (*last_kind == 2)
+		name[0] = 0;
+	dlen = (size_t)(last - path);
+	if (dlen == 0) {
+		dir[0] = '.';
+		dir[1] = 0;
+	} else {
+		memcpy(dir, path, dlen);
+		dir[dlen] = 0;
+	}
+	return vfs_lookup(root, start, dir, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, parent);
+}

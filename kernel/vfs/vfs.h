@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 #include <linux/stat.h>
+#include <time.h>
 #include <sys/statfs.h>
 #include "kernel/lib/types.h"
 #include "kernel/mm/mm.h"
@@ -25,6 +26,22 @@ struct path {
 	struct dentry *d;
 };
 
+/* What setattr changes (chmod, chown, truncate, utimensat). */
+#define VFS_ATTR_MODE	0x01
+#define VFS_ATTR_UID	0x02
+#define VFS_ATTR_GID	0x04
+#define VFS_ATTR_SIZE	0x08
+#define VFS_ATTR_ATIME	0x10
+#define VFS_ATTR_MTIME	0x20
+
+struct vfs_attr {
+	unsigned int mask;
+	unsigned int mode;
+	uint32_t uid, gid;
+	uint64_t size;
+	struct timespec atime, mtime;	/* tv_nsec may be UTIME_NOW; UTIME_OMIT is a clear mask bit */
+};
+
 struct inode_ops {
 	/* Looks up name in dir. Returns 0 with a new inode reference in
 	 * *out, or -ENOENT (cacheable negative) or another -errno. */
@@ -38,6 +55,18 @@ struct inode_ops {
 	/* Extended attributes as lgetxattr/llistxattr; NULL: -EOPNOTSUPP. */
 	ssize_t (*getxattr)(struct inode *ino, const char *name, void *buf, size_t size);
 	ssize_t (*listxattr)(struct inode *ino, char *buf, size_t size);
+	/* Changing a directory (NULL: -EROFS for filesystems without them, the
+	 * read-only ones). The caller has checked that name is a single
+	 * component other than "." and ".." and drops the dcache entries it
+	 * touched afterwards. mode is already masked by the umask. */
+	int (*create)(struct inode *dir, const char *name, unsigned int mode);
+	int (*mkdir)(struct inode *dir, const char *name, unsigned int mode);
+	int (*symlink)(struct inode *dir, const char *name, const char *target);
+	int (*link)(struct inode *dir, const char *name, struct inode *old);
+	int (*unlink)(struct inode *dir, const char *name, bool is_rmdir);
+	int (*rename)(struct inode *olddir, const char *oldname, struct inode *newdir, const char *newname,
+		      unsigned int flags);
+	int (*setattr)(struct inode *ino, const struct vfs_attr *a);
 	/* Refreshes ino->stx when it can change behind the cache (host fds, proc). */
 	int (*getattr)(struct inode *ino);
 	void (*release)(struct inode *ino);
@@ -85,6 +114,8 @@ struct file_ops {
 	long (*ioctl)(struct task *t, struct file *f, unsigned int cmd, uint64_t arg);
 	/* A new reference to what mmap maps, or NULL (-ENODEV). */
 	struct mapping_obj *(*mmap)(struct file *f);
+	/* fsync/fdatasync; NULL: nothing to write back. */
+	int (*fsync)(struct file *f, bool datasync);
 	/* A host fd to wait on when read/write returned -EAGAIN. */
 	int (*wait_fd)(struct file *f);
 	/* Readiness now (POLLIN | POLLOUT | ...); NULL: always readable and
@@ -122,6 +153,9 @@ void dentry_put(struct dentry *d);
 struct mount *vfs_mount(struct mount *parent, struct dentry *mountpoint, struct dentry *root,
 			const char *fstype, const char *source, int flags);
 extern struct mount *vfs_root_mount;
+/* Forgets the cached child name of dir, so the next lookup asks the
+ * filesystem again (after create, unlink, rename, ...). */
+void dentry_invalidate(struct dentry *dir, const char *name);
 
 /* ---- paths ---- */
 #define LOOKUP_FOLLOW		0x1	/* follow a final symlink */
@@ -134,6 +168,12 @@ struct fs_ctx;	/* a task's root, cwd and umask (kernel/task) */
  * success *out holds counted references. */
 int vfs_lookup(const struct path *root, const struct path *start, const char *path, int flags,
 	       struct path *out);
+/* Resolves all of path but its last component (following symlinks) into
+ * *parent and copies the last component to name (NAME_MAX + 1 bytes).
+ * A path ending in "/", "." or ".." gives -EEXIST-style errors through
+ * *last_kind: 0 normal, 1 "." or "..", 2 empty (the root). */
+int vfs_lookup_parent(const struct path *root, const struct path *start, const char *path, struct path *parent,
+		      char *name, int *last_kind);
 void path_get(const struct path *p);
 void path_put(struct path *p);
 /* Writes the absolute name of p as seen from root into buf. Returns the

@@ -84,6 +84,34 @@ out=$(rs run --bundle "$work/b3" c4 </dev/null)
 check "exit status of run" 3 $?
 check "stdout of run" "hello from the bundle" "$out"
 
+# A writable root: the container creates, writes and removes files, and
+# the host sees the result with the right contents and mode.
+make_bundle "$work/b5" '["/bin/sh", "-c", "echo written > /out.txt; echo more >> /out.txt; umask 027; echo x > /gone; echo y > /kept"]' || exit 2
+python3 - "$work/b5/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1])); c["root"]["readonly"] = False; json.dump(c, open(sys.argv[1], "w"))
+PY
+rs run --bundle "$work/b5" c6 </dev/null
+check "a container writes to its root" 0 $?
+check "the host sees the contents" "written more" "$(tr '\n' ' ' <"$work/b5/rootfs/out.txt" | sed 's/ $//')"
+check "umask applies to created files" 640 "$(stat -c %a "$work/b5/rootfs/kept")"
+make_bundle "$work/b6" '["/bin/busybox", "mkdir", "-p", "/new/dir/deep"]' || exit 2
+python3 - "$work/b6/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1])); c["root"]["readonly"] = False; json.dump(c, open(sys.argv[1], "w"))
+PY
+rs run --bundle "$work/b6" c7 </dev/null
+check "mkdir -p in the container" 0 $?
+[ -d "$work/b6/rootfs/new/dir/deep" ]
+check "the host sees the directories" 0 $?
+make_bundle "$work/b7" '["/bin/sh", "-c", "echo no > /denied"]' || exit 2
+rs run --bundle "$work/b7" c8 </dev/null 2>"$work/err"
+check "a read-only root refuses writes" 1 $?
+grep -q "Read-only file system" "$work/err"
+check "with EROFS" 0 $?
+[ ! -e "$work/b7/rootfs/denied" ]
+check "nothing written to a read-only root" 0 $?
+
 # Bad input: unknown id, id with a slash, missing program.
 rs state nope >/dev/null 2>&1
 check "state of an unknown id fails" 1 $?

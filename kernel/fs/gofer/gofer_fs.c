@@ -272,7 +272,153 @@ static ssize_t gofer_listxattr_op(struct inode *ino, char *buf, size_t size)
 	return gofer_listxattr(n->client, n->path, buf, size);
 }
 
+static int child_path(struct gofer_node *dn, const char *name, char *buf)
+{
+	if (snprintf(buf, PATH_MAX, "%s%s%s", dn->path, *dn->path ? "/" : "", name) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static int gofer_create_op(struct inode *dir, const char *name, unsigned int mode)
+{
+	struct gofer_node *dn = dir->priv;
+	char path[PATH_MAX];
+	int fd, err = child_path(dn, name, path);
+
+	if (err < 0)
+		return err;
+	if (dn->readonly)
+		return -EROFS;
+	fd = gofer_open(dn->client, path, O_CREAT | O_EXCL | O_WRONLY, (int)(mode & 07777), NULL);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
+}
+
+static int gofer_mkdir_op(struct inode *dir, const char *name, unsigned int mode)
+{
+	struct gofer_node *dn = dir->priv;
+	char path[PATH_MAX];
+	int err = child_path(dn, name, path);
+
+	if (err < 0)
+		return err;
+	return dn->readonly ? -EROFS : gofer_mkdir(dn->client, path, mode & 07777, NULL);
+}
+
+static int gofer_symlink_op(struct inode *dir, const char *name, const char *target)
+{
+	struct gofer_node *dn = dir->priv;
+	char path[PATH_MAX];
+	int err = child_path(dn, name, path);
+
+	if (err < 0)
+		return err;
+	return dn->readonly ? -EROFS : gofer_symlink(dn->client, target, path, NULL);
+}
+
+static int gofer_link_op(struct inode *dir, const char *name, struct inode *old)
+{
+	struct gofer_node *dn = dir->priv, *on = old->priv;
+	char path[PATH_MAX];
+	int err = child_path(dn, name, path);
+
+	if (err < 0)
+		return err;
+	if (old->ops != dir->ops || on->client != dn->client)
+		return -EXDEV;
+	return dn->readonly ? -EROFS : gofer_link(dn->client, on->path, path, NULL);
+}
+
+static int gofer_unlink_op(struct inode *dir, const char *name, bool is_rmdir)
+{
+	struct gofer_node *dn = dir->priv;
+	char path[PATH_MAX];
+	int err = child_path(dn, name, path);
+
+	if (err < 0)
+		return err;
+	return dn->readonly ? -EROFS : gofer_unlink(dn->client, path, is_rmdir ? AT_REMOVEDIR : 0);
+}
+
+static int gofer_rename_op(struct inode *olddir, const char *oldname, struct inode *newdir, const char *newname,
+			   unsigned int flags)
+{
+	struct gofer_node *od = olddir->priv, *nd = newdir->priv;
+	char op[PATH_MAX], np[PATH_MAX];
+	int err;
+
+	if (newdir->ops != olddir->ops || od->client != nd->client)
+		return -EXDEV;
+	err = child_path(od, oldname, op);
+	if (err == 0)
+		err = child_path(nd, newname, np);
+	if (err < 0)
+		return err;
+	return od->readonly ? -EROFS : gofer_rename(od->client, op, np, flags);
+}
+
+/* Truncation drops cached pages past the new end and zeroes the tail of
+ * the last one, so faults see what the file now holds. */
+static int drop_past(uaddr_t addr, uint64_t *pte, void *arg)
+{
+	memfile_unref(sentry_memfile, PTE_OFF(*pte), 1);
+	*pte = 0;
+	return 0;
+}
+
+static void cache_truncate(struct gofer_node *n, uint64_t size)
+{
+	uint64_t pte;
+
+	pthread_mutex_lock(&n->cache_lock);
+	pgtable_walk(&n->cache, PAGE_ALIGN_UP(size), 1ULL << PGTABLE_VA_BITS, drop_past, NULL);
+	pte = (size & ~PAGE_MASK) ? pgtable_get(&n->cache, size & PAGE_MASK) : 0;
+	if (pte)
+		memset((uint8_t *)memfile_ptr(sentry_memfile, PTE_OFF(pte)) + (size & ~PAGE_MASK), 0,
+		       PAGE_SIZE - (size & ~PAGE_MASK));
+	pthread_mutex_unlock(&n->cache_lock);
+}
+
+static int gofer_setattr_op(struct inode *ino, const struct vfs_attr *a)
+{
+	struct gofer_node *n = ino->priv;
+	struct gofer_setattr ga = { 0 };
+	struct statx stx;
+	int err;
+
+	if (n->readonly)
+		return -EROFS;
+	ga.mask = ((a->mask & VFS_ATTR_MODE) ? GOFER_SETATTR_MODE : 0) | ((a->mask & VFS_ATTR_UID) ? GOFER_SETATTR_UID : 0) |
+		  ((a->mask & VFS_ATTR_GID) ? GOFER_SETATTR_GID : 0) | ((a->mask & VFS_ATTR_SIZE) ? GOFER_SETATTR_SIZE : 0) |
+		  ((a->mask & VFS_ATTR_ATIME) ? GOFER_SETATTR_ATIME : 0) |
+		  ((a->mask & VFS_ATTR_MTIME) ? GOFER_SETATTR_MTIME : 0);
+	ga.mode = a->mode & 07777;
+	ga.uid = (a->mask & VFS_ATTR_UID) ? a->uid : (uid_t)-1;
+	ga.gid = (a->mask & VFS_ATTR_GID) ? a->gid : (gid_t)-1;
+	ga.size = (off_t)a->size;
+	ga.atime = a->atime;
+	ga.mtime = a->mtime;
+	err = gofer_setattr(n->client, n->path, &ga, &stx);
+	if (err < 0)
+		return err;
+	if (a->mask & VFS_ATTR_SIZE)
+		cache_truncate(n, a->size);
+	pthread_mutex_lock(&ino->lock);
+	ino->stx = stx;
+	pthread_mutex_unlock(&ino->lock);
+	return 0;
+}
+
 static const struct inode_ops gofer_inode_ops = {
+	.create = gofer_create_op,
+	.mkdir = gofer_mkdir_op,
+	.symlink = gofer_symlink_op,
+	.link = gofer_link_op,
+	.unlink = gofer_unlink_op,
+	.rename = gofer_rename_op,
+	.setattr = gofer_setattr_op,
 	.statfs = gofer_statfs_op,
 	.getxattr = gofer_getxattr_op,
 	.listxattr = gofer_listxattr_op,
@@ -298,9 +444,67 @@ static ssize_t gofer_read(struct file *f, void *buf, size_t len, int64_t *pos)
 	return n;
 }
 
+/* Refreshes the cached attributes from a host fd (after a write). */
+static void refresh_stx(struct inode *ino, int fd)
+{
+	struct statx stx;
+
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS | STATX_BTIME, &stx) == 0) {
+		pthread_mutex_lock(&ino->lock);
+		ino->stx = stx;
+		pthread_mutex_unlock(&ino->lock);
+	}
+}
+
+/* Keeps cached pages (what MAP_SHARED mappings and later faults see) in
+ * step with data written through a file. */
+static void cache_write(struct gofer_node *n, const void *buf, size_t len, int64_t pos)
+{
+	size_t done = 0;
+
+	pthread_mutex_lock(&n->cache_lock);
+	while (done < len) {
+		uint64_t off = (uint64_t)pos + done, pte = pgtable_get(&n->cache, off & PAGE_MASK);
+		size_t chunk = MIN(len - done, PAGE_SIZE - (off & ~PAGE_MASK));
+
+		if (pte)
+			memcpy((uint8_t *)memfile_ptr(sentry_memfile, PTE_OFF(pte)) + (off & ~PAGE_MASK),
+			       (const uint8_t *)buf + done, chunk);
+		done += chunk;
+	}
+	pthread_mutex_unlock(&n->cache_lock);
+}
+
 static ssize_t gofer_write(struct file *f, const void *buf, size_t len, int64_t *pos)
 {
-	return -EBADF;	/* opened read-only: the read-only root admits nothing else */
+	struct gofer_node *n = f->inode->priv;
+	int fd = file_fd(f);
+	ssize_t r;
+
+	if (f->flags & O_APPEND) {
+		struct stat st;
+		if (fstat(fd, &st) < 0)
+			return -errno;
+		*pos = st.st_size;
+	}
+	do
+		r = pwrite(fd, buf, len, *pos);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	cache_write(n, buf, (size_t)r, *pos);
+	*pos += r;
+	refresh_stx(f->inode, fd);
+	return r;
+}
+
+static int gofer_fsync(struct file *f, bool datasync)
+{
+	int fd = file_fd(f);
+
+	if ((datasync ? fdatasync(fd) : fsync(fd)) < 0)
+		return -errno;
+	return 0;
 }
 
 static struct mapping_obj *gofer_mmap(struct file *f)
@@ -338,6 +542,7 @@ static void gofer_file_release(struct file *f)
 static const struct file_ops gofer_file_ops = {
 	.read = gofer_read,
 	.write = gofer_write,
+	.fsync = gofer_fsync,
 	.llseek = vfs_generic_llseek,
 	.mmap = gofer_mmap,
 	.release = gofer_file_release,
