@@ -85,6 +85,10 @@ static void expect_exit0(int status)
 
 static void expect_sigsys(int status)
 {
+#ifdef AMBER_SECCOMP_LOG
+	/* That build lets every call through (seccomp_sentry.c). */
+	cr_skip_test("built with AMBER_SECCOMP_LOG: nothing is refused");
+#endif
 	cr_expect(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS,
 		  "child should die of SIGSYS, got status %#x (%s %d)", status,
 		  WIFSIGNALED(status) ? "signal" : "exit",
@@ -129,12 +133,13 @@ static void *thread_fn(void *arg)
  * the thread flags the filter checks. */
 static void sentry_thread(void *arg)
 {
+	static int token;
 	pthread_t th;
 	void *ret = NULL;
 
 	CHECK(syscall(SYS_clone3, NULL, 0) < 0 && errno == ENOSYS);
-	CHECK(pthread_create(&th, NULL, thread_fn, &th) == 0);
-	CHECK(pthread_join(th, &ret) == 0 && ret == &th);
+	CHECK(pthread_create(&th, NULL, thread_fn, &token) == 0);
+	CHECK(pthread_join(th, &ret) == 0 && ret == &token);
 }
 
 Test(seccomp_sentry, threads_start)
@@ -173,9 +178,11 @@ Test(seccomp_sentry, open_path_kills)
 	expect_sigsys(run_filtered(seccomp_install_sentry, NULL, sentry_open, NULL));
 }
 
+/* Should the filter let one of these calls through, it must do no harm:
+ * each fails, or touches only the child. */
 static void sentry_mount(void *arg)
 {
-	mount("none", "/", NULL, MS_REMOUNT, NULL);
+	mount("none", "/nonexistent-amber-dir", "amber-nofs", MS_RDONLY, NULL);
 }
 
 Test(seccomp_sentry, mount_kills)
@@ -199,7 +206,7 @@ Test(seccomp_sentry, execve_kills)
  * SIGKILL and SIGSTOP, only fork's and pthread_create's clone flags. */
 static void sentry_ptrace_attach(void *arg)
 {
-	ptrace(PTRACE_ATTACH, getppid(), 0, 0);
+	ptrace(PTRACE_ATTACH, getpid(), 0, 0);	/* EPERM, if it ran */
 }
 
 Test(seccomp_sentry, ptrace_attach_kills)
@@ -209,7 +216,7 @@ Test(seccomp_sentry, ptrace_attach_kills)
 
 static void sentry_ptrace_pokedata(void *arg)
 {
-	ptrace(PTRACE_POKEDATA, getppid(), 0, 0);
+	ptrace(PTRACE_POKEDATA, getpid(), 0, 0);	/* ESRCH: not our tracee */
 }
 
 Test(seccomp_sentry, ptrace_pokedata_kills)
@@ -217,19 +224,19 @@ Test(seccomp_sentry, ptrace_pokedata_kills)
 	expect_sigsys(run_filtered(seccomp_install_sentry, NULL, sentry_ptrace_pokedata, NULL));
 }
 
-static void sentry_kill_term(void *arg)
+static void sentry_kill_cont(void *arg)
 {
-	kill(getppid(), SIGTERM);
+	kill(getpid(), SIGCONT);
 }
 
 Test(seccomp_sentry, kill_other_signal_kills)
 {
-	expect_sigsys(run_filtered(seccomp_install_sentry, NULL, sentry_kill_term, NULL));
+	expect_sigsys(run_filtered(seccomp_install_sentry, NULL, sentry_kill_cont, NULL));
 }
 
 static void sentry_clone_newns(void *arg)
 {
-	syscall(SYS_clone, CLONE_NEWNS | SIGCHLD, 0, 0, 0, 0);
+	syscall(SYS_clone, CLONE_NEWNS | CLONE_FS | SIGCHLD, 0, 0, 0, 0);	/* EINVAL */
 }
 
 Test(seccomp_sentry, clone_namespace_kills)
@@ -460,7 +467,8 @@ Test(seccomp_gofer, socket_kills)
 
 static void gofer_fork(void *arg)
 {
-	syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+	if (fork() == 0)
+		_exit(0);
 }
 
 Test(seccomp_gofer, fork_kills)
@@ -470,7 +478,7 @@ Test(seccomp_gofer, fork_kills)
 
 static void gofer_mount(void *arg)
 {
-	mount("none", "/", NULL, MS_REMOUNT, NULL);
+	mount("none", "/nonexistent-amber-dir", "amber-nofs", MS_RDONLY, NULL);
 }
 
 Test(seccomp_gofer, mount_kills)
@@ -480,7 +488,7 @@ Test(seccomp_gofer, mount_kills)
 
 static void gofer_ptrace(void *arg)
 {
-	ptrace(PTRACE_TRACEME, 0, 0, 0);
+	ptrace(PTRACE_ATTACH, getpid(), 0, 0);
 }
 
 Test(seccomp_gofer, ptrace_kills)
