@@ -19,38 +19,10 @@ static int64_t now_ns(void)
 
 int task_wait(struct task *t, int host_fd, short events, int64_t deadline_ns)
 {
-	struct pollfd p[2] = {
-		{ .fd = t->wake_fd, .events = POLLIN },
-		{ .fd = host_fd, .events = events },
-	};
+	struct pollfd p = { .fd = host_fd, .events = events };
+	int r = task_wait_many(t, &p, host_fd >= 0 ? 1 : 0, deadline_ns);
 
-	for (;;) {
-		struct timespec ts, *tsp = NULL;
-		int n;
-
-		if (__atomic_exchange_n(&t->woken, false, __ATOMIC_ACQ_REL))
-			return 1;
-		if (sig_pending(t) || __atomic_load_n(&t->tg->exiting, __ATOMIC_ACQUIRE))
-			return -EINTR;
-		if (deadline_ns >= 0) {
-			int64_t left = deadline_ns - now_ns();
-			if (left <= 0)
-				return 0;
-			ts.tv_sec = left / 1000000000LL;
-			ts.tv_nsec = left % 1000000000LL;
-			tsp = &ts;
-		}
-		n = ppoll(p, host_fd >= 0 ? 2 : 1, tsp, NULL);
-		if (n < 0 && errno != EINTR)
-			return -errno;
-		if (n > 0 && (p[0].revents & POLLIN)) {
-			uint64_t v;
-			while (read(t->wake_fd, &v, sizeof(v)) > 0)
-				;
-		}
-		if (n > 0 && host_fd >= 0 && p[1].revents)
-			return 1;
-	}
+	return r > 0 ? 1 : r;
 }
 
 int task_wait_many(struct task *t, struct pollfd *fds, int n, int64_t deadline_ns)
