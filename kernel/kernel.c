@@ -74,6 +74,23 @@ int kernel_init(struct gofer_client *gofer, bool root_readonly, const char *host
 	return err;
 }
 
+int kernel_mount_gofer(struct gofer_client *gofer, const char *dest, bool readonly)
+{
+	struct dentry *root;
+	struct path mp;
+	int err = vfs_lookup(&sandbox.root, &sandbox.root, dest, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &mp);
+
+	if (err < 0)
+		return err;
+	err = gofer_fs_mount(gofer, readonly, &root);
+	if (err == 0 && !vfs_mount(mp.mnt, mp.d, root, "bind", dest, readonly ? MS_RDONLY : 0))
+		err = -ENOMEM;
+	if (err == 0)
+		dentry_put(root);
+	path_put(&mp);
+	return err;
+}
+
 struct task *kernel_new_init_task(const int stdio[3], const char *cwd)
 {
 	struct task *t = task_new_initial();

@@ -9,6 +9,10 @@
  * sandbox's life). Returns 0 or -errno. */
 int kernel_init(struct gofer_client *gofer, bool root_readonly, const char *hostname);
 
+/* Mounts the tree gofer serves (client borrowed for the sandbox's life)
+ * on the directory dest of the sandbox. Returns 0 or -errno. */
+int kernel_mount_gofer(struct gofer_client *gofer, const char *dest, bool readonly);
+
 /* The first task: stdio from host fds (ownership taken; -1 for none), cwd
  * resolved in the sandbox (falls back to "/"). NULL on failure. */
 struct task *kernel_new_init_task(const int stdio[3], const char *cwd);

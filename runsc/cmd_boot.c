@@ -135,6 +135,54 @@ static struct json_object *handle(struct json_object *req, void *arg)
 	return error_reply("unknown request");
 }
 
+static bool is_bind(const struct oci_mount *m)
+{
+	if (m->type && strcmp(m->type, "bind") == 0)
+		return true;
+	for (size_t i = 0; i < m->options.count; i++)
+		if (strcmp(m->options.v[i], "bind") == 0 || strcmp(m->options.v[i], "rbind") == 0)
+			return true;
+	return false;
+}
+
+/* Mounts the bind mounts of spec, in order, from the gofer sockets create
+ * passed on fds 5, 6, ...; the other mount types are the sentry's own
+ * (proc and dev are mounted by kernel_init where the rootfs has them). */
+static int mount_binds(const struct oci_spec *spec, int nbinds, int ready)
+{
+	static struct gofer_client clients[64];
+	int k = 0;
+
+	for (size_t i = 0; i < spec->mount_count; i++) {
+		const struct oci_mount *m = &spec->mounts[i];
+		bool ro = false;
+		int r;
+
+		if (!is_bind(m)) {
+			if (!m->type || (strcmp(m->type, "proc") && strcmp(m->type, "devpts") && strcmp(m->type, "mqueue") &&
+					 !(strcmp(m->type, "tmpfs") == 0 && strcmp(m->destination, "/dev") == 0)))
+				log_warn("config.json: mounts[%zu]: %s on %s is not supported yet; left out", i,
+					 m->type ? m->type : "(no type)", m->destination);
+			continue;
+		}
+		if (k >= nbinds || k >= 64) {
+			report(ready, "config.json: mounts[%zu]: no gofer for this bind mount", i);
+			return -EINVAL;
+		}
+		for (size_t j = 0; j < m->options.count; j++)
+			if (strcmp(m->options.v[j], "ro") == 0)
+				ro = true;
+		gofer_client_init(&clients[k], 5 + k);
+		r = kernel_mount_gofer(&clients[k], m->destination, ro);
+		if (r < 0) {
+			report(ready, "config.json: mounts[%zu].destination: %s: %s", i, m->destination, cli_strerror(r));
+			return r;
+		}
+		k++;
+	}
+	return 0;
+}
+
 /* Writes the wait status next to state.json through a directory fd: the
  * host path is out of reach once the sentry is isolated. */
 static void save_exit(int dirfd, int status)
@@ -184,12 +232,14 @@ int cmd_boot(struct global_flags *g, int argc, char **argv)
 	char err[1024], path[PATH_MAX], statedir[PATH_MAX], sock[PATH_MAX];
 	const char *bundle = NULL;
 	struct oci_spec spec;
-	int stdio[3], ready = 4, sfd, r, log_fd = 2, state_fd;
+	int stdio[3], ready = 4, sfd, r, log_fd = 2, state_fd, nbinds = 0;
 	sigset_t mask;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--bundle") == 0 && i + 1 < argc)
 			bundle = argv[++i];
+		else if (strcmp(argv[i], "--bind-fds") == 0 && i + 1 < argc)
+			nbinds = atoi(argv[++i]);
 		else if (argv[i][0] != '-' && !b.id)
 			b.id = argv[i];
 		else {
@@ -248,8 +298,11 @@ int cmd_boot(struct global_flags *g, int argc, char **argv)
 		report(ready, "start sandbox: %s", cli_strerror(r));
 		return 1;
 	}
+	r = mount_binds(&spec, nbinds, ready);
+	if (r < 0)
+		return 1;
 	for (int k = 0; k < 3; k++)
-		stdio[k] = fcntl(k, F_DUPFD_CLOEXEC, 5);
+		stdio[k] = fcntl(k, F_DUPFD_CLOEXEC, 5 + nbinds);
 	b.sb.task = kernel_new_init_task(stdio, spec.process.cwd);
 	if (!b.sb.task) {
 		report(ready, "start sandbox: out of memory");

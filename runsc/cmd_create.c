@@ -16,9 +16,65 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#define MAX_EXTRA_FDS 64
+#define MAX_BINDS (MAX_EXTRA_FDS - 2)
+
+/* A bind mount from config.json, served by a gofer of its own. */
+struct bind {
+	char src[PATH_MAX];
+	const char *dst;
+	bool ro;
+	int sock[2];
+	pid_t gofer;
+};
+
+static bool has_option(const struct oci_mount *m, const char *opt)
+{
+	for (size_t i = 0; i < m->options.count; i++)
+		if (strcmp(m->options.v[i], opt) == 0)
+			return true;
+	return false;
+}
+
+/* Finds the bind mounts of spec and checks their sources. */
+static int collect_binds(const struct oci_spec *spec, struct bind *b, int *n)
+{
+	struct stat st;
+
+	*n = 0;
+	for (size_t i = 0; i < spec->mount_count; i++) {
+		const struct oci_mount *m = &spec->mounts[i];
+		bool bind = (m->type && strcmp(m->type, "bind") == 0) || has_option(m, "bind") || has_option(m, "rbind");
+
+		if (!bind)
+			continue;
+		if (*n >= MAX_BINDS) {
+			cli_error("config.json: mounts: more than %d bind mounts", MAX_BINDS);
+			return -E2BIG;
+		}
+		if (!m->source || !realpath(m->source, b[*n].src) || stat(b[*n].src, &st) < 0) {
+			cli_error("config.json: mounts[%zu].source: %s: %s", i, m->source ? m->source : "(none)",
+				  cli_strerror(errno ? errno : ENOENT));
+			return -ENOENT;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			cli_error("config.json: mounts[%zu].source: %s: only directories can be bind mounted yet", i,
+				  m->source);
+			return -EINVAL;
+		}
+		b[*n].dst = m->destination;
+		b[*n].ro = has_option(m, "ro");
+		b[*n].sock[0] = b[*n].sock[1] = -1;
+		b[*n].gofer = -1;
+		(*n)++;
+	}
+	return 0;
+}
 
 /* Re-executes runsc with args, fds 0-2 kept and extra[i] moved to 3 + i. */
 static pid_t spawn_self(char **args, const int *extra, int nextra)
@@ -30,15 +86,17 @@ static pid_t spawn_self(char **args, const int *extra, int nextra)
 	/* Its own session: a terminal's signals are for the container,
 	 * through the sentry, not for the sandbox's processes. */
 	setsid();
-	int moved[8];
+	int moved[MAX_EXTRA_FDS];
 
+	if (nextra > MAX_EXTRA_FDS)
+		_exit(127);
 	/* First out of the way (above any target), then into place. */
-	for (int i = 0; i < nextra && i < 8; i++) {
+	for (int i = 0; i < nextra; i++) {
 		moved[i] = fcntl(extra[i], F_DUPFD, 100);
 		if (moved[i] < 0)
 			_exit(127);
 	}
-	for (int i = 0; i < nextra && i < 8; i++)
+	for (int i = 0; i < nextra; i++)
 		if (dup2(moved[i], 3 + i) < 0)
 			_exit(127);
 	syscall(SYS_close_range, 3 + nextra, ~0U, 0);
@@ -52,6 +110,8 @@ int lifecycle_create(struct global_flags *g, const char *bundle, const char *id,
 	char err[1024], line[1024], statedir[PATH_MAX], rootfs[PATH_MAX], abs_bundle[PATH_MAX];
 	struct container_state st = { 0 };
 	struct oci_spec spec;
+	static struct bind binds[MAX_BINDS];
+	int nbinds = 0;
 	int gsock[2] = { -1, -1 }, ready[2] = { -1, -1 }, r, status;
 	pid_t gofer = -1, sentry = -1;
 	ssize_t n;
@@ -74,6 +134,10 @@ int lifecycle_create(struct global_flags *g, const char *bundle, const char *id,
 		return -EINVAL;
 	}
 	snprintf(rootfs, sizeof(rootfs), "%s", spec.root.path);
+	if (collect_binds(&spec, binds, &nbinds) < 0) {
+		oci_spec_free(&spec);
+		return -EINVAL;
+	}
 	r = state_create_dir(g->root, id);
 	if (r == -EEXIST) {
 		cli_error("container with id %s already exists", id);
@@ -104,10 +168,30 @@ int lifecycle_create(struct global_flags *g, const char *bundle, const char *id,
 		cli_error("start gofer: %s", cli_strerror(r));
 		goto fail;
 	}
+	for (int k = 0; k < nbinds; k++) {
+		char fdarg[16] = "3";
+		char *args[] = { "runsc", "gofer", "--root-path", binds[k].src, "--sock-fd", fdarg,
+				 binds[k].ro ? "--readonly" : NULL, NULL };
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, binds[k].sock) < 0) {
+			r = -errno;
+			cli_error("create: %s", cli_strerror(r));
+			goto fail;
+		}
+		binds[k].gofer = spawn_self(args, &binds[k].sock[1], 1);
+		if (binds[k].gofer < 0) {
+			r = binds[k].gofer;
+			cli_error("start gofer for %s: %s", binds[k].src, cli_strerror(r));
+			goto fail;
+		}
+	}
 	{
 		char *args[32];
+		char nbuf[16];
 		int na = 0;
-		int extra[2] = { gsock[0], ready[1] };
+		int extra[MAX_EXTRA_FDS] = { gsock[0], ready[1] };
+
+		for (int k = 0; k < nbinds; k++)
+			extra[2 + k] = binds[k].sock[0];
 
 		args[na++] = "runsc";
 		args[na++] = "--root";
@@ -123,9 +207,12 @@ int lifecycle_create(struct global_flags *g, const char *bundle, const char *id,
 		args[na++] = "boot";
 		args[na++] = "--bundle";
 		args[na++] = abs_bundle;
+		snprintf(nbuf, sizeof(nbuf), "%d", nbinds);
+		args[na++] = "--bind-fds";
+		args[na++] = nbuf;
 		args[na++] = (char *)id;
 		args[na] = NULL;
-		sentry = spawn_self(args, extra, 2);
+		sentry = spawn_self(args, extra, 2 + nbinds);
 	}
 	if (sentry < 0) {
 		r = sentry;
@@ -135,6 +222,12 @@ int lifecycle_create(struct global_flags *g, const char *bundle, const char *id,
 	close(gsock[0]);
 	close(gsock[1]);
 	gsock[0] = gsock[1] = -1;
+	/* The bind gofers live as long as the sentry holds their sockets. */
+	for (int k = 0; k < nbinds; k++) {
+		close(binds[k].sock[0]);
+		close(binds[k].sock[1]);
+		binds[k].sock[0] = binds[k].sock[1] = -1;
+	}
 	close(ready[1]);
 	ready[1] = -1;
 	n = read(ready[0], line, sizeof(line) - 1);
@@ -185,6 +278,15 @@ fail:
 	if (gofer > 0) {
 		kill(gofer, SIGKILL);
 		waitpid(gofer, NULL, 0);
+	}
+	for (int k = 0; k < nbinds; k++) {
+		if (binds[k].gofer > 0) {
+			kill(binds[k].gofer, SIGKILL);
+			waitpid(binds[k].gofer, NULL, 0);
+		}
+		for (int j = 0; j < 2; j++)
+			if (binds[k].sock[j] >= 0)
+				close(binds[k].sock[j]);
 	}
 	for (int i = 0; i < 2; i++) {
 		if (gsock[i] >= 0)

@@ -112,6 +112,34 @@ check "with EROFS" 0 $?
 [ ! -e "$work/b7/rootfs/denied" ]
 check "nothing written to a read-only root" 0 $?
 
+# Bind mounts: a writable one the container writes into, a read-only one
+# it can read but not write, and a source that does not exist.
+mkdir -p "$work/shared" "$work/ro" && echo from-host >"$work/ro/in.txt"
+make_bundle "$work/b8" '["/bin/sh", "-c", "read l </ro/in.txt; echo $l > /mnt/out.txt; echo no > /ro/x"]' || exit 2
+mkdir -p "$work/b8/rootfs/mnt" "$work/b8/rootfs/ro"
+python3 - "$work/b8/config.json" "$work/shared" "$work/ro" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["mounts"] += [{"destination": "/mnt", "type": "bind", "source": sys.argv[2], "options": ["rbind", "rw"]},
+                {"destination": "/ro", "type": "bind", "source": sys.argv[3], "options": ["rbind", "ro"]}]
+json.dump(c, open(sys.argv[1], "w"))
+PY
+rs run --bundle "$work/b8" c9 </dev/null 2>"$work/err"
+check "write to a read-only bind mount fails" 1 $?
+check "the host sees a file written into a bind mount" from-host "$(cat "$work/shared/out.txt" 2>/dev/null)"
+[ ! -e "$work/ro/x" ]
+check "nothing written through a read-only bind mount" 0 $?
+python3 - "$work/b8/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1])); c["mounts"][-1]["source"] = "/nonexistent/dir"; json.dump(c, open(sys.argv[1], "w"))
+PY
+rs create --bundle "$work/b8" c10 </dev/null >/dev/null 2>"$work/err"
+check "a bind mount of a missing source fails" 1 $?
+grep -q "mounts\[[0-9]*\].source" "$work/err"
+check "the error names the JSON path" 0 $?
+[ ! -e "$root/c10" ]
+check "and leaves no state" 0 $?
+
 # Bad input: unknown id, id with a slash, missing program.
 rs state nope >/dev/null 2>&1
 check "state of an unknown id fails" 1 $?
