@@ -10,6 +10,22 @@
 static pthread_mutex_t dcache_lock = PTHREAD_MUTEX_INITIALIZER;
 struct mount *vfs_root_mount;
 
+/* Every mount, in mount order, for /proc/self/mountinfo. */
+static pthread_mutex_t mounts_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mount *all_mounts[256];
+static int mount_count;
+
+int vfs_mounts(struct mount **out, int max)
+{
+	int n;
+
+	pthread_mutex_lock(&mounts_lock);
+	n = MIN(mount_count, max);
+	memcpy(out, all_mounts, (size_t)n * sizeof(*out));
+	pthread_mutex_unlock(&mounts_lock);
+	return n;
+}
+
 static struct dentry *dentry_alloc(const char *name, struct dentry *parent, struct inode *ino)
 {
 	struct dentry *d = calloc(1, sizeof(*d));
@@ -127,6 +143,10 @@ struct mount *vfs_mount(struct mount *parent, struct dentry *mountpoint, struct 
 		dentry_get(mountpoint);
 		mountpoint->mounted = m;
 	}
+	pthread_mutex_lock(&mounts_lock);
+	if (mount_count < (int)ARRAY_SIZE(all_mounts))
+		all_mounts[mount_count++] = m;
+	pthread_mutex_unlock(&mounts_lock);
 	return m;
 }
 

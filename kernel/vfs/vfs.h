@@ -153,6 +153,8 @@ void dentry_put(struct dentry *d);
 struct mount *vfs_mount(struct mount *parent, struct dentry *mountpoint, struct dentry *root,
 			const char *fstype, const char *source, int flags);
 extern struct mount *vfs_root_mount;
+/* Copies up to max mounts, in mount order; returns how many. */
+int vfs_mounts(struct mount **out, int max);
 /* Forgets the cached child name of dir, so the next lookup asks the
  * filesystem again (after create, unlink, rename, ...). */
 void dentry_invalidate(struct dentry *dir, const char *name);

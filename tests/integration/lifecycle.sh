@@ -131,6 +131,13 @@ check "the host sees a file written into a bind mount" from-host "$(cat "$work/s
 check "nothing written through a read-only bind mount" 0 $?
 python3 - "$work/b8/config.json" <<'PY'
 import json, sys
+c = json.load(open(sys.argv[1])); c["process"]["args"] = ["/bin/cat", "/proc/self/mountinfo"]; json.dump(c, open(sys.argv[1], "w"))
+PY
+out=$(rs run --bundle "$work/b8" c11 </dev/null)
+echo "$out" | grep -q " / /mnt rw,relatime - bind " && echo "$out" | grep -q " / /ro ro,relatime - bind "
+check "mountinfo lists the bind mounts" 0 $?
+python3 - "$work/b8/config.json" <<'PY'
+import json, sys
 c = json.load(open(sys.argv[1])); c["mounts"][-1]["source"] = "/nonexistent/dir"; json.dump(c, open(sys.argv[1], "w"))
 PY
 rs create --bundle "$work/b8" c10 </dev/null >/dev/null 2>"$work/err"

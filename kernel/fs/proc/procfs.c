@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -17,7 +18,7 @@ struct task *task_lookup_pid(pid_t pid);	/* kernel/task/task.c: new reference or
 
 enum proc_kind {
 	P_ROOT, P_SELF, P_PID, P_EXE, P_CWD, P_ROOTLINK, P_FDDIR, P_FD, P_MAPS, P_STATUS, P_CMDLINE,
-	P_ENVIRON, P_AUXV, P_STAT, P_COMM,
+	P_ENVIRON, P_AUXV, P_STAT, P_COMM, P_MOUNTINFO, P_MOUNTS,
 };
 
 struct proc_node {
@@ -43,6 +44,8 @@ static const struct pid_entry pid_entries[] = {
 	{ "exe", P_EXE, S_IFLNK | 0777 },
 	{ "fd", P_FDDIR, S_IFDIR | 0500 },
 	{ "maps", P_MAPS, S_IFREG | 0444 },
+	{ "mountinfo", P_MOUNTINFO, S_IFREG | 0444 },
+	{ "mounts", P_MOUNTS, S_IFREG | 0444 },
 	{ "root", P_ROOTLINK, S_IFLNK | 0777 },
 	{ "stat", P_STAT, S_IFREG | 0444 },
 	{ "status", P_STATUS, S_IFREG | 0444 },
@@ -236,6 +239,47 @@ static const char *state_name(struct task *t)
 	return t->exited ? "Z (zombie)" : "R (running)";
 }
 
+/* /proc/<pid>/mountinfo and mounts: the sentry's mount table, with each
+ * mount point named as seen from the task's root. */
+static int gen_mounts(struct task *t, struct gen_buf *b, bool info)
+{
+	struct mount *m[256];
+	int n = vfs_mounts(m, 256);
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap), mp[PATH_MAX];
+
+	if (!buf)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++) {
+		struct path p = { m[i]->parent ? m[i]->parent : m[i], m[i]->mountpoint ? m[i]->mountpoint : m[i]->root };
+		const char *ro = (m[i]->flags & MS_RDONLY) ? "ro" : "rw";
+		int w;
+
+		if (vfs_path_name(&t->fs->root, &p, mp, sizeof(mp)) < 0)
+			continue;
+		if (len + strlen(mp) + 256 > cap) {
+			char *nb = realloc(buf, cap * 2 + strlen(mp) + 256);
+			if (!nb) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = nb;
+			cap = cap * 2 + strlen(mp) + 256;
+		}
+		if (info)
+			w = snprintf(buf + len, cap - len, "%d %d 0:%d / %s %s,relatime - %s %s %s\n", m[i]->id,
+				     m[i]->parent ? m[i]->parent->id : m[i]->id, m[i]->id, mp, ro, m[i]->fstype,
+				     m[i]->source ? m[i]->source : "none", ro);
+		else
+			w = snprintf(buf + len, cap - len, "%s %s %s %s,relatime 0 0\n",
+				     m[i]->source ? m[i]->source : "none", mp, m[i]->fstype, ro);
+		len += (size_t)w;
+	}
+	b->data = buf;
+	b->len = len;
+	return 0;
+}
+
 static int generate(struct proc_node *n, struct gen_buf *b)
 {
 	struct task *t = n->task;
@@ -248,6 +292,9 @@ static int generate(struct proc_node *n, struct gen_buf *b)
 			return (int)r;
 		b->len = (size_t)r;
 		return 0;
+	case P_MOUNTINFO:
+	case P_MOUNTS:
+		return gen_mounts(t, b, n->kind == P_MOUNTINFO);
 	case P_CMDLINE:
 		return gen_user_range(t, t->mm->arg_start, t->mm->arg_end, b);
 	case P_ENVIRON:
