@@ -3,6 +3,7 @@
 #include "kernel/fs/gofer/gofer_fs.h"
 #include "kernel/fs/host/host_file.h"
 #include "kernel/fs/proc/procfs.h"
+#include "kernel/fs/tmpfs/tmpfs.h"
 #include "kernel/lib/log.h"
 
 #include <errno.h>
@@ -86,6 +87,23 @@ int kernel_mount_gofer(struct gofer_client *gofer, const char *dest, bool readon
 	if (err == 0 && !vfs_mount(mp.mnt, mp.d, root, "bind", dest, readonly ? MS_RDONLY : 0))
 		err = -ENOMEM;
 	if (err == 0)
+		dentry_put(root);
+	path_put(&mp);
+	return err;
+}
+
+int kernel_mount_tmpfs(const char *dest, uint64_t size, unsigned int mode)
+{
+	struct dentry *root;
+	struct path mp;
+	int err = vfs_lookup(&sandbox.root, &sandbox.root, dest, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &mp);
+
+	if (err < 0)
+		return err;
+	root = tmpfs_new(size, mode);
+	if (!root || !vfs_mount(mp.mnt, mp.d, root, "tmpfs", "tmpfs", 0))
+		err = -ENOMEM;
+	if (root)
 		dentry_put(root);
 	path_put(&mp);
 	return err;

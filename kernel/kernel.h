@@ -13,6 +13,9 @@ int kernel_init(struct gofer_client *gofer, bool root_readonly, const char *host
  * on the directory dest of the sandbox. Returns 0 or -errno. */
 int kernel_mount_gofer(struct gofer_client *gofer, const char *dest, bool readonly);
 
+/* Mounts a new tmpfs (size bytes at most, 0: unlimited) on dest. */
+int kernel_mount_tmpfs(const char *dest, uint64_t size, unsigned int mode);
+
 /* The first task: stdio from host fds (ownership taken; -1 for none), cwd
  * resolved in the sandbox (falls back to "/"). NULL on failure. */
 struct task *kernel_new_init_task(const int stdio[3], const char *cwd);

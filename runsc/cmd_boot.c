@@ -10,6 +10,7 @@
 #include "runsc/sandbox.h"
 #include "runsc/state_dir.h"
 #include "kernel/kernel.h"
+#include "kernel/fs/tmpfs/tmpfs.h"
 #include "kernel/lib/log.h"
 
 #include <errno.h>
@@ -159,8 +160,25 @@ static int mount_binds(const struct oci_spec *spec, int nbinds, int ready)
 		int r;
 
 		if (!is_bind(m)) {
+			if (m->type && strcmp(m->type, "tmpfs") == 0 && strcmp(m->destination, "/dev") != 0) {
+				uint64_t size = 0;
+				unsigned int mode = 01777;
+				if (tmpfs_parse_options((const char *const *)m->options.v, m->options.count, &size, &mode) < 0) {
+					report(ready, "config.json: mounts[%zu].options: bad tmpfs option", i);
+					return -EINVAL;
+				}
+				r = kernel_mount_tmpfs(m->destination, size, mode);
+				if (r < 0) {
+					report(ready, "config.json: mounts[%zu].destination: %s: %s", i, m->destination,
+					       cli_strerror(r));
+					return r;
+				}
+				continue;
+			}
+			/* proc and a tmpfs /dev are the sentry's own, mounted by
+			 * kernel_init; devpts and mqueue are accepted. */
 			if (!m->type || (strcmp(m->type, "proc") && strcmp(m->type, "devpts") && strcmp(m->type, "mqueue") &&
-					 !(strcmp(m->type, "tmpfs") == 0 && strcmp(m->destination, "/dev") == 0)))
+					 strcmp(m->type, "tmpfs")))
 				log_warn("config.json: mounts[%zu]: %s on %s is not supported yet; left out", i,
 					 m->type ? m->type : "(no type)", m->destination);
 			continue;

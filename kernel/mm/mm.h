@@ -34,6 +34,12 @@ struct mapping_obj {
 /* A new anonymous shared memory object of size bytes (one reference),
  * or NULL. */
 struct mapping_obj *shmem_new(uint64_t size);
+/* Reads or writes len bytes at pos of a shmem object's data (writes
+ * allocate pages; holes read as zero). Returns bytes done or -errno. */
+ssize_t shmem_rw(struct mapping_obj *obj, void *buf, size_t len, uint64_t pos, bool write);
+/* Sets the size (faults past it are SIGBUS), dropping pages past it. */
+void shmem_resize(struct mapping_obj *obj, uint64_t size);
+uint64_t shmem_used_pages(struct mapping_obj *obj);
 
 void mapping_obj_get(struct mapping_obj *obj);
 void mapping_obj_put(struct mapping_obj *obj);

@@ -147,6 +147,30 @@ check "the error names the JSON path" 0 $?
 [ ! -e "$root/c10" ]
 check "and leaves no state" 0 $?
 
+# tmpfs mounts: /dev/shm from the default spec, /tmp added, and a small
+# one whose size= is enforced.
+make_bundle "$work/b9" '["/bin/sh", "-c", "echo abc > /tmp/f; read l < /tmp/f; echo x$l > /dev/shm/y; read m < /dev/shm/y; echo $m"]' || exit 2
+python3 - "$work/b9/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["mounts"].append({"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "mode=1777"]})
+c["mounts"].append({"destination": "/etc", "type": "tmpfs", "source": "tmpfs", "options": ["size=8k"]})
+json.dump(c, open(sys.argv[1], "w"))
+PY
+out=$(rs run --bundle "$work/b9" c12 </dev/null)
+check "tmpfs on /tmp and /dev/shm" xabc "$out"
+[ ! -e "$work/b9/rootfs/tmp/f" ]
+check "tmpfs data stays in the sandbox" 0 $?
+python3 - "$work/b9/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1])); c["process"]["args"] = ["/bin/busybox", "dd", "if=/dev/zero", "of=/etc/big", "bs=4096", "count=4"]
+json.dump(c, open(sys.argv[1], "w"))
+PY
+rs run --bundle "$work/b9" c13 </dev/null 2>"$work/err"
+check "tmpfs size= is enforced" 1 $?
+grep -q "No space left" "$work/err"
+check "with ENOSPC" 0 $?
+
 # Bad input: unknown id, id with a slash, missing program.
 rs state nope >/dev/null 2>&1
 check "state of an unknown id fails" 1 $?

@@ -30,6 +30,10 @@ static const struct dev_entry dev_entries[] = {
 	{ "stdin", DEV_LINK, 0, "/proc/self/fd/0" },
 	{ "stdout", DEV_LINK, 0, "/proc/self/fd/1" },
 	{ "stderr", DEV_LINK, 0, "/proc/self/fd/2" },
+	/* Mount points for the usual mounts of a container spec. */
+	{ "shm", DEV_DIR, 0, NULL },
+	{ "pts", DEV_DIR, 0, NULL },
+	{ "mqueue", DEV_DIR, 0, NULL },
 };
 
 static struct inode *dev_inodes[ARRAY_SIZE(dev_entries)];
@@ -58,6 +62,8 @@ static void fill_stx(struct inode *ino, unsigned mode, unsigned minor)
 
 static int devdir_lookup(struct inode *dir, const char *name, struct inode **out)
 {
+	if (dir->priv)
+		return -ENOENT;	/* an empty subdirectory */
 	for (size_t i = 0; i < ARRAY_SIZE(dev_entries); i++) {
 		if (strcmp(dev_entries[i].name, name) == 0) {
 			inode_get(dev_inodes[i]);
@@ -71,11 +77,14 @@ static int devdir_lookup(struct inode *dir, const char *name, struct inode **out
 static ssize_t devdir_getdents(struct file *f, void *buf, size_t len)
 {
 	size_t used = 0;
+	bool sub = f->inode->priv != NULL;
 
 	for (;;) {
 		int64_t i = f->pos;
 		size_t n;
 
+		if (sub && i >= 2)
+			break;
 		if (i == 0)
 			n = vfs_emit_dirent((char *)buf + used, len - used, devfs_root_ino, 1, DT_DIR, ".");
 		else if (i == 1)
@@ -83,7 +92,7 @@ static ssize_t devdir_getdents(struct file *f, void *buf, size_t len)
 		else if ((size_t)(i - 2) < ARRAY_SIZE(dev_entries)) {
 			const struct dev_entry *e = &dev_entries[i - 2];
 			n = vfs_emit_dirent((char *)buf + used, len - used, dev_inodes[i - 2]->stx.stx_ino, i + 1,
-					    e->kind == DEV_LINK ? DT_LNK : DT_CHR, e->name);
+					    e->kind == DEV_LINK ? DT_LNK : e->kind == DEV_DIR ? DT_DIR : DT_CHR, e->name);
 		} else
 			break;
 		if (n == 0)
@@ -196,11 +205,12 @@ struct dentry *devfs_new(void)
 	devfs_root_ino = root->stx.stx_ino;
 	for (size_t i = 0; i < ARRAY_SIZE(dev_entries); i++) {
 		const struct dev_entry *e = &dev_entries[i];
-		struct inode *ino = inode_new(&dev_inode_ops, (void *)e);
+		struct inode *ino = inode_new(e->kind == DEV_DIR ? &devdir_inode_ops : &dev_inode_ops, (void *)e);
 
 		if (!ino)
 			return NULL;
-		fill_stx(ino, e->kind == DEV_LINK ? (S_IFLNK | 0777) : (S_IFCHR | 0666), e->minor);
+		fill_stx(ino, e->kind == DEV_LINK ? (S_IFLNK | 0777) : e->kind == DEV_DIR ? (S_IFDIR | 0755) :
+			 (S_IFCHR | 0666), e->minor);
 		if (e->kind == DEV_LINK)
 			ino->stx.stx_size = strlen(e->target);
 		dev_inodes[i] = ino;
