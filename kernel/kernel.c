@@ -109,6 +109,47 @@ int kernel_mount_tmpfs(const char *dest, uint64_t size, unsigned int mode)
 	return err;
 }
 
+int kernel_mask_path(const char *path)
+{
+	struct dentry *root;
+	struct path mp;
+	int err = vfs_lookup(&sandbox.root, &sandbox.root, path, 0, &mp);
+
+	if (err == -ENOENT || err == -ENOTDIR)
+		return 0;
+	if (err < 0)
+		return err;
+	if (S_ISDIR(mp.d->inode->stx.stx_mode)) {
+		root = tmpfs_new(PAGE_SIZE, 0555);
+	} else {
+		struct inode *null = devfs_null_inode();
+		root = dentry_new_root(null);
+		if (!root)
+			inode_put(null);
+	}
+	if (!root || !vfs_mount(mp.mnt, mp.d, root, "tmpfs", "mask", MS_RDONLY))
+		err = -ENOMEM;
+	if (root)
+		dentry_put(root);
+	path_put(&mp);
+	return err;
+}
+
+int kernel_readonly_path(const char *path)
+{
+	struct path mp;
+	int err = vfs_lookup(&sandbox.root, &sandbox.root, path, LOOKUP_FOLLOW, &mp);
+
+	if (err == -ENOENT || err == -ENOTDIR)
+		return 0;
+	if (err < 0)
+		return err;
+	if (!vfs_mount(mp.mnt, mp.d, mp.d, mp.mnt->fstype, path, MS_RDONLY))
+		err = -ENOMEM;
+	path_put(&mp);
+	return err;
+}
+
 struct task *kernel_new_init_task(const int stdio[3], const char *cwd)
 {
 	struct task *t = task_new_initial();

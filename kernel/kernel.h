@@ -16,6 +16,12 @@ int kernel_mount_gofer(struct gofer_client *gofer, const char *dest, bool readon
 /* Mounts a new tmpfs (size bytes at most, 0: unlimited) on dest. */
 int kernel_mount_tmpfs(const char *dest, uint64_t size, unsigned int mode);
 
+/* maskedPaths: an empty read-only tmpfs over a directory, /dev/null over
+ * anything else; readonlyPaths: a read-only view of the path. A path that
+ * does not exist is skipped, as runc does. Returns 0 or -errno. */
+int kernel_mask_path(const char *path);
+int kernel_readonly_path(const char *path);
+
 /* The first task: stdio from host fds (ownership taken; -1 for none), cwd
  * resolved in the sandbox (falls back to "/"). NULL on failure. */
 struct task *kernel_new_init_task(const int stdio[3], const char *cwd);

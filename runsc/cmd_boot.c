@@ -201,6 +201,31 @@ static int mount_binds(const struct oci_spec *spec, int nbinds, int ready)
 	return 0;
 }
 
+/* The user, groups, rlimits and umask of config.json's process, and the
+ * memory limit (enforced on the memory file: allocations past it fail, so
+ * the application sees ENOMEM or SIGBUS). pids.limit needs no enforcement
+ * while a sandbox holds one process. */
+static void apply_process(struct task *t, const struct oci_spec *spec)
+{
+	const struct oci_process *p = &spec->process;
+
+	t->creds.uid = t->creds.euid = t->creds.suid = t->creds.fsuid = p->uid;
+	t->creds.gid = t->creds.egid = t->creds.sgid = t->creds.fsgid = p->gid;
+	t->creds.ngroups = (int)MIN(p->additional_gid_count, ARRAY_SIZE(t->creds.groups));
+	for (int i = 0; i < t->creds.ngroups; i++)
+		t->creds.groups[i] = p->additional_gids[i];
+	for (size_t i = 0; i < p->rlimit_count; i++) {
+		if (p->rlimits[i].resource >= 0 && p->rlimits[i].resource < RLIM_COUNT) {
+			t->tg->rlimits[p->rlimits[i].resource].rlim_cur = p->rlimits[i].soft;
+			t->tg->rlimits[p->rlimits[i].resource].rlim_max = p->rlimits[i].hard;
+		}
+	}
+	if (p->has_umask)
+		t->fs->umask = p->umask & 0777;
+	if (spec->memory_limit)
+		memfile_set_limit(sentry_memfile, spec->memory_limit);
+}
+
 /* Writes the wait status next to state.json through a directory fd: the
  * host path is out of reach once the sentry is isolated. */
 static void save_exit(int dirfd, int status)
@@ -319,6 +344,14 @@ int cmd_boot(struct global_flags *g, int argc, char **argv)
 	r = mount_binds(&spec, nbinds, ready);
 	if (r < 0)
 		return 1;
+	for (size_t k = 0; k < spec.masked_paths.count && r == 0; k++)
+		if ((r = kernel_mask_path(spec.masked_paths.v[k])) < 0)
+			report(ready, "config.json: linux.maskedPaths[%zu]: %s", k, cli_strerror(r));
+	for (size_t k = 0; k < spec.readonly_paths.count && r == 0; k++)
+		if ((r = kernel_readonly_path(spec.readonly_paths.v[k])) < 0)
+			report(ready, "config.json: linux.readonlyPaths[%zu]: %s", k, cli_strerror(r));
+	if (r < 0)
+		return 1;
 	for (int k = 0; k < 3; k++)
 		stdio[k] = fcntl(k, F_DUPFD_CLOEXEC, 5 + nbinds);
 	b.sb.task = kernel_new_init_task(stdio, spec.process.cwd);
@@ -326,8 +359,7 @@ int cmd_boot(struct global_flags *g, int argc, char **argv)
 		report(ready, "start sandbox: out of memory");
 		return 1;
 	}
-	b.sb.task->creds.uid = b.sb.task->creds.euid = b.sb.task->creds.suid = b.sb.task->creds.fsuid = spec.process.uid;
-	b.sb.task->creds.gid = b.sb.task->creds.egid = b.sb.task->creds.sgid = b.sb.task->creds.fsgid = spec.process.gid;
+	apply_process(b.sb.task, &spec);
 	r = kernel_find_program(b.sb.task, spec.process.args.v[0], spec.process.env.v, path, sizeof(path));
 	if (r == 0) {
 		b.sb.path = path;

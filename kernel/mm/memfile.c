@@ -127,6 +127,10 @@ int64_t memfile_alloc(struct memfile *mf, uint64_t npages)
 	if (npages == 0)
 		return -EINVAL;
 	pthread_mutex_lock(&mf->lock);
+	if (mf->limit_pages && mf->used_pages + npages > mf->limit_pages) {
+		pthread_mutex_unlock(&mf->lock);
+		return -ENOMEM;
+	}
 	for (i = 0; i < mf->free_count; i++)
 		if (mf->free[i].count >= npages)
 			break;
@@ -271,4 +275,11 @@ uint32_t memfile_refcount(struct memfile *mf, uint64_t off)
 	refs = mf->refs[page];
 	pthread_mutex_unlock(&mf->lock);
 	return refs;
+}
+
+void memfile_set_limit(struct memfile *mf, uint64_t bytes)
+{
+	pthread_mutex_lock(&mf->lock);
+	mf->limit_pages = bytes >> PAGE_SHIFT;
+	pthread_mutex_unlock(&mf->lock);
 }

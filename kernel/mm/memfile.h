@@ -24,12 +24,15 @@ struct memfile {
 	struct memfile_extent *free;	/* free extents, sorted by start, coalesced */
 	size_t free_count, free_cap;
 	uint64_t used_pages;		/* pages with refs > 0 */
+	uint64_t limit_pages;		/* 0: none; else allocations past it fail (memory limit) */
 };
 
 /* Creates the memfd (sized max_size, which is reserved, not committed) and
  * maps it. Returns 0 or -errno. */
 int memfile_init(struct memfile *mf, uint64_t max_size);
 void memfile_destroy(struct memfile *mf);
+/* Caps the pages in use (a container's memory limit); 0 removes the cap. */
+void memfile_set_limit(struct memfile *mf, uint64_t bytes);
 
 /* Allocates npages contiguous zeroed pages, each with one reference.
  * Returns the byte offset in the file (>= 0) or -ENOMEM. */

@@ -101,8 +101,8 @@ static long do_openat(struct task *t, int dirfd, uaddr_t upath, int flags, unsig
 		f->path = p;
 		path_get(&p);
 	} else {
-		if ((flags & O_TRUNC) && (flags & O_ACCMODE) == O_RDONLY && S_ISREG(p.d->inode->stx.stx_mode) &&
-		    (p.mnt->flags & MS_RDONLY)) {
+		if (((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)) && (p.mnt->flags & MS_RDONLY) &&
+		    (S_ISREG(p.d->inode->stx.stx_mode) || S_ISDIR(p.d->inode->stx.stx_mode))) {
 			err = -EROFS;
 			goto out;
 		}

@@ -122,7 +122,9 @@ int vfs_lookup(const struct path *root, const struct path *start, const char *pa
 		}
 		next.mnt = cur.mnt;
 		next.d = child;
-		while (next.d->mounted) {
+		/* A mount of a directory on itself (a read-only view) is
+		 * crossed once. */
+		while (next.d->mounted && next.d->mounted != next.mnt) {
 			struct mount *m = next.d->mounted;
 			dentry_get(m->root);
 			dentry_put(next.d);

@@ -171,6 +171,22 @@ check "tmpfs size= is enforced" 1 $?
 grep -q "No space left" "$work/err"
 check "with ENOSPC" 0 $?
 
+# maskedPaths and readonlyPaths on a writable root.
+make_bundle "$work/b10" '["/bin/sh", "-c", "read l </etc/motd; echo m[$l]; echo w > /data/f; echo $?; echo ok > /tmp/f"]' || exit 2
+mkdir -p "$work/b10/rootfs/data"
+python3 - "$work/b10/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["root"]["readonly"] = False
+c["linux"]["maskedPaths"] = ["/etc/motd", "/nonexistent"]
+c["linux"]["readonlyPaths"] = ["/data"]
+json.dump(c, open(sys.argv[1], "w"))
+PY
+out=$(rs run --bundle "$work/b10" c14 </dev/null 2>/dev/null | tr '\n' ' ')
+check "masked and read-only paths" "m[] 1 " "$out"
+[ ! -e "$work/b10/rootfs/data/f" ] && [ -e "$work/b10/rootfs/tmp/f" ]
+check "read-only path refused, the rest writable" 0 $?
+
 # Bad input: unknown id, id with a slash, missing program.
 rs state nope >/dev/null 2>&1
 check "state of an unknown id fails" 1 $?

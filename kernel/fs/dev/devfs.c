@@ -220,3 +220,9 @@ struct dentry *devfs_new(void)
 		inode_put(root);
 	return d;
 }
+
+struct inode *devfs_null_inode(void)
+{
+	inode_get(dev_inodes[0]);	/* "null" is the first entry */
+	return dev_inodes[0];
+}

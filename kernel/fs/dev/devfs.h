@@ -7,4 +7,7 @@
  * urandom and the fd links. NULL on -ENOMEM. */
 struct dentry *devfs_new(void);
 
+/* A new reference to /dev/null's inode (for masking paths). */
+struct inode *devfs_null_inode(void);
+
 #endif
