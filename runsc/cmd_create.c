@@ -5,6 +5,7 @@
 #include "runsc/cli.h"
 #include "runsc/lifecycle.h"
 #include "runsc/oci_spec.h"
+#include "runsc/hooks.h"
 #include "runsc/state_dir.h"
 
 #include <errno.h>
@@ -252,10 +253,32 @@ int lifecycle_create(struct global_flags *g, const char *bundle, const char *id,
 	st.gofer_pid = gofer;
 	st.gofer_start = proc_start_time(gofer);
 	st.created = time(NULL);
+	if (spec.annotation_count) {
+		struct json_object *a = json_object_new_object();
+		for (size_t k = 0; k < spec.annotation_count; k++)
+			json_object_object_add(a, spec.annotations[k].key,
+					       json_object_new_string(spec.annotations[k].value));
+		st.annotations_json = strdup(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN));
+		json_object_put(a);
+	}
 	r = state_save(g->root, &st);
+	state_free(&st);
 	if (r < 0) {
 		cli_error("save state: %s", cli_strerror(r));
 		goto fail;
+	}
+	{
+		static const enum oci_hook_kind at_create[] = { OCI_HOOK_PRESTART, OCI_HOOK_CREATE_RUNTIME,
+								OCI_HOOK_CREATE_CONTAINER };
+		char *state = hooks_state_json(id, "created", sentry, abs_bundle);
+
+		for (size_t k = 0; k < 3 && r == 0 && state; k++)
+			r = hooks_run(&spec, at_create[k], state, err, sizeof(err));
+		free(state);
+		if (r < 0) {
+			cli_error("%s", err);
+			goto fail;
+		}
 	}
 	if (pid_file) {
 		FILE *f = fopen(pid_file, "w");

@@ -1,6 +1,8 @@
 /* start, state, kill, wait, delete, run, list, ps: the OCI lifecycle
  * commands, with runc's behaviour and messages. */
 #include "runsc/lifecycle.h"
+#include "runsc/hooks.h"
+#include "runsc/oci_spec.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -69,11 +71,69 @@ static int parse_args(struct global_flags *g, int argc, char **argv, const struc
 	return got;
 }
 
+/* Starts a created container, running its startContainer hooks before
+ * and poststart hooks after. Returns 0 or -errno (message printed). */
+static int start_with_hooks(struct global_flags *g, const char *id, struct container_state *stp)
+{
+	struct container_state st = *stp;
+	struct json_object *resp = NULL;
+	int r;
+
+	{
+		struct oci_spec spec;
+		char err[1024], *state = NULL;
+		bool have_spec = oci_spec_load(st.bundle, &spec, err, sizeof(err)) == 0;
+
+		if (have_spec) {
+			state = hooks_state_json(id, "created", st.sentry_pid, st.bundle);
+			if (state && hooks_run(&spec, OCI_HOOK_START_CONTAINER, state, err, sizeof(err)) < 0) {
+				cli_error("%s", err);
+				free(state);
+				oci_spec_free(&spec);
+				return -EIO;
+			}
+		}
+		r = container_call(g, id, "start", NULL, &resp);
+		if (resp)
+			json_object_put(resp);
+		if (r == 0 && have_spec) {
+			free(state);
+			state = hooks_state_json(id, "running", st.sentry_pid, st.bundle);
+			/* A failing poststart hook is reported, not fatal (runtime spec). */
+			if (state && hooks_run(&spec, OCI_HOOK_POSTSTART, state, err, sizeof(err)) < 0)
+				fprintf(stderr, "runsc: warning: %s\n", err);
+		}
+		free(state);
+		if (have_spec)
+			oci_spec_free(&spec);
+	}
+	return r;
+}
+
+/* Kills and removes a container, then runs its poststop hooks. */
+static int delete_with_hooks(struct global_flags *g, struct container_state *st)
+{
+	int r = container_destroy(g, st);
+
+	if (st->bundle[0]) {
+		struct oci_spec spec;
+		char err[1024], *state;
+
+		if (oci_spec_load(st->bundle, &spec, err, sizeof(err)) == 0) {
+			state = hooks_state_json(st->id, "stopped", 0, st->bundle);
+			if (state && hooks_run(&spec, OCI_HOOK_POSTSTOP, state, err, sizeof(err)) < 0)
+				fprintf(stderr, "runsc: warning: %s\n", err);
+			free(state);
+			oci_spec_free(&spec);
+		}
+	}
+	return r;
+}
+
 int cmd_start(struct global_flags *g, int argc, char **argv)
 {
 	const char *id = NULL, *status;
 	struct container_state st;
-	struct json_object *resp = NULL;
 	int r;
 
 	if (parse_args(g, argc, argv, NULL, 0, &id, 1) != 1) {
@@ -83,15 +143,14 @@ int cmd_start(struct global_flags *g, int argc, char **argv)
 	}
 	if (container_lookup(g, id, &st, &status) < 0)
 		return 1;
-	state_free(&st);
 	if (strcmp(status, "created") != 0) {
 		cli_error(strcmp(status, "running") == 0 ? "cannot start an already running container"
 							    : "cannot start a container that has stopped");
+		state_free(&st);
 		return 1;
 	}
-	r = container_call(g, id, "start", NULL, &resp);
-	if (resp)
-		json_object_put(resp);
+	r = start_with_hooks(g, id, &st);
+	state_free(&st);
 	return r < 0 ? 1 : 0;
 }
 
@@ -249,7 +308,7 @@ int cmd_delete(struct global_flags *g, int argc, char **argv)
 	}
 	if (r < 0)
 		snprintf(st.id, sizeof(st.id), "%s", id);	/* corrupt state: remove what is there */
-	r = container_destroy(g, &st);
+	r = delete_with_hooks(g, &st);
 	state_free(&st);
 	return r < 0 ? 1 : 0;
 }
@@ -263,7 +322,6 @@ int cmd_run(struct global_flags *g, int argc, char **argv)
 		{ "--pid-file", true, &pid_file, NULL }, { "--detach", false, NULL, &detach },
 		{ "-d", false, NULL, &detach },
 	};
-	struct json_object *resp = NULL;
 	struct container_state st;
 	const char *status;
 	int ws;
@@ -275,20 +333,19 @@ int cmd_run(struct global_flags *g, int argc, char **argv)
 	}
 	if (lifecycle_create(g, bundle, id, pid_file, NULL) < 0)
 		return 1;
-	if (container_call(g, id, "start", NULL, &resp) < 0) {
-		if (container_lookup(g, id, &st, &status) == 0) {
-			container_destroy(g, &st);
-			state_free(&st);
-		}
+	if (container_lookup(g, id, &st, &status) < 0)
+		return 1;
+	if (start_with_hooks(g, id, &st) < 0) {
+		delete_with_hooks(g, &st);
+		state_free(&st);
 		return 1;
 	}
-	if (resp)
-		json_object_put(resp);
+	state_free(&st);
 	if (detach)
 		return 0;
 	ws = wait_container(g, id);
 	if (container_lookup(g, id, &st, &status) == 0) {
-		container_destroy(g, &st);
+		delete_with_hooks(g, &st);
 		state_free(&st);
 	}
 	if (ws < 0)

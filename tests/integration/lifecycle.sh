@@ -187,6 +187,34 @@ check "masked and read-only paths" "m[] 1 " "$out"
 [ ! -e "$work/b10/rootfs/data/f" ] && [ -e "$work/b10/rootfs/tmp/f" ]
 check "read-only path refused, the rest writable" 0 $?
 
+# Hooks run at their points with the state on stdin; a failing prestart
+# hook fails create and leaves nothing behind.
+make_bundle "$work/b11" '["/bin/true"]' || exit 2
+cat >"$work/hook" <<HOOK
+#!/bin/sh
+python3 -c 'import json,sys; s=json.load(sys.stdin); print(sys.argv[1], s["id"], s["status"])' "\$1" >>"$work/hooks.log"
+HOOK
+chmod +x "$work/hook"
+python3 - "$work/b11/config.json" "$work/hook" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1])); h = sys.argv[2]
+c["hooks"] = {k: [{"path": h, "args": ["hook", k]}] for k in
+              ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"]}
+json.dump(c, open(sys.argv[1], "w"))
+PY
+rs run --bundle "$work/b11" c15 </dev/null
+check "run with hooks" 0 $?
+check "hooks ran in order with the state" "prestart c15 created,createRuntime c15 created,createContainer c15 created,startContainer c15 created,poststart c15 running,poststop c15 stopped" "$(paste -sd, "$work/hooks.log")"
+python3 - "$work/b11/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1])); c["hooks"] = {"prestart": [{"path": "/bin/false"}]}
+json.dump(c, open(sys.argv[1], "w"))
+PY
+rs create --bundle "$work/b11" c16 </dev/null 2>"$work/err"
+check "a failing prestart hook fails create" 1 $?
+[ ! -e "$root/c16" ]
+check "and leaves no state" 0 $?
+
 # Bad input: unknown id, id with a slash, missing program.
 rs state nope >/dev/null 2>&1
 check "state of an unknown id fails" 1 $?
