@@ -38,5 +38,6 @@ int cmd_run(struct global_flags *g, int argc, char **argv);
 int cmd_list(struct global_flags *g, int argc, char **argv);
 int cmd_ps(struct global_flags *g, int argc, char **argv);
 int cmd_spec(struct global_flags *g, int argc, char **argv);
+int cmd_events(struct global_flags *g, int argc, char **argv);
 
 #endif

@@ -119,6 +119,15 @@ static struct json_object *handle(struct json_object *req, void *arg)
 		pthread_mutex_unlock(&b->sb.lock);
 		return r;
 	}
+	if (strcmp(c, "stats") == 0) {
+		r = json_object_new_object();
+		json_object_object_add(r, "memory_bytes",
+				       json_object_new_uint64(sentry_memfile->used_pages * PAGE_SIZE));
+		json_object_object_add(r, "memory_limit",
+				       json_object_new_uint64(sentry_memfile->limit_pages * PAGE_SIZE));
+		json_object_object_add(r, "pids", json_object_new_int(sandbox_get_status(&b->sb) == SANDBOX_STOPPED ? 0 : 1));
+		return r;
+	}
 	if (strcmp(c, "ps") == 0) {
 		struct json_object *a = json_object_new_array();
 		r = json_object_new_object();

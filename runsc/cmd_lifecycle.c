@@ -451,3 +451,54 @@ int cmd_ps(struct global_flags *g, int argc, char **argv)
 	json_object_put(resp);
 	return 0;
 }
+
+/* events --stats ID: one stats event, in runc's format. Without --stats
+ * there is no event stream yet. */
+int cmd_events(struct global_flags *g, int argc, char **argv)
+{
+	const char *id = NULL, *status;
+	bool stats = false;
+	struct arg_spec specs[] = { { "--stats", false, NULL, &stats } };
+	struct json_object *resp = NULL, *v, *o, *data, *mem, *usage, *pids;
+	struct container_state st;
+
+	if (parse_args(g, argc, argv, specs, 1, &id, 1) != 1) {
+		if (!id)
+			cli_error("events: a container id is required");
+		return 2;
+	}
+	if (!stats) {
+		cli_error("events: only --stats is supported yet");
+		return 1;
+	}
+	if (container_lookup(g, id, &st, &status) < 0)
+		return 1;
+	state_free(&st);
+	if (strcmp(status, "stopped") == 0) {
+		cli_error("container not running");
+		return 1;
+	}
+	if (container_call(g, id, "stats", NULL, &resp) < 0)
+		return 1;
+	o = json_object_new_object();
+	data = json_object_new_object();
+	mem = json_object_new_object();
+	usage = json_object_new_object();
+	pids = json_object_new_object();
+	json_object_object_get_ex(resp, "memory_bytes", &v);
+	json_object_object_add(usage, "usage", json_object_new_uint64(json_object_get_uint64(v)));
+	json_object_object_get_ex(resp, "memory_limit", &v);
+	json_object_object_add(usage, "limit", json_object_new_uint64(json_object_get_uint64(v)));
+	json_object_object_add(mem, "usage", usage);
+	json_object_object_get_ex(resp, "pids", &v);
+	json_object_object_add(pids, "current", json_object_new_int(json_object_get_int(v)));
+	json_object_object_add(data, "memory", mem);
+	json_object_object_add(data, "pids", pids);
+	json_object_object_add(o, "type", json_object_new_string("stats"));
+	json_object_object_add(o, "id", json_object_new_string(id));
+	json_object_object_add(o, "data", data);
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	json_object_put(resp);
+	return 0;
+}

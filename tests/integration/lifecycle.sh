@@ -56,6 +56,8 @@ rs ps c1 | grep -q sleep
 check "ps lists the program" 0 $?
 rs list | grep -q "^c1 .*running"
 check "list shows it running" 0 $?
+rs events --stats c1 | python3 -c 'import json,sys; e=json.load(sys.stdin); assert e["type"]=="stats" and e["data"]["memory"]["usage"]["usage"] > 0 and e["data"]["pids"]["current"] == 1'
+check "events --stats" 0 $?
 rs kill c1 KILL
 check "kill" 0 $?
 check "wait reports the signal" '{"id":"c1","exitStatus":137}' "$(rs wait c1)"
