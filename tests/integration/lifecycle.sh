@@ -217,6 +217,19 @@ check "a failing prestart hook fails create" 1 $?
 [ ! -e "$root/c16" ]
 check "and leaves no state" 0 $?
 
+# The sentry killed from outside: stopped, delete cleans up, the gofer exits.
+rs create --bundle "$work/b1" c17 </dev/null >/dev/null && rs start c17
+spid=$(rs state c17 | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+gpid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["gofer_pid"])' "$root/c17/state.json")
+kill -KILL "$spid"
+sleep 0.3
+check "a killed sentry reads as stopped" stopped "$(status_of c17)"
+rs delete c17
+check "delete after the sentry died" 0 $?
+sleep 0.3
+[ "$(ps -o stat= -p "$gpid" 2>/dev/null | cut -c1)" != S ] && [ "$(ps -o stat= -p "$gpid" 2>/dev/null | cut -c1)" != R ]
+check "the gofer is gone" 0 $?
+
 # Bad input: unknown id, id with a slash, missing program.
 rs state nope >/dev/null 2>&1
 check "state of an unknown id fails" 1 $?
