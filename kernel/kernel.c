@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -55,7 +56,10 @@ int kernel_init(struct gofer_client *gofer, bool root_readonly, const char *host
 	err = platform->init(memfile.fd);
 	if (err < 0)
 		return err;
-	err = gofer_fs_mount(gofer, root_readonly, &root);
+	/* The gofer serves the root writable so that mount points can be
+	 * made at start-up; root.readonly is the mount's flag, which every
+	 * path that changes a file checks. */
+	err = gofer_fs_mount(gofer, false, &root);
 	if (err < 0)
 		return err;
 	vfs_root_mount = vfs_mount(NULL, NULL, root, "9p", "/", root_readonly ? MS_RDONLY : 0);
@@ -75,11 +79,65 @@ int kernel_init(struct gofer_client *gofer, bool root_readonly, const char *host
 	return err;
 }
 
+/* Looks up a mount point, creating it (directories along the way, and a
+ * directory or an empty file at the end) when it is missing, as runc
+ * does; a read-only parent gives the lookup's error. */
+static int mountpoint(const char *dest, bool dir, struct path *out)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(dest);
+	int err = vfs_lookup(&sandbox.root, &sandbox.root, dest, LOOKUP_FOLLOW | (dir ? LOOKUP_DIRECTORY : 0), out);
+
+	if (err != -ENOENT)
+		return err;
+	if (len >= sizeof(buf) || dest[0] != '/')
+		return -ENAMETOOLONG;
+	memcpy(buf, dest, len + 1);
+	for (char *p = buf + 1;; p++) {
+		bool last = !*p;
+		char save = *p;
+		struct path parent, cur;
+		const char *name;
+
+		if (*p != '/' && !last)
+			continue;
+		*p = 0;
+		if (vfs_lookup(&sandbox.root, &sandbox.root, buf, LOOKUP_FOLLOW, &cur) == 0) {
+			path_put(&cur);
+		} else {
+			char *slash = strrchr(buf, '/');
+			*slash = 0;
+			err = vfs_lookup(&sandbox.root, &sandbox.root, *buf ? buf : "/", LOOKUP_FOLLOW | LOOKUP_DIRECTORY,
+					 &parent);
+			*slash = '/';
+			if (err < 0)
+				return err;
+			name = slash + 1;
+			/* Like runc, mount points are made before the root is
+			 * read-only for the application (the mount flag). */
+			if (last && !dir)
+				err = parent.d->inode->ops->create ? parent.d->inode->ops->create(parent.d->inode, name, 0644)
+								   : -ENOENT;
+			else
+				err = parent.d->inode->ops->mkdir ? parent.d->inode->ops->mkdir(parent.d->inode, name, 0755)
+								  : -ENOENT;
+			dentry_invalidate(parent.d, name);
+			path_put(&parent);
+			if (err < 0 && err != -EEXIST)
+				return err;
+		}
+		*p = save;
+		if (last)
+			break;
+	}
+	return vfs_lookup(&sandbox.root, &sandbox.root, dest, LOOKUP_FOLLOW | (dir ? LOOKUP_DIRECTORY : 0), out);
+}
+
 int kernel_mount_gofer(struct gofer_client *gofer, const char *dest, bool readonly)
 {
 	struct dentry *root;
 	struct path mp;
-	int err = vfs_lookup(&sandbox.root, &sandbox.root, dest, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &mp);
+	int err = mountpoint(dest, true, &mp);
 
 	if (err < 0)
 		return err;
@@ -96,7 +154,7 @@ int kernel_mount_tmpfs(const char *dest, uint64_t size, unsigned int mode)
 {
 	struct dentry *root;
 	struct path mp;
-	int err = vfs_lookup(&sandbox.root, &sandbox.root, dest, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &mp);
+	int err = mountpoint(dest, true, &mp);
 
 	if (err < 0)
 		return err;

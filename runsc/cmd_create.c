@@ -158,8 +158,9 @@ int lifecycle_create(struct global_flags *g, const char *bundle, const char *id,
 	}
 	{
 		char fdarg[16];
-		char *args[] = { "runsc", "gofer", "--root-path", rootfs, "--sock-fd", fdarg,
-				 spec.root.readonly ? "--readonly" : NULL, NULL };
+		/* Writable even for root.readonly: the sentry makes missing
+		 * mount points, then holds the root read-only (mount flag). */
+		char *args[] = { "runsc", "gofer", "--root-path", rootfs, "--sock-fd", fdarg, NULL };
 		int extra[1] = { gsock[1] };
 		snprintf(fdarg, sizeof(fdarg), "%d", 3);
 		gofer = spawn_self(args, extra, 1);

@@ -298,6 +298,9 @@ int cmd_delete(struct global_flags *g, int argc, char **argv)
 	}
 	r = state_load(g->root, id, &st);
 	if (r == -ENOENT) {
+		/* As runc: --force makes deleting what is gone a success. */
+		if (force)
+			return 0;
 		cli_error("container %s does not exist", id);
 		return 1;
 	}

@@ -1,6 +1,8 @@
 #include "runsc/control.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,13 +72,35 @@ static int recv_msg(int fd, struct json_object **out)
 	return err;
 }
 
-static int socket_addr(const char *path, struct sockaddr_un *sa)
+/* Fills sa for path. A path longer than sun_path (Docker's state roots
+ * are deep) goes through /proc/self/fd/N of its directory, opened into
+ * *dirfd, which the caller closes after bind or connect. */
+static int socket_addr(const char *path, struct sockaddr_un *sa, int *dirfd)
 {
+	const char *slash;
+	char dir[PATH_MAX];
+
+	*dirfd = -1;
 	memset(sa, 0, sizeof(*sa));
 	sa->sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sa->sun_path))
+	if (strlen(path) < sizeof(sa->sun_path)) {
+		strcpy(sa->sun_path, path);
+		return 0;
+	}
+	slash = strrchr(path, '/');
+	if (!slash || (size_t)(slash - path) >= sizeof(dir))
 		return -ENAMETOOLONG;
-	strcpy(sa->sun_path, path);
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = 0;
+	*dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*dirfd < 0)
+		return -errno;
+	if ((size_t)snprintf(sa->sun_path, sizeof(sa->sun_path), "/proc/self/fd/%d%s", *dirfd, slash) >=
+	    sizeof(sa->sun_path)) {
+		close(*dirfd);
+		*dirfd = -1;
+		return -ENAMETOOLONG;
+	}
 	return 0;
 }
 
@@ -85,15 +109,21 @@ int control_call(const char *sock_path, struct json_object *req, struct json_obj
 {
 	struct sockaddr_un sa;
 	struct json_object *e;
-	int fd, r = socket_addr(sock_path, &sa);
+	int fd, dirfd, r = socket_addr(sock_path, &sa, &dirfd);
 
 	if (r < 0)
 		return r;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	if (fd < 0) {
 		r = -errno;
+		if (dirfd >= 0)
+			close(dirfd);
+		return r;
+	}
+	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno : 0;
+	if (dirfd >= 0)
+		close(dirfd);
+	if (r < 0) {
 		close(fd);
 		return r;
 	}
@@ -177,7 +207,7 @@ int control_serve(const char *sock_path, control_handler handler, void *arg)
 	struct sockaddr_un sa;
 	struct listener *l;
 	pthread_t th;
-	int err = socket_addr(sock_path, &sa);
+	int dirfd, err = socket_addr(sock_path, &sa, &dirfd);
 
 	if (err < 0)
 		return err;
@@ -196,6 +226,9 @@ int control_serve(const char *sock_path, control_handler handler, void *arg)
 		err = -errno;
 		goto err_close;
 	}
+	if (dirfd >= 0)
+		close(dirfd);
+	dirfd = -1;
 	if (pthread_create(&th, NULL, accept_loop, l) != 0) {
 		err = -EAGAIN;
 		goto err_close;
@@ -205,6 +238,8 @@ int control_serve(const char *sock_path, control_handler handler, void *arg)
 err_close:
 	close(l->fd);
 err_free:
+	if (dirfd >= 0)
+		close(dirfd);
 	free(l);
 	return err;
 }

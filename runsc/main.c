@@ -28,6 +28,10 @@ int main(int argc, char **argv)
 		if (r < 0)
 			return 2;
 		if (r == 0) {
+			if (strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "-v") == 0) {
+				printf("runsc version amber-0.1\nspec: 1.0.2\n");
+				return 0;
+			}
 			if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 				usage();
 				return 0;
