@@ -150,6 +150,40 @@ int kernel_mount_gofer(struct gofer_client *gofer, const char *dest, bool readon
 	return err;
 }
 
+int kernel_mount_gofer_file(struct gofer_client *gofer, const char *dest, const char *name, bool readonly)
+{
+	struct dentry *root, *file = NULL;
+	struct path mp, r;
+	int err = gofer_fs_mount(gofer, readonly, &root);
+
+	if (err < 0)
+		return err;
+	r.mnt = vfs_root_mount;
+	r.d = root;
+	{
+		struct path fp;
+		err = vfs_lookup(&r, &r, name, 0, &fp);
+		if (err == 0) {
+			file = fp.d;
+			if (S_ISDIR(file->inode->stx.stx_mode))
+				err = -EISDIR;
+		}
+	}
+	if (err == 0)
+		err = mountpoint(dest, false, &mp);
+	if (err == 0) {
+		if (S_ISDIR(mp.d->inode->stx.stx_mode))
+			err = -EISDIR;
+		else if (!vfs_mount(mp.mnt, mp.d, file, "bind", dest, readonly ? MS_RDONLY : 0))
+			err = -ENOMEM;
+		path_put(&mp);
+	}
+	if (file)
+		dentry_put(file);
+	dentry_put(root);
+	return err;
+}
+
 int kernel_mount_tmpfs(const char *dest, uint64_t size, unsigned int mode)
 {
 	struct dentry *root;

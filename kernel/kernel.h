@@ -13,6 +13,9 @@ int kernel_init(struct gofer_client *gofer, bool root_readonly, const char *host
  * on the directory dest of the sandbox. Returns 0 or -errno. */
 int kernel_mount_gofer(struct gofer_client *gofer, const char *dest, bool readonly);
 
+/* Mounts the file name of the directory gofer serves on the file dest. */
+int kernel_mount_gofer_file(struct gofer_client *gofer, const char *dest, const char *name, bool readonly);
+
 /* Mounts a new tmpfs (size bytes at most, 0: unlimited) on dest. */
 int kernel_mount_tmpfs(const char *dest, uint64_t size, unsigned int mode);
 

@@ -20,6 +20,8 @@ struct global_flags {
  * value (message printed). */
 int parse_common_flag(struct global_flags *g, int argc, char **argv, int *i);
 
+/* Where cli_error also writes (--log, --log-format text|json). */
+void cli_set_log(const char *path, const char *format);
 /* Prints "runsc: <message>" on stderr, as one line. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* strerror(-err) with a lower-case first letter, as Go's errors read. */

@@ -145,6 +145,9 @@ static struct json_object *handle(struct json_object *req, void *arg)
 	return error_reply("unknown request");
 }
 
+/* For file bind mounts, the file's name in the directory its gofer serves. */
+static const char *bind_files[64];
+
 static bool is_bind(const struct oci_mount *m)
 {
 	if (m->type && strcmp(m->type, "bind") == 0)
@@ -200,7 +203,8 @@ static int mount_binds(const struct oci_spec *spec, int nbinds, int ready)
 			if (strcmp(m->options.v[j], "ro") == 0)
 				ro = true;
 		gofer_client_init(&clients[k], 5 + k);
-		r = kernel_mount_gofer(&clients[k], m->destination, ro);
+		r = bind_files[k] ? kernel_mount_gofer_file(&clients[k], m->destination, bind_files[k], ro)
+				  : kernel_mount_gofer(&clients[k], m->destination, ro);
 		if (r < 0) {
 			report(ready, "config.json: mounts[%zu].destination: %s: %s", i, m->destination, cli_strerror(r));
 			return r;
@@ -292,6 +296,12 @@ int cmd_boot(struct global_flags *g, int argc, char **argv)
 			bundle = argv[++i];
 		else if (strcmp(argv[i], "--bind-fds") == 0 && i + 1 < argc)
 			nbinds = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--bind-file") == 0 && i + 2 < argc) {
+			int k = atoi(argv[i + 1]);
+			if (k >= 0 && k < 64)
+				bind_files[k] = argv[i + 2];
+			i += 2;
+		}
 		else if (argv[i][0] != '-' && !b.id)
 			b.id = argv[i];
 		else {

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +28,8 @@
 
 /* A bind mount from config.json, served by a gofer of its own. */
 struct bind {
-	char src[PATH_MAX];
+	char src[PATH_MAX];		/* the directory its gofer serves */
+	char file[NAME_MAX + 1];	/* a file bind: its name in src; "" for a directory */
 	const char *dst;
 	bool ro;
 	int sock[2];
@@ -63,10 +65,21 @@ static int collect_binds(const struct oci_spec *spec, struct bind *b, int *n)
 				  cli_strerror(errno ? errno : ENOENT));
 			return -ENOENT;
 		}
+		b[*n].file[0] = 0;
 		if (!S_ISDIR(st.st_mode)) {
-			cli_error("config.json: mounts[%zu].source: %s: only directories can be bind mounted yet", i,
-				  m->source);
-			return -EINVAL;
+			/* A file: its gofer serves the directory holding it, and
+			 * the sentry mounts just that file (its siblings are not
+			 * reachable from the mount). */
+			char *slash = strrchr(b[*n].src, '/');
+			if (!slash || strlen(slash + 1) > NAME_MAX) {
+				cli_error("config.json: mounts[%zu].source: %s: bad path", i, m->source);
+				return -EINVAL;
+			}
+			snprintf(b[*n].file, sizeof(b[*n].file), "%s", slash + 1);
+			if (slash == b[*n].src)
+				slash[1] = 0;
+			else
+				*slash = 0;
 		}
 		b[*n].dst = m->destination;
 		b[*n].ro = has_option(m, "ro");
@@ -187,7 +200,7 @@ int lifecycle_create(struct global_flags *g, const char *bundle, const char *id,
 		}
 	}
 	{
-		char *args[32];
+		char *args[32 + 3 * MAX_BINDS];
 		char nbuf[16];
 		int na = 0;
 		int extra[MAX_EXTRA_FDS] = { gsock[0], ready[1] };
@@ -212,6 +225,15 @@ int lifecycle_create(struct global_flags *g, const char *bundle, const char *id,
 		snprintf(nbuf, sizeof(nbuf), "%d", nbinds);
 		args[na++] = "--bind-fds";
 		args[na++] = nbuf;
+		for (int k = 0; k < nbinds && na < (int)(sizeof(args) / sizeof(args[0])) - 6; k++) {
+			static char kbuf[MAX_BINDS][16];
+			if (!binds[k].file[0])
+				continue;
+			snprintf(kbuf[k], sizeof(kbuf[k]), "%d", k);
+			args[na++] = "--bind-file";
+			args[na++] = kbuf[k];
+			args[na++] = binds[k].file;
+		}
 		args[na++] = (char *)id;
 		args[na] = NULL;
 		sentry = spawn_self(args, extra, 2 + nbinds);

@@ -2,12 +2,60 @@
 #include "runsc/cli.h"
 
 #include <ctype.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <time.h>
+#include <unistd.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static const char *log_path;
+static bool log_json;
+
+void cli_set_log(const char *path, const char *format)
+{
+	int fd;
+
+	log_path = path;
+	log_json = format && strcmp(format, "json") == 0;
+	if (!path)
+		return;
+	/* Docker's shim reads this file after every call: it must exist. */
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Appends one error line to the --log file, as runc does (containerd
+ * keeps the last {"level":"error","msg":...} object it finds there). */
+static void log_error_line(const char *msg)
+{
+	char ts[64];
+	struct timespec now;
+	struct tm tm;
+	FILE *f;
+
+	if (!log_path || !(f = fopen(log_path, "ae")))
+		return;
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (log_json) {
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "level", json_object_new_string("error"));
+		json_object_object_add(o, "msg", json_object_new_string(msg));
+		json_object_object_add(o, "time", json_object_new_string(ts));
+		fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
+	} else {
+		fprintf(f, "%s error: %s\n", ts, msg);
+	}
+	fclose(f);
+}
 
 void cli_error(const char *fmt, ...)
 {
@@ -18,6 +66,7 @@ void cli_error(const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "runsc: %s\n", buf);
+	log_error_line(buf);
 }
 
 const char *cli_strerror(int err)

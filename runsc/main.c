@@ -45,6 +45,11 @@ int main(int argc, char **argv)
 		usage();
 		return 2;
 	}
+	if (strcmp(g.log_format, "text") != 0 && strcmp(g.log_format, "json") != 0) {
+		cli_error("invalid --log-format %s (text or json)", g.log_format);
+		return 2;
+	}
+	cli_set_log(g.log, g.log_format);
 	static const struct {
 		const char *name;
 		int (*fn)(struct global_flags *, int, char **);

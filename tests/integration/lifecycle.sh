@@ -149,6 +149,23 @@ check "the error names the JSON path" 0 $?
 [ ! -e "$root/c10" ]
 check "and leaves no state" 0 $?
 
+# File bind mounts, as Podman and Docker make for /etc/hosts and friends,
+# onto an existing file and onto one that has to be created.
+echo "127.0.0.1 amber-test" >"$work/hosts"
+echo "written by the host" >"$work/containerenv"
+make_bundle "$work/b12" '["/bin/sh", "-c", "read a </etc/hosts; read b </run/.containerenv; echo $a / $b; echo appended >> /etc/hosts"]' || exit 2
+touch "$work/b12/rootfs/etc/hosts"
+python3 - "$work/b12/config.json" "$work/hosts" "$work/containerenv" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["mounts"] += [{"destination": "/etc/hosts", "type": "bind", "source": sys.argv[2], "options": ["rbind", "rprivate"]},
+                {"destination": "/run/.containerenv", "type": "bind", "source": sys.argv[3], "options": ["bind", "ro"]}]
+json.dump(c, open(sys.argv[1], "w"))
+PY
+out=$(rs run --bundle "$work/b12" c18 </dev/null)
+check "file bind mounts" "127.0.0.1 amber-test / written by the host" "$out"
+check "a write through a file bind mount reaches the host" appended "$(tail -1 "$work/hosts")"
+
 # tmpfs mounts: /dev/shm from the default spec, /tmp added, and a small
 # one whose size= is enforced.
 make_bundle "$work/b9" '["/bin/sh", "-c", "echo abc > /tmp/f; read l < /tmp/f; echo x$l > /dev/shm/y; read m < /dev/shm/y; echo $m"]' || exit 2
