@@ -44,6 +44,7 @@ struct seccomp_rule {
 #define SC_ALLOW1(name, c)		{ SCMP_SYS(name), SCMP_ACT_ALLOW, 1, { c } }
 #define SC_ALLOW2(name, c1, c2)		{ SCMP_SYS(name), SCMP_ACT_ALLOW, 2, { c1, c2 } }
 #define SC_ERRNO(name, err)		{ SCMP_SYS(name), SCMP_ACT_ERRNO(err), 0, { { 0 } } }
+#define SC_ERRNO1(name, err, c)		{ SCMP_SYS(name), SCMP_ACT_ERRNO(err), 1, { c } }
 /* Argument i equals v. Arguments that are C ints compare in their low 32
  * bits only, whatever a caller left in the upper half of the register. */
 #define SC_EQ(i, v)			{ .arg = (i), .op = SCMP_CMP_EQ, .datum_a = (v) }

@@ -1,8 +1,9 @@
 /* The sentry's seccomp allowlist: every host system call the sentry makes
  * once it is set up, one rule per line with the reason, and nothing else.
  * The sentry never opens a host path (files come from the gofer as donated
- * fds), never creates a socket, mounts nothing and starts no program, so
- * none of those calls is here.
+ * fds), never creates a socket (the control socket of runsc boot exists
+ * before the filter), mounts nothing and starts no program, so none of
+ * those calls is here.
  *
  * Stub processes are forked from task threads after the filter is in
  * place, so they inherit it. That costs nothing for the application: a
@@ -15,11 +16,11 @@
  * without gaining anything, except dup2, setsid and PTRACE_TRACEME, which
  * are argument-checked or harmless.
  *
- * To change the list: run tools/seccomp-audit over the test suite; it
- * prints the calls made under this filter that it lacks, and the rules
- * never used. A call outside the list kills the sentry with SIGSYS (exit
- * status 159 from runsc do); a stub killed so shows up as a dead address
- * space in the sentry's log. */
+ * A call outside the list kills the sentry with SIGSYS (runsc do exits
+ * with 159); a stub killed so shows up as a dead address space. To find
+ * what a change needs, build with -DAMBER_SECCOMP_LOG (below) and run
+ * tools/seccomp-audit over the test suite: it lists every call the lists
+ * refuse, with its arguments, and the rules never used. */
 #define AMBER_SECCOMP_RULES
 #include "runsc/seccomp.h"
 
@@ -27,11 +28,12 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdbool.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #ifndef PTRACE_SYSEMU
 #define PTRACE_SYSEMU 31
@@ -102,9 +104,13 @@ static const struct seccomp_rule sentry_rules[] = {
 	SC_ALLOW(read),						/* stdin; eventfds; gofer files */
 	SC_ALLOW(write),					/* stdout, stderr, the debug log; eventfds */
 	SC_ALLOW(pread64),					/* gofer files, into the page cache */
+	SC_ALLOW(pwrite64),					/* gofer files opened for writing */
+	SC_ALLOW(fsync),					/* fsync(2) of a gofer file */
+	SC_ALLOW(fdatasync),					/* fdatasync(2) of a gofer file */
 	SC_ALLOW(lseek),					/* gofer files and directories */
 	SC_ALLOW(getdents64),					/* gofer directories */
-	SC_ALLOW1(newfstatat, SC_EQ32(3, AT_EMPTY_PATH)),	/* glibc's fstat: host stdio files */
+	SC_ALLOW1(newfstatat, SC_EQ32(3, AT_EMPTY_PATH)),	/* glibc's fstat: host stdio, O_APPEND gofer files */
+	SC_ALLOW1(statx, SC_EQ32(2, AT_EMPTY_PATH)),		/* a gofer file's attributes after a write */
 	SC_ALLOW1(fcntl, SC_EQ32(1, F_GETFL)),			/* the flags of host stdio files */
 	SC_ALLOW1(fcntl, SC_EQ32(1, F_DUPFD_CLOEXEC)),		/* keep stdio above fd 2 (runsc do) */
 	SC_ALLOW1(ioctl, SC_EQ32(1, TCGETS)),			/* isatty of host stdio */
@@ -116,17 +122,84 @@ static const struct seccomp_rule sentry_rules[] = {
 	SC_ALLOW(eventfd2),					/* a task's wake fd; runsc do's done fd */
 	SC_ALLOW(sendmsg),					/* gofer requests */
 	SC_ALLOW(recvmsg),					/* gofer replies, with donated fds */
+	SC_ALLOW1(accept4, SC_EQ32(3, SOCK_CLOEXEC)),		/* runsc boot: a connection to the control socket */
+	SC_ALLOW(recvfrom),					/* runsc boot: a control request (recv) */
+	SC_ALLOW1(sendto, SC_EQ(4, 0)),				/* runsc boot: its reply (send); no address: connected sockets only */
 
 	/* -- information the application asks for, or the sentry's own -- */
-	SC_ALLOW(clock_gettime),				/* time, when the vDSO cannot */
-	SC_ALLOW(gettimeofday),					/* time, when the vDSO cannot */
+	SC_ALLOW(clock_gettime),				/* clocks: CPU-time ones, and any when the vDSO cannot */
+	SC_ALLOW(clock_getres),					/* clock_getres(2): CPU-time clocks, or no vDSO */
+	SC_ALLOW(time),						/* the application's time(2), when the vDSO cannot */
 	SC_ALLOW(getrandom),					/* AT_RANDOM, /dev/urandom, getrandom(2); malloc */
 	SC_ALLOW(sysinfo),					/* sysinfo(2): memory totals */
 	SC_ALLOW1(sched_getaffinity, SC_EQ32(0, 0)),		/* sched_getaffinity(2): the CPUs this sandbox may use */
 	SC_ALLOW(getuid),					/* the first task's credentials */
 	SC_ALLOW(getgid),					/* the first task's credentials */
 	SC_ALLOW(getcwd),					/* runsc do: the program's working directory */
+
+	/* -- files glibc opens behind the sentry's back -- */
+	/* Refused without opening anything, and glibc copes: malloc reads
+	 * /proc/sys/vm/overcommit_memory the first time a thread's arena
+	 * shrinks, sysconf(_SC_NPROCESSORS_ONLN) reads /sys (and falls back
+	 * to sched_getaffinity). Any other open -- for writing, creating, by
+	 * path with open(2) -- kills, as the sentry itself never opens a
+	 * host path. */
+	SC_ERRNO1(openat, EACCES, SC_EQ32(2, O_RDONLY | O_CLOEXEC)),
 };
+
+/* AMBER_SANITIZE builds: the AddressSanitizer runtime makes host calls of
+ * its own, in the sentry and the gofer alike. They are added to both
+ * filters there, and only there: a release build has none of them.
+ * (AMBER_SECCOMP_SANITIZER: for tools/seccomp-audit --sanitize, which
+ * judges calls by these lists without being sanitized itself.) */
+#if defined(__SANITIZE_ADDRESS__) || defined(AMBER_SECCOMP_SANITIZER)
+#define SECCOMP_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SECCOMP_SANITIZER 1
+#endif
+#endif
+
+#ifdef SECCOMP_SANITIZER
+static const struct seccomp_rule sanitizer_rules[] = {
+	/* -- the runtime, all the time -- */
+	SC_ALLOW(sigaltstack),					/* every thread gets an alternate signal stack */
+	SC_ALLOW1(madvise, SC_EQ32(2, MADV_NOHUGEPAGE)),	/* shadow and allocator memory of new threads */
+	SC_ALLOW1(madvise, SC_EQ32(2, MADV_DONTDUMP)),		/* ditto, kept out of core dumps */
+	SC_ALLOW1(open, SC_EQ32(1, O_RDONLY)),			/* /proc/self/maps, /proc/<pid>/task/<tid>/status */
+
+	/* -- LeakSanitizer at exit: a tracer thread stops every thread to scan its stack -- */
+	SC_ALLOW1(open, SC_EQ32(1, O_RDONLY | O_DIRECTORY)),	/* /proc/<pid>/task: the threads */
+	SC_ALLOW(getdents),					/* ditto */
+	SC_ALLOW1(clone, SC_EQ(0, CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_UNTRACED)), /* the tracer thread */
+	SC_ALLOW1(prctl, SC_EQ32(0, PR_GET_DUMPABLE)),		/* may the threads be traced? */
+	SC_ALLOW1(prctl, SC_EQ32(0, PR_SET_DUMPABLE)),		/* make them traceable if not */
+	SC_ALLOW1(prctl, SC_EQ32(0, PR_SET_PTRACER)),		/* let the tracer thread in (Yama) */
+	SC_ALLOW1(prctl, SC_EQ32(0, PR_SET_PDEATHSIG)),		/* the tracer thread dies with its parent */
+	SC_ALLOW1(ptrace, SC_EQ(0, PTRACE_ATTACH)),		/* stop a thread */
+	SC_ALLOW1(ptrace, SC_EQ(0, PTRACE_GETREGSET)),		/* its registers may hold pointers */
+	SC_ALLOW1(ptrace, SC_EQ(0, PTRACE_DETACH)),		/* let it go on */
+	SC_ALLOW(wait4),					/* the stopped threads */
+	SC_ALLOW(sched_getaffinity),				/* the tracer thread's CPUs */
+	SC_ALLOW(sched_yield),					/* waiting for the tracer */
+	SC_ALLOW(futex),					/* ditto */
+	SC_ALLOW(getpid),					/* the threads of this process */
+	SC_ALLOW(getppid),					/* the tracer's parent check */
+	SC_ALLOW(rt_sigaction),					/* the tracer's fatal-signal handlers */
+	SC_ALLOW(rt_sigprocmask),				/* the tracer thread's mask */
+	SC_ALLOW(mprotect),					/* the tracer thread's stack guard */
+	SC_ALLOW(read),						/* /proc files */
+	SC_ALLOW(lseek),					/* ditto */
+	SC_ALLOW(exit),						/* the tracer thread ends */
+
+	/* -- an error or leak report: symbols (module and offset if unreadable) -- */
+	SC_ALLOW1(fcntl, SC_EQ32(1, F_SETFD)),			/* close-on-exec of the files it reads */
+	SC_ALLOW1(ioctl, SC_EQ32(1, TCGETS)),			/* colour if stderr is a terminal */
+	SC_ALLOW1(newfstatat, SC_EQ32(3, AT_SYMLINK_NOFOLLOW)),	/* the modules' files */
+	SC_ALLOW(readlink),					/* ditto */
+	SC_ERRNO1(openat, EACCES, SC_EQ32(2, O_RDONLY | O_CLOEXEC)), /* as in the sentry: refused, not fatal */
+};
+#endif
 
 /* Built with -DAMBER_SECCOMP_LOG, a call outside the list is let through
  * and logged by the kernel instead of killing the process: for
@@ -146,6 +219,10 @@ int seccomp_install_rules(const struct seccomp_rule *rules, size_t count)
 	 * no_new_privs, an exec could shed it through a set-uid binary. */
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
 		return -EACCES;
+	/* glibc reads the time zone (TZ, /usr/share/zoneinfo) at the first
+	 * gmtime_r, which every log line calls: read it now, while a file
+	 * can still be opened. */
+	tzset();
 	ctx = seccomp_init(SECCOMP_DEFAULT_ACTION);
 	if (!ctx)
 		return -ENOMEM;
@@ -162,6 +239,11 @@ int seccomp_install_rules(const struct seccomp_rule *rules, size_t count)
 	for (size_t i = 0; err == 0 && i < count; i++)
 		err = seccomp_rule_add_array(ctx, rules[i].action, rules[i].nr, rules[i].arg_count,
 					     rules[i].arg);
+#ifdef SECCOMP_SANITIZER
+	for (size_t i = 0; err == 0 && i < sizeof(sanitizer_rules) / sizeof(sanitizer_rules[0]); i++)
+		err = seccomp_rule_add_array(ctx, sanitizer_rules[i].action, sanitizer_rules[i].nr,
+					     sanitizer_rules[i].arg_count, sanitizer_rules[i].arg);
+#endif
 	if (err == 0)
 		err = seccomp_load(ctx);
 	seccomp_release(ctx);

@@ -95,7 +95,8 @@ static void expect_sigsys(int status)
 		  WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 }
 
-/* Reached only if the filter let the call through. */
+/* In a filtered child: a result that is not what the filter promises
+ * ends the child with EXIT_CHECK. */
 #define CHECK(cond) do { if (!(cond)) _exit(EXIT_CHECK); } while (0)
 
 /* ---- the sentry ---- */
@@ -168,14 +169,36 @@ Test(seccomp_sentry, socket_unix_kills)
 	expect_sigsys(run_filtered(seccomp_install_sentry, NULL, sentry_socket_unix, NULL));
 }
 
-static void sentry_open(void *arg)
+/* glibc's own read-only opens (malloc, sysconf) fail without opening. */
+static void sentry_open_readonly(void *arg)
 {
-	open("/etc/passwd", O_RDONLY | O_CLOEXEC);
+	CHECK(open("/etc/passwd", O_RDONLY | O_CLOEXEC) < 0 && errno == EACCES);
 }
 
-Test(seccomp_sentry, open_path_kills)
+Test(seccomp_sentry, open_readonly_is_refused)
 {
-	expect_sigsys(run_filtered(seccomp_install_sentry, NULL, sentry_open, NULL));
+	expect_exit0(run_filtered(seccomp_install_sentry, NULL, sentry_open_readonly, NULL));
+}
+
+static void sentry_open_create(void *arg)
+{
+	open("/nonexistent-amber-dir/file", O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+}
+
+Test(seccomp_sentry, open_for_writing_kills)
+{
+	expect_sigsys(run_filtered(seccomp_install_sentry, NULL, sentry_open_create, NULL));
+}
+
+static void sentry_open_inherited(void *arg)
+{
+	open("/etc/passwd", O_RDONLY);
+}
+
+/* Not glibc's form: sentry code that forgot it never opens host paths. */
+Test(seccomp_sentry, open_without_cloexec_kills)
+{
+	expect_sigsys(run_filtered(seccomp_install_sentry, NULL, sentry_open_inherited, NULL));
 }
 
 /* Should the filter let one of these calls through, it must do no harm:
@@ -204,14 +227,14 @@ Test(seccomp_sentry, execve_kills)
 
 /* Argument filters: only the ptrace requests the platform uses, only
  * SIGKILL and SIGSTOP, only fork's and pthread_create's clone flags. */
-static void sentry_ptrace_attach(void *arg)
+static void sentry_ptrace_seize(void *arg)
 {
-	ptrace(PTRACE_ATTACH, getpid(), 0, 0);	/* EPERM, if it ran */
+	ptrace(PTRACE_SEIZE, getpid(), 0, 0);	/* EPERM, if it ran */
 }
 
-Test(seccomp_sentry, ptrace_attach_kills)
+Test(seccomp_sentry, ptrace_seize_kills)
 {
-	expect_sigsys(run_filtered(seccomp_install_sentry, NULL, sentry_ptrace_attach, NULL));
+	expect_sigsys(run_filtered(seccomp_install_sentry, NULL, sentry_ptrace_seize, NULL));
 }
 
 static void sentry_ptrace_pokedata(void *arg)
@@ -446,10 +469,11 @@ Test(seccomp_gofer, serves_every_operation)
 
 static void gofer_open_path(void *arg)
 {
-	open("/etc/passwd", O_RDONLY | O_CLOEXEC);
+	open("/etc/passwd", O_RDONLY);
 }
 
-/* Only openat2, beneath the root fd. */
+/* Only openat2, beneath the root fd. (In AMBER_SANITIZE builds glibc's own
+ * O_RDONLY|O_CLOEXEC opens fail with EACCES instead, as in the sentry.) */
 Test(seccomp_gofer, open_path_kills)
 {
 	expect_sigsys(run_filtered(seccomp_install_gofer, NULL, gofer_open_path, NULL));
@@ -488,7 +512,7 @@ Test(seccomp_gofer, mount_kills)
 
 static void gofer_ptrace(void *arg)
 {
-	ptrace(PTRACE_ATTACH, getpid(), 0, 0);
+	ptrace(PTRACE_SEIZE, getpid(), 0, 0);
 }
 
 Test(seccomp_gofer, ptrace_kills)
