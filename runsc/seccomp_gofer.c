@@ -3,7 +3,8 @@
  * openat2 beneath its root fd (RESOLVE_BENEATH; the resolve flags live in
  * memory, out of a filter's reach, so the confinement is openat2's and the
  * root's, not this list's); it creates no socket and no process, maps no
- * file, and changes nothing about itself.
+ * file, and changes nothing about itself. The write path's calls take an
+ * fd beneath the root and a single name, or an O_PATH fd and "".
  *
  * To change the list: run tools/seccomp-audit over the test suite (see
  * runsc/seccomp_sentry.c). A call outside it kills the gofer with SIGSYS;
@@ -15,6 +16,12 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+
+/* fchmodat2 is Linux 6.6; older headers (and so SCMP_SYS) do not name it.
+ * Its number is the same on every architecture. */
+#ifndef __NR_fchmodat2
+#define __NR_fchmodat2 452
+#endif
 
 static const struct seccomp_rule gofer_rules[] = {
 	/* -- the socket to the sentry -- */
@@ -35,6 +42,20 @@ static const struct seccomp_rule gofer_rules[] = {
 	SC_ALLOW(getxattr),					/* xattrs of a symlink or special file, via /proc/self/fd/N */
 	SC_ALLOW(listxattr),					/* ditto */
 	SC_ALLOW(close),					/* every fd once replied or donated */
+
+	/* -- the write path (not with --readonly, which refuses before any call) -- */
+	SC_ALLOW(mkdirat),					/* mkdir, beneath the parent's O_PATH fd */
+	SC_ALLOW(symlinkat),					/* symlink */
+	SC_ALLOW(linkat),					/* link, without following a final symlink */
+	SC_ALLOW(unlinkat),					/* unlink and rmdir */
+	SC_ALLOW(renameat),					/* rename: glibc's renameat2 with flags 0 */
+	SC_ALLOW(renameat2),					/* rename with RENAME_NOREPLACE, RENAME_EXCHANGE */
+	SC_ALLOW1(fchownat, SC_EQ32(4, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)), /* chown of an O_PATH fd */
+	SC_ALLOW(fchmodat2),					/* chmod of an O_PATH fd (Linux 6.6) */
+	SC_ALLOW(fchmod),					/* chmod before Linux 6.6, on a reopened fd */
+	SC_ALLOW(chmod),					/* ditto, of a special file, via /proc/self/fd/N */
+	SC_ALLOW1(utimensat, SC_EQ32(3, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)), /* times of an O_PATH fd */
+	SC_ALLOW(ftruncate),					/* truncate, on a reopened fd */
 
 	/* -- the process itself -- */
 	SC_ALLOW(brk),						/* malloc: the request buffer */
