@@ -8,6 +8,7 @@
 #include "runsc/control.h"
 #include "runsc/oci_spec.h"
 #include "runsc/sandbox.h"
+#include "runsc/seccomp.h"
 #include "runsc/state_dir.h"
 #include "kernel/kernel.h"
 #include "kernel/fs/tmpfs/tmpfs.h"
@@ -239,19 +240,16 @@ static void apply_process(struct task *t, const struct oci_spec *spec)
 		memfile_set_limit(sentry_memfile, spec->memory_limit);
 }
 
-/* Writes the wait status next to state.json through a directory fd: the
- * host path is out of reach once the sentry is isolated. */
-static void save_exit(int dirfd, int status)
+/* Writes the wait status into the state directory's exit file, opened
+ * before isolation: afterwards neither the host path nor a create is
+ * allowed (seccomp). Readers accept it only once the newline is there. */
+static void save_exit(int fd, int status)
 {
 	char text[32];
 	int n = snprintf(text, sizeof(text), "%d\n", status);
-	int fd = openat(dirfd, ".exit.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 
-	if (fd < 0)
-		return;
-	if (write(fd, text, (size_t)n) == n)
-		renameat(dirfd, ".exit.tmp", dirfd, "exit");
-	close(fd);
+	if (fd >= 0 && pwrite(fd, text, (size_t)n, 0) != n)
+		log_warn("cannot record the exit status");
 }
 
 /* Leaves the host's filesystem behind: a private mount namespace whose
@@ -344,7 +342,13 @@ int cmd_boot(struct global_flags *g, int argc, char **argv)
 		report(ready, "listen on %s: %s", sock, cli_strerror(r));
 		return 1;
 	}
-	state_fd = open(statedir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	{
+		char exitpath[PATH_MAX + 8];
+		if ((size_t)snprintf(exitpath, sizeof(exitpath), "%s/exit", statedir) >= sizeof(exitpath))
+			state_fd = -1, errno = ENAMETOOLONG;
+		else
+			state_fd = open(exitpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	}
 	if (state_fd < 0) {
 		report(ready, "open %s: %s", statedir, cli_strerror(errno));
 		return 1;
@@ -358,6 +362,11 @@ int cmd_boot(struct global_flags *g, int argc, char **argv)
 	r = kernel_init(&gofer, spec.root.readonly, spec.hostname ? spec.hostname : b.id);
 	if (r < 0) {
 		report(ready, "start sandbox: %s", cli_strerror(r));
+		return 1;
+	}
+	r = seccomp_install_sentry();	/* isolate() set no_new_privs */
+	if (r < 0) {
+		report(ready, "install the sentry's seccomp filter: %s", cli_strerror(r));
 		return 1;
 	}
 	r = mount_binds(&spec, nbinds, ready);

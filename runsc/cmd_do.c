@@ -7,6 +7,7 @@
  * nothing behind. */
 #include "runsc/cli.h"
 #include "runsc/sandbox.h"
+#include "runsc/seccomp.h"
 #include "gofer/gofer.h"
 #include "kernel/kernel.h"
 #include "kernel/lib/log.h"
@@ -65,6 +66,8 @@ static pid_t start_gofer(int *sock_out)
 		if (root < 0)
 			_exit(1);
 		umask(0);
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || seccomp_install_gofer() < 0)
+			_exit(1);
 		_exit(gofer_serve(sv[1], root, true) < 0 ? 1 : 0);
 	}
 	close(sv[1]);
@@ -140,6 +143,13 @@ int cmd_do(struct global_flags *g, int argc, char **argv)
 	err = kernel_init(&gofer, true, host);
 	if (err < 0) {
 		cli_error("start sandbox: %s", cli_strerror(err));
+		kill(gofer_pid, SIGKILL);
+		return 1;
+	}
+	/* From here on the sentry makes only the host calls it needs. */
+	err = prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ? -errno : seccomp_install_sentry();
+	if (err < 0) {
+		cli_error("install the sentry's seccomp filter: %s", cli_strerror(err));
 		kill(gofer_pid, SIGKILL);
 		return 1;
 	}

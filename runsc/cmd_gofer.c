@@ -2,6 +2,7 @@
  * was given. Started by create; lives until the sentry closes the socket. */
 #include "runsc/cli.h"
 #include "gofer/gofer.h"
+#include "runsc/seccomp.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -43,5 +44,12 @@ int cmd_gofer(struct global_flags *g, int argc, char **argv)
 		return 1;
 	}
 	umask(0);
+	{
+		int err = prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ? -errno : seccomp_install_gofer();
+		if (err < 0) {
+			cli_error("gofer: install the seccomp filter: %s", cli_strerror(err));
+			return 1;
+		}
+	}
 	return gofer_serve(sock, root_fd, readonly) < 0 ? 1 : 0;
 }

@@ -221,8 +221,9 @@ int state_load_exit(const char *root, const char *id, int *wait_status)
 		return -errno;
 	n = read(fd, text, sizeof(text) - 1);
 	close(fd);
-	if (n <= 0)
-		return -EINVAL;
+	/* Empty until the sentry has written it; complete with the newline. */
+	if (n <= 0 || text[n - 1] != '\n')
+		return -ENOENT;
 	text[n] = 0;
 	*wait_status = atoi(text);
 	return 0;
