@@ -31,7 +31,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT };
 
 struct boot {
 	struct sandbox_run sb;
@@ -149,16 +148,6 @@ static struct json_object *handle(struct json_object *req, void *arg)
 /* For file bind mounts, the file's name in the directory its gofer serves. */
 static const char *bind_files[64];
 
-static bool is_bind(const struct oci_mount *m)
-{
-	if (m->type && strcmp(m->type, "bind") == 0)
-		return true;
-	for (size_t i = 0; i < m->options.count; i++)
-		if (strcmp(m->options.v[i], "bind") == 0 || strcmp(m->options.v[i], "rbind") == 0)
-			return true;
-	return false;
-}
-
 /* Mounts the bind mounts of spec, in order, from the gofer sockets create
  * passed on fds 5, 6, ...; the other mount types are the sentry's own
  * (proc and dev are mounted by kernel_init where the rootfs has them). */
@@ -172,7 +161,7 @@ static int mount_binds(const struct oci_spec *spec, int nbinds, int ready)
 		bool ro = false;
 		int r;
 
-		if (!is_bind(m)) {
+		if (!oci_mount_is_bind(m)) {
 			if (m->type && strcmp(m->type, "tmpfs") == 0 && strcmp(m->destination, "/dev") != 0) {
 				uint64_t size = 0;
 				unsigned int mode = 01777;
@@ -200,9 +189,7 @@ static int mount_binds(const struct oci_spec *spec, int nbinds, int ready)
 			report(ready, "config.json: mounts[%zu]: no gofer for this bind mount", i);
 			return -EINVAL;
 		}
-		for (size_t j = 0; j < m->options.count; j++)
-			if (strcmp(m->options.v[j], "ro") == 0)
-				ro = true;
+		ro = oci_mount_has_option(m, "ro");
 		gofer_client_init(&clients[k], 5 + k);
 		r = bind_files[k] ? kernel_mount_gofer_file(&clients[k], m->destination, bind_files[k], ro)
 				  : kernel_mount_gofer(&clients[k], m->destination, ro);
@@ -287,7 +274,6 @@ int cmd_boot(struct global_flags *g, int argc, char **argv)
 	const char *bundle = NULL;
 	struct oci_spec spec;
 	int stdio[3], ready = 4, sfd, r, log_fd = 2, state_fd, nbinds = 0;
-	sigset_t mask;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--bundle") == 0 && i + 1 < argc)
@@ -328,12 +314,7 @@ int cmd_boot(struct global_flags *g, int argc, char **argv)
 		report(ready, "%s", err);
 		return 1;
 	}
-	sigemptyset(&mask);
-	for (size_t k = 0; k < sizeof(forwarded) / sizeof(forwarded[0]); k++)
-		sigaddset(&mask, forwarded[k]);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	sfd = sandbox_signals_init();
 
 	state_dir_path(b.root, b.id, statedir, sizeof(statedir));
 	state_socket_path(b.root, b.id, sock, sizeof(sock));
@@ -402,26 +383,7 @@ int cmd_boot(struct global_flags *g, int argc, char **argv)
 	report(ready, "ok");
 	close(ready);
 
-	for (;;) {
-		struct pollfd p[2] = { { b.sb.done_fd, POLLIN, 0 }, { sfd, POLLIN, 0 } };
-		struct signalfd_siginfo si;
-
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
-			break;
-		if (p[0].revents)
-			break;
-		if (p[1].revents && read(sfd, &si, sizeof(si)) == sizeof(si)) {
-			if (sandbox_get_status(&b.sb) == SANDBOX_CREATED &&
-			    (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)) {
-				/* Ended before it started: it never runs. */
-				task_exit_group(b.sb.task, (int)si.ssi_signo);
-				sandbox_start(&b.sb);
-				continue;
-			}
-			sig_send_group(b.sb.task->tg, (int)si.ssi_signo);
-		}
-	}
-	pthread_join(b.sb.thread, NULL);
+	sandbox_forward_signals(&b.sb, sfd);
 	/* The status outlives this process in the state directory, for a
 	 * wait or state that comes later; waits in flight get it first. */
 	save_exit(state_fd, b.sb.wait_status);

@@ -36,14 +36,6 @@ struct bind {
 	pid_t gofer;
 };
 
-static bool has_option(const struct oci_mount *m, const char *opt)
-{
-	for (size_t i = 0; i < m->options.count; i++)
-		if (strcmp(m->options.v[i], opt) == 0)
-			return true;
-	return false;
-}
-
 /* Finds the bind mounts of spec and checks their sources. */
 static int collect_binds(const struct oci_spec *spec, struct bind *b, int *n)
 {
@@ -52,9 +44,7 @@ static int collect_binds(const struct oci_spec *spec, struct bind *b, int *n)
 	*n = 0;
 	for (size_t i = 0; i < spec->mount_count; i++) {
 		const struct oci_mount *m = &spec->mounts[i];
-		bool bind = (m->type && strcmp(m->type, "bind") == 0) || has_option(m, "bind") || has_option(m, "rbind");
-
-		if (!bind)
+		if (!oci_mount_is_bind(m))
 			continue;
 		if (*n >= MAX_BINDS) {
 			cli_error("config.json: mounts: more than %d bind mounts", MAX_BINDS);
@@ -82,7 +72,7 @@ static int collect_binds(const struct oci_spec *spec, struct bind *b, int *n)
 				*slash = 0;
 		}
 		b[*n].dst = m->destination;
-		b[*n].ro = has_option(m, "ro");
+		b[*n].ro = oci_mount_has_option(m, "ro");
 		b[*n].sock[0] = b[*n].sock[1] = -1;
 		b[*n].gofer = -1;
 		(*n)++;

@@ -33,8 +33,6 @@
 
 extern char **environ;
 
-/* Signals sent to runsc do that the application receives. */
-static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT };
 
 static pid_t start_gofer(int *sock_out)
 {
@@ -81,7 +79,6 @@ int cmd_do(struct global_flags *g, int argc, char **argv)
 	char path[PATH_MAX], cwd[PATH_MAX], host[256];
 	struct sandbox_run rc = { 0 };
 	int stdio[3], i = 1, log_fd = 2, sfd, err, gofer_sock = -1;
-	sigset_t mask;
 	pid_t gofer_pid;
 
 	while (i < argc && argv[i][0] == '-') {
@@ -125,12 +122,7 @@ int cmd_do(struct global_flags *g, int argc, char **argv)
 
 	/* Block the forwarded signals everywhere; this thread takes them from
 	 * a signalfd and hands them to the application. */
-	sigemptyset(&mask);
-	for (size_t k = 0; k < sizeof(forwarded) / sizeof(forwarded[0]); k++)
-		sigaddset(&mask, forwarded[k]);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	sfd = sandbox_signals_init();
 
 	gofer_pid = start_gofer(&gofer_sock);
 	if (gofer_pid < 0) {
@@ -179,18 +171,7 @@ int cmd_do(struct global_flags *g, int argc, char **argv)
 		waitpid(gofer_pid, NULL, 0);
 		return err == -ENOENT ? 127 : 126;
 	}
-	for (;;) {
-		struct pollfd p[2] = { { rc.done_fd, POLLIN, 0 }, { sfd, POLLIN, 0 } };
-		struct signalfd_siginfo si;
-
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
-			break;
-		if (p[0].revents)
-			break;
-		if (p[1].revents && read(sfd, &si, sizeof(si)) == sizeof(si))
-			sig_send_group(rc.task->tg, (int)si.ssi_signo);
-	}
-	pthread_join(rc.thread, NULL);
+	sandbox_forward_signals(&rc, sfd);
 	gofer_client_destroy(&gofer);
 	waitpid(gofer_pid, NULL, 0);
 	return sandbox_exit_code(rc.wait_status);

@@ -1320,3 +1320,17 @@ int oci_spec_write_default(const char *path, char *err, size_t errlen)
 	}
 	return ret;
 }
+
+bool oci_mount_has_option(const struct oci_mount *m, const char *opt)
+{
+	for (size_t i = 0; i < m->options.count; i++)
+		if (strcmp(m->options.v[i], opt) == 0)
+			return true;
+	return false;
+}
+
+bool oci_mount_is_bind(const struct oci_mount *m)
+{
+	return (m->type && strcmp(m->type, "bind") == 0) || oci_mount_has_option(m, "bind") ||
+	       oci_mount_has_option(m, "rbind");
+}

@@ -196,6 +196,10 @@ const char *oci_hook_name(enum oci_hook_kind kind);
 
 /* The value of annotation key, or NULL. Borrows both; the result lives as
  * long as *s. */
+/* True when m lists option opt. */
+bool oci_mount_has_option(const struct oci_mount *m, const char *opt);
+/* True for a bind mount: type "bind", or a "bind"/"rbind" option. */
+bool oci_mount_is_bind(const struct oci_mount *m);
 const char *oci_spec_annotation(const struct oci_spec *s, const char *key);
 
 #endif

@@ -1,6 +1,9 @@
 #include "runsc/sandbox.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -108,4 +111,45 @@ int sandbox_exit_code(int wait_status)
 	if (wait_status & 0x7f)
 		return 128 + (wait_status & 0x7f);
 	return (wait_status >> 8) & 0xff;
+}
+
+static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT };
+
+int sandbox_signals_init(void)
+{
+	sigset_t mask;
+	int sfd;
+
+	sigemptyset(&mask);
+	for (size_t k = 0; k < ARRAY_SIZE(forwarded); k++)
+		sigaddset(&mask, forwarded[k]);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	return sfd < 0 ? -errno : sfd;
+}
+
+void sandbox_forward_signals(struct sandbox_run *sb, int sfd)
+{
+	for (;;) {
+		struct pollfd p[2] = { { sb->done_fd, POLLIN, 0 }, { sfd, POLLIN, 0 } };
+		struct signalfd_siginfo si;
+		int sig;
+
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (p[0].revents)
+			break;
+		if (!p[1].revents || read(sfd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		sig = (int)si.ssi_signo;
+		if (sandbox_get_status(sb) == SANDBOX_CREATED && (sig == SIGTERM || sig == SIGINT)) {
+			/* Ended before it started: it never runs. */
+			task_exit_group(sb->task, sig);
+			sandbox_start(sb);
+			continue;
+		}
+		sig_send_group(sb->task->tg, sig);
+	}
+	pthread_join(sb->thread, NULL);
 }

@@ -35,6 +35,13 @@ int sandbox_start(struct sandbox_run *sb);
 /* Blocks until the sandbox stopped; returns its wait status. */
 int sandbox_wait(struct sandbox_run *sb);
 enum sandbox_status sandbox_get_status(struct sandbox_run *sb);
+/* Blocks the signals runsc forwards to the application (and ignores
+ * SIGPIPE) in the calling thread, before any other thread exists, and
+ * returns a signalfd that receives them, or -errno. */
+int sandbox_signals_init(void);
+/* Hands every signal arriving on sfd to the sandbox until its task thread
+ * ends, then joins it. INT or TERM before start end the sandbox unrun. */
+void sandbox_forward_signals(struct sandbox_run *sb, int sfd);
 /* Turns a wait status into an exit code: 128+N for a signal. */
 int sandbox_exit_code(int wait_status);
 

@@ -188,26 +188,6 @@ void state_free(struct container_state *st)
 	st->annotations_json = NULL;
 }
 
-int state_save_exit(const char *root, const char *id, int wait_status)
-{
-	char path[PATH_MAX], tmp[PATH_MAX], text[32];
-	int fd, n, err = 0;
-
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s/exit", root, id) >= sizeof(path) ||
-	    (size_t)snprintf(tmp, sizeof(tmp), "%s/%s/.exit.tmp", root, id) >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	n = snprintf(text, sizeof(text), "%d\n", wait_status);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, (size_t)n) != n)
-		err = -EIO;
-	close(fd);
-	if (err == 0 && rename(tmp, path) < 0)
-		err = -errno;
-	return err;
-}
-
 int state_load_exit(const char *root, const char *id, int *wait_status)
 {
 	char path[PATH_MAX], text[32];

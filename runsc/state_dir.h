@@ -40,8 +40,8 @@ int state_save(const char *root, const struct container_state *st);
 int state_load(const char *root, const char *id, struct container_state *st);
 void state_free(struct container_state *st);
 
-/* The container's wait status, written by the sentry as it exits. */
-int state_save_exit(const char *root, const char *id, int wait_status);
+/* The container's wait status, written by the sentry (runsc boot) as it
+ * exits; -ENOENT until then. */
 int state_load_exit(const char *root, const char *id, int *wait_status);
 
 /* The start time of pid, or 0 if it does not exist. */
