@@ -8,7 +8,6 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/select.h>
 #include <time.h>
 
 #define POLL_MAX_FDS 4096	/* bounded like RLIMIT_NOFILE's default hard limit */
@@ -173,29 +172,47 @@ SYSCALL(ppoll)
 	return r;
 }
 
+/*
+ * Like Linux, nfds is clamped to the size of the fd table and the sets are
+ * read and written in whole longs: bits past the table are ignored, not
+ * EBADF. The three sets live in one buffer: in[0..2] then out[0..2].
+ */
 static long select_common(struct task *t, int nfds, uaddr_t uin, uaddr_t uout, uaddr_t uex, int64_t deadline)
 {
-	fd_set sets[3];
 	uaddr_t uaddrs[3] = { uin, uout, uex };
+	static const short events[3] = { POLLIN, POLLOUT, POLLPRI };
+	static const short ready[3] = { POLLIN | POLLHUP | POLLERR, POLLOUT | POLLERR, POLLPRI };
 	size_t bytes;
-	struct linux_pollfd *pfds;
+	uint64_t *bits;
+	struct linux_pollfd *pfds = NULL;
 	unsigned n = 0;
-	long r;
+	long r, count = 0;
 
-	if (nfds < 0 || nfds > FD_SETSIZE)
+	if (nfds < 0)
 		return -EINVAL;
-	bytes = ((size_t)nfds + 7) / 8;
-	for (int k = 0; k < 3; k++) {
-		FD_ZERO(&sets[k]);
-		if (uaddrs[k] && bytes && copy_in(t->mm, &sets[k], uaddrs[k], bytes) < 0)
-			return -EFAULT;
-	}
-	pfds = calloc((size_t)nfds + 1, sizeof(*pfds));
-	if (!pfds)
+	if (nfds > fdtable_size(t))
+		nfds = fdtable_size(t);
+	bytes = ((size_t)nfds + 63) / 64 * 8;
+	bits = calloc(6, bytes ? bytes : 8);
+	if (!bits)
 		return -ENOMEM;
+#define SET(k) (bits + (size_t)(k) * (bytes / 8))
+#define ISSET(set, fd) ((set)[(fd) / 64] >> ((fd) % 64) & 1)
+	for (int k = 0; k < 3; k++)
+		if (uaddrs[k] && bytes && copy_in(t->mm, SET(k), uaddrs[k], bytes) < 0) {
+			r = -EFAULT;
+			goto out;
+		}
+	pfds = calloc((size_t)nfds + 1, sizeof(*pfds));
+	r = -ENOMEM;
+	if (!pfds)
+		goto out;
 	for (int fd = 0; fd < nfds; fd++) {
-		short ev = (FD_ISSET(fd, &sets[0]) ? POLLIN : 0) | (FD_ISSET(fd, &sets[1]) ? POLLOUT : 0) |
-			   (FD_ISSET(fd, &sets[2]) ? POLLPRI : 0);
+		short ev = 0;
+
+		for (int k = 0; k < 3; k++)
+			if (ISSET(SET(k), fd))
+				ev |= events[k];
 		if (!ev)
 			continue;
 		pfds[n].fd = fd;
@@ -203,32 +220,32 @@ static long select_common(struct task *t, int nfds, uaddr_t uin, uaddr_t uout, u
 		n++;
 	}
 	r = do_poll(t, pfds, n, deadline);
-	if (r >= 0) {
-		fd_set out[3];
-		long count = 0;
+	if (r < 0)
+		goto out;
+	for (unsigned i = 0; i < n; i++) {
+		int fd = pfds[i].fd;
 
-		for (int k = 0; k < 3; k++)
-			FD_ZERO(&out[k]);
-		for (unsigned i = 0; i < n; i++) {
-			if (pfds[i].revents & POLLNVAL) {
-				free(pfds);
-				return -EBADF;
-			}
-			if ((pfds[i].events & POLLIN) && (pfds[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				FD_SET(pfds[i].fd, &out[0]), count++;
-			if ((pfds[i].events & POLLOUT) && (pfds[i].revents & (POLLOUT | POLLERR)))
-				FD_SET(pfds[i].fd, &out[1]), count++;
-			if ((pfds[i].events & POLLPRI) && (pfds[i].revents & POLLPRI))
-				FD_SET(pfds[i].fd, &out[2]), count++;
+		if (pfds[i].revents & POLLNVAL) {
+			r = -EBADF;
+			goto out;
 		}
 		for (int k = 0; k < 3; k++)
-			if (uaddrs[k] && bytes && copy_out(t->mm, uaddrs[k], &out[k], bytes) < 0) {
-				free(pfds);
-				return -EFAULT;
+			if ((pfds[i].events & events[k]) && (pfds[i].revents & ready[k])) {
+				SET(3 + k)[fd / 64] |= 1ULL << (fd % 64);
+				count++;
 			}
-		r = count;
 	}
+	for (int k = 0; k < 3; k++)
+		if (uaddrs[k] && bytes && copy_out(t->mm, uaddrs[k], SET(3 + k), bytes) < 0) {
+			r = -EFAULT;
+			goto out;
+		}
+	r = count;
+#undef SET
+#undef ISSET
+out:
 	free(pfds);
+	free(bits);
 	return r;
 }
 

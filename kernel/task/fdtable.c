@@ -35,15 +35,22 @@ int task_nofile_limit(struct task *t)
 	return lim > (1 << 20) ? 1 << 20 : (int)lim;
 }
 
-/* fdt->lock held. */
+/*
+ * Linux starts a table at 64 slots and grows it to 128, 256, 512... slots.
+ * The size is visible to programs: select() ignores bits at or past it.
+ * fdt->lock held.
+ */
 static int fdt_grow(struct fdtable *fdt, int need)
 {
-	int size = fdt->size ? fdt->size : 16;
+	int size = 64;
 	struct file **files;
 	uint8_t *ce;
 
-	while (size < need)
-		size *= 2;
+	if (need > 64) {
+		size = 128;
+		while (size < need)
+			size *= 2;
+	}
 	if (size <= fdt->size)
 		return 0;
 	files = realloc(fdt->files, sizeof(*files) * (size_t)size);
@@ -58,6 +65,16 @@ static int fdt_grow(struct fdtable *fdt, int need)
 	memset(ce + fdt->size, 0, (size_t)(size - fdt->size));
 	fdt->size = size;
 	return 0;
+}
+
+int fdtable_size(struct task *t)
+{
+	int size;
+
+	pthread_mutex_lock(&t->fdt->lock);
+	size = t->fdt->size < 64 ? 64 : t->fdt->size;
+	pthread_mutex_unlock(&t->fdt->lock);
+	return size;
 }
 
 int fd_install(struct task *t, struct file *f, int min, bool cloexec)

@@ -130,6 +130,7 @@ void task_interrupt(struct task *t);
 /* ---- fd tables ---- */
 struct fdtable *fdtable_new(void);
 void fdtable_put(struct fdtable *fdt);
+int fdtable_size(struct task *t);
 /* Installs f (reference taken over) at the lowest free fd >= min.
  * Returns the fd or -EMFILE. */
 int fd_install(struct task *t, struct file *f, int min, bool cloexec);

@@ -43,10 +43,22 @@ int main(void)
 	FD_SET(n, &wr);
 	r = select(n + 1, &rd, &wr, NULL, &tv);
 	printf("select: %d read %d write %d\n", r, FD_ISSET(f, &rd), FD_ISSET(n, &wr));
+	/* select ignores bits past the fd table's size, which depends on the
+	 * highest fd ever open (inherited too); grow it to 512 first so that
+	 * fd 200 is inside it on every host. */
+	dup2(f, 300);
+	close(300);
 	FD_ZERO(&rd);
 	FD_SET(200, &rd);
 	tv.tv_usec = 0;
 	show("select bad fd", sc5(SYS_select, 201, &rd, NULL, NULL, &tv));
+	/* nfds past the table is clamped, not refused; fd 0 is /dev/null here */
+	{
+		static unsigned long big[4096 / 64];
+		big[0] = 1;
+		show("select nfds 4096", sc5(SYS_select, 4096, big, NULL, NULL, &tv));
+		printf("  fd 0 readable: %lu\n", big[0] & 1);
+	}
 	show("select negative nfds", sc5(SYS_select, -1, NULL, NULL, NULL, &tv));
 	tv.tv_usec = 20000;
 	r = select(0, NULL, NULL, NULL, &tv);
