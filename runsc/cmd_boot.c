@@ -10,6 +10,7 @@
 #include "runsc/sandbox.h"
 #include "runsc/seccomp.h"
 #include "runsc/state_dir.h"
+#include "runsc/userns.h"
 #include "kernel/kernel.h"
 #include "kernel/fs/tmpfs/tmpfs.h"
 #include "kernel/lib/log.h"
@@ -243,19 +244,20 @@ static void save_exit(int fd, int status)
  * root is an empty, read-only tmpfs. */
 static int isolate(const char *statedir)
 {
-	char dir[PATH_MAX];
-
-	if ((size_t)snprintf(dir, sizeof(dir), "%s/root", statedir) >= sizeof(dir))
-		return -ENAMETOOLONG;
+	/* In the state directory first, and relative paths after: unshare
+	 * moves the cwd into the new namespace's copy of the mount, while an
+	 * fd's path (userns mode) would stay in the old namespace. */
+	if (chdir(statedir) < 0)
+		return -errno;
 	if (unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET) < 0)
 		return -errno;
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return -errno;
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+	if (mkdir("root", 0700) < 0 && errno != EEXIST)
 		return -errno;
-	if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=16k,mode=0500") < 0)
+	if (mount("tmpfs", "root", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=16k,mode=0500") < 0)
 		return -errno;
-	if (chdir(dir) < 0 || syscall(SYS_pivot_root, ".", ".") < 0)
+	if (chdir("root") < 0 || syscall(SYS_pivot_root, ".", ".") < 0)
 		return -errno;
 	if (umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
 		return -errno;
@@ -273,7 +275,8 @@ int cmd_boot(struct global_flags *g, int argc, char **argv)
 	char err[1024], path[PATH_MAX], statedir[PATH_MAX], sock[PATH_MAX];
 	const char *bundle = NULL;
 	struct oci_spec spec;
-	int stdio[3], ready = 4, sfd, r, log_fd = 2, state_fd, nbinds = 0;
+	int stdio[3], ready = 4, sfd, r, log_fd = 2, state_fd, nbinds = 0, userns_fd = -1;
+	uint32_t ns_uid = 0, ns_gid = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--bundle") == 0 && i + 1 < argc)
@@ -285,6 +288,12 @@ int cmd_boot(struct global_flags *g, int argc, char **argv)
 			if (k >= 0 && k < 64)
 				bind_files[k] = argv[i + 2];
 			i += 2;
+		}
+		else if (strcmp(argv[i], "--userns-fd") == 0 && i + 3 < argc) {
+			userns_fd = atoi(argv[i + 1]);
+			ns_uid = (uint32_t)strtoul(argv[i + 2], NULL, 10);
+			ns_gid = (uint32_t)strtoul(argv[i + 3], NULL, 10);
+			i += 3;
 		}
 		else if (argv[i][0] != '-' && !b.id)
 			b.id = argv[i];
@@ -314,10 +323,29 @@ int cmd_boot(struct global_flags *g, int argc, char **argv)
 		report(ready, "%s", err);
 		return 1;
 	}
-	sfd = sandbox_signals_init();
-
 	state_dir_path(b.root, b.id, statedir, sizeof(statedir));
 	state_socket_path(b.root, b.id, sock, sizeof(sock));
+	/* Before any thread: a multithreaded process cannot unshare a user
+	 * namespace. Mapped root may not search the state root (0700, the
+	 * host's root), only its own directory, which it reaches through an
+	 * fd opened now. */
+	if (userns_fd >= 0) {
+		int dfd = open(statedir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+		if (dfd < 0) {
+			report(ready, "open %s: %s", statedir, cli_strerror(errno));
+			return 1;
+		}
+		snprintf(statedir, sizeof(statedir), "/proc/self/fd/%d", dfd);
+		snprintf(sock, sizeof(sock), "/proc/self/fd/%d/sandbox.sock", dfd);
+		r = userns_enter(ready, userns_fd, ns_uid, ns_gid);
+		if (r < 0) {
+			report(ready, "enter the user namespace: %s", cli_strerror(r));
+			return 1;
+		}
+		close(userns_fd);
+	}
+	sfd = sandbox_signals_init();
 	r = control_serve(sock, handle, &b);
 	if (r < 0) {
 		report(ready, "listen on %s: %s", sock, cli_strerror(r));

@@ -7,11 +7,13 @@
 #include "runsc/oci_spec.h"
 #include "runsc/hooks.h"
 #include "runsc/state_dir.h"
+#include "runsc/userns.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,10 +82,11 @@ static int collect_binds(const struct oci_spec *spec, struct bind *b, int *n)
 	return 0;
 }
 
-/* Re-executes runsc with args, fds 0-2 kept and extra[i] moved to 3 + i. */
-static pid_t spawn_self(char **args, const int *extra, int nextra)
+/* Re-executes runsc with args, fds 0-2 kept and extra[i] moved to 3 + i;
+ * ns_flags (CLONE_NEWPID) are namespaces the child starts in. */
+static pid_t spawn_self(char **args, const int *extra, int nextra, unsigned long ns_flags)
 {
-	pid_t pid = fork();
+	pid_t pid = ns_flags ? (pid_t)syscall(SYS_clone, ns_flags | SIGCHLD, NULL, NULL, NULL, NULL) : fork();
 
 	if (pid != 0)
 		return pid < 0 ? -errno : pid;
@@ -116,7 +119,8 @@ int lifecycle_create(struct global_flags *g, const char *bundle, const char *id,
 	struct oci_spec spec;
 	static struct bind binds[MAX_BINDS];
 	int nbinds = 0;
-	int gsock[2] = { -1, -1 }, ready[2] = { -1, -1 }, r, status;
+	int gsock[2] = { -1, -1 }, ready[2] = { -1, -1 }, usync[2] = { -1, -1 }, r, status, userns;
+	struct userns_ids uids = { 0 };
 	pid_t gofer = -1, sentry = -1;
 	ssize_t n;
 
@@ -137,6 +141,12 @@ int lifecycle_create(struct global_flags *g, const char *bundle, const char *id,
 		oci_spec_free(&spec);
 		return -EINVAL;
 	}
+	userns = userns_wanted(&spec, &uids, err, sizeof(err));
+	if (userns < 0) {
+		cli_error("%s", err);
+		oci_spec_free(&spec);
+		return -EINVAL;
+	}
 	snprintf(rootfs, sizeof(rootfs), "%s", spec.root.path);
 	if (collect_binds(&spec, binds, &nbinds) < 0) {
 		oci_spec_free(&spec);
@@ -154,6 +164,17 @@ int lifecycle_create(struct global_flags *g, const char *bundle, const char *id,
 		return r;
 	}
 	state_dir_path(g->root, id, statedir, sizeof(statedir));
+	/* Mapped root must make its socket and exit file in the directory. */
+	if (userns && chown(statedir, uids.host_uid, uids.host_gid) < 0) {
+		r = -errno;
+		cli_error("create: chown %s: %s", statedir, cli_strerror(r));
+		goto fail;
+	}
+	if (userns && pipe2(usync, O_CLOEXEC) < 0) {
+		r = -errno;
+		cli_error("create: %s", cli_strerror(r));
+		goto fail;
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, gsock) < 0 || pipe2(ready, O_CLOEXEC) < 0) {
 		r = -errno;
 		cli_error("create: %s", cli_strerror(r));
@@ -166,7 +187,7 @@ int lifecycle_create(struct global_flags *g, const char *bundle, const char *id,
 		char *args[] = { "runsc", "gofer", "--root-path", rootfs, "--sock-fd", fdarg, NULL };
 		int extra[1] = { gsock[1] };
 		snprintf(fdarg, sizeof(fdarg), "%d", 3);
-		gofer = spawn_self(args, extra, 1);
+		gofer = spawn_self(args, extra, 1, 0);
 	}
 	if (gofer < 0) {
 		r = gofer;
@@ -182,7 +203,7 @@ int lifecycle_create(struct global_flags *g, const char *bundle, const char *id,
 			cli_error("create: %s", cli_strerror(r));
 			goto fail;
 		}
-		binds[k].gofer = spawn_self(args, &binds[k].sock[1], 1);
+		binds[k].gofer = spawn_self(args, &binds[k].sock[1], 1, 0);
 		if (binds[k].gofer < 0) {
 			r = binds[k].gofer;
 			cli_error("start gofer for %s: %s", binds[k].src, cli_strerror(r));
@@ -190,8 +211,8 @@ int lifecycle_create(struct global_flags *g, const char *bundle, const char *id,
 		}
 	}
 	{
-		char *args[32 + 3 * MAX_BINDS];
-		char nbuf[16];
+		char *args[40 + 3 * MAX_BINDS];
+		char nbuf[16], ubuf[3][16];
 		int na = 0;
 		int extra[MAX_EXTRA_FDS] = { gsock[0], ready[1] };
 
@@ -224,9 +245,21 @@ int lifecycle_create(struct global_flags *g, const char *bundle, const char *id,
 			args[na++] = kbuf[k];
 			args[na++] = binds[k].file;
 		}
+		if (userns) {
+			snprintf(ubuf[0], sizeof(ubuf[0]), "%d", 3 + 2 + nbinds);
+			snprintf(ubuf[1], sizeof(ubuf[1]), "%u", uids.ns_uid);
+			snprintf(ubuf[2], sizeof(ubuf[2]), "%u", uids.ns_gid);
+			args[na++] = "--userns-fd";
+			args[na++] = ubuf[0];
+			args[na++] = ubuf[1];
+			args[na++] = ubuf[2];
+			extra[2 + nbinds] = usync[0];
+		}
 		args[na++] = (char *)id;
 		args[na] = NULL;
-		sentry = spawn_self(args, extra, 2 + nbinds);
+		/* The sentry is the init of its own pid namespace: the stubs it
+		 * forks die with it, whatever kills it. */
+		sentry = spawn_self(args, extra, 2 + nbinds + (userns ? 1 : 0), CLONE_NEWPID);
 	}
 	if (sentry < 0) {
 		r = sentry;
@@ -245,6 +278,22 @@ int lifecycle_create(struct global_flags *g, const char *bundle, const char *id,
 	close(ready[1]);
 	ready[1] = -1;
 	n = read(ready[0], line, sizeof(line) - 1);
+	if (userns && n == 7 && memcmp(line, "userns\n", 7) == 0) {
+		/* The sentry has unshared its user namespace and waits. */
+		close(usync[0]);
+		usync[0] = -1;
+		r = userns_write_maps(sentry, &spec, err, sizeof(err));
+		if (r < 0) {
+			cli_error("%s", err);
+			goto fail;
+		}
+		if (write(usync[1], "ok", 2) != 2) {
+			r = -errno;
+			cli_error("start sandbox: %s", cli_strerror(r));
+			goto fail;
+		}
+		n = read(ready[0], line, sizeof(line) - 1);
+	}
 	if (n <= 0) {
 		waitpid(sentry, &status, 0);
 		cli_error("start sandbox: the sentry exited during start-up");
@@ -302,6 +351,9 @@ int lifecycle_create(struct global_flags *g, const char *bundle, const char *id,
 		}
 	}
 	close(ready[0]);
+	for (int i = 0; i < 2; i++)
+		if (usync[i] >= 0)
+			close(usync[i]);
 	oci_spec_free(&spec);
 	if (sentry_out)
 		*sentry_out = sentry;
@@ -329,6 +381,8 @@ fail:
 			close(gsock[i]);
 		if (ready[i] >= 0)
 			close(ready[i]);
+		if (usync[i] >= 0)
+			close(usync[i]);
 	}
 	state_remove(g->root, id);
 	oci_spec_free(&spec);

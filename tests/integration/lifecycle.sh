@@ -260,5 +260,45 @@ check "a failed create leaves no state" 0 $?
 grep -q "no such file" "$work/err"
 check "a failed create says why" 0 $?
 
+
+# Namespaces: the sentry is the init of its own pid namespace, and with
+# uidMappings it runs as the mapped root of its own user namespace.
+rs create --bundle "$work/b1" c18 </dev/null >/dev/null && rs start c18
+spid=$(rs state c18 | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+check "the sentry is pid 1 of its pid namespace" 1 "$(awk '/^NSpid:/ {print $3}' /proc/$spid/status)"
+check "the sentry has a pid namespace of its own" 1 "$([ "$(readlink /proc/$spid/ns/pid)" != "$(readlink /proc/self/ns/pid)" ] && echo 1)"
+rs delete --force c18
+make_bundle "$work/b13" '["/bin/sh", "-c", "while read l; do echo $l; done </proc/self/status; exec sleep 100"]' || exit 2
+python3 - "$work/b13/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["linux"]["namespaces"].append({"type": "user"})
+c["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+c["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+json.dump(c, open(sys.argv[1], "w"), indent=2)
+PY
+rs create --bundle "$work/b13" c19 </dev/null >"$work/out19" 2>"$work/err19"
+check "create with a user namespace" 0 $?
+rs start c19
+sleep 0.3
+spid=$(rs state c19 | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+check "the sentry runs as the mapped root" "100000 100000" "$(awk '/^Uid:/ {print $2, $3}' /proc/$spid/status)"
+check "the sentry has a user namespace of its own" 1 "$([ -n "$(readlink /proc/$spid/ns/user)" ] && [ "$(readlink /proc/$spid/ns/user)" != "$(readlink /proc/self/ns/user)" ] && echo 1)"
+check "the uid map is the spec's" "0 100000 65536" "$(awk '{print $1, $2, $3}' /proc/$spid/uid_map)"
+check "the container's ids" "0 0" "$(awk '/^Uid:/ {u=$2} /^Gid:/ {g=$2} END {print u, g}' "$work/out19")"
+rs delete --force c19
+check "delete with a user namespace" 0 $?
+python3 - "$work/b13/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 10}, {"containerID": 5, "hostID": 200000, "size": 10}]
+json.dump(c, open(sys.argv[1], "w"), indent=2)
+PY
+rs create --bundle "$work/b13" c20 </dev/null >/dev/null 2>"$work/err20"
+check "an overlapping uid mapping is refused" 1 $?
+check "and the error names it" 1 "$(grep -c "linux.uidMappings: cannot be applied" "$work/err20")"
+[ ! -e "$root/c20" ]
+check "and leaves no state" 0 $?
+
 echo "$fails failed"
 [ "$fails" -eq 0 ]
