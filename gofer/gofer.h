@@ -42,6 +42,24 @@
  * trusted, so a bad message is a bug, and the gofer exits). */
 int gofer_serve(int sock, int root_fd, bool readonly);
 
+/* Confines the calling process, which must be single-threaded and hold
+ * CAP_SYS_ADMIN, to what it is about to serve, before gofer_serve and
+ * before its seccomp filter (gofer/confine.c): it unshares its mount
+ * namespace (a slave of the host's: mounts come in, none go out) and
+ * pivot_roots into a recursive bind of the directory path, read-only with
+ * readonly, so the host's root and every mount outside path are gone. With
+ * file (a name in path, no '/'), the root is instead an empty read-only
+ * tmpfs holding one bind mount, of that file, under the same name: the
+ * file's siblings are not served. It then drops every capability but
+ * CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER and CAP_FSETID.
+ *
+ * Returns an O_PATH fd for the new root, to pass to gofer_serve, or
+ * -errno with err (if not NULL) naming the step that failed. -EPERM from
+ * the first step (no privilege for a mount namespace) has changed nothing;
+ * a failure after it leaves the process half-confined, fit only to exit,
+ * unless, as for `runsc do`, path was "/" anyway. */
+int gofer_confine(const char *path, const char *file, bool readonly, char *err, size_t errlen);
+
 /* ---- client (sentry side) ---- */
 
 struct gofer_client {
@@ -86,8 +104,10 @@ int gofer_statfs(struct gofer_client *c, const char *path, struct statfs *st);
  * attribute is -ENODATA. A NULL buf with a size is -EFAULT.
  * listxattr: fills buf with the names, each ending in a NUL.
  *
- * Symlinks and special files can be reached only through /proc; where the
- * gofer has none (chrooted), get says -ENODATA and list returns 0 for them. */
+ * Symlinks and special files are never opened: their attributes are read
+ * by directory and name (getxattrat, Linux 6.13), or before that through
+ * /proc, and where the gofer has no /proc (confined), get says -ENODATA
+ * and list returns 0 for them. */
 ssize_t gofer_getxattr(struct gofer_client *c, const char *path, const char *name,
 		       void *buf, size_t size);
 ssize_t gofer_listxattr(struct gofer_client *c, const char *path, char *buf, size_t size);

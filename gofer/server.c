@@ -282,26 +282,53 @@ static int gofer_do_statfs(int sock, int root_fd, struct gofer_req *req)
  * reopened for reading, O_NONBLOCK|O_NOCTTY so that nothing can block or
  * take a terminal. Symlinks and special files are never opened for
  * reading: opening a device has side effects, and RESOLVE_NO_SYMLINKS
- * refuses a final symlink anyway. They are reached through /proc instead. */
+ * refuses a final symlink anyway. They are named instead by their
+ * directory and their name, which getxattrat and listxattrat (Linux 6.13)
+ * take without following a final symlink; those refuse an O_PATH fd of
+ * the file itself (EBADF), like f*xattr. Before 6.13 they go through
+ * /proc, which a confined gofer does not have. */
 struct gofer_xattr_file {
-	int fd;			/* readable, for f*xattr; or -1: use path_fd */
+	int fd;			/* readable, for f*xattr; or -1: use dir_fd or path_fd */
 	int path_fd;		/* O_PATH|O_NOFOLLOW, the file asked about */
+	int dir_fd;		/* O_PATH, its directory, for a symlink or special file; else -1 */
+	const char *name;	/* its last component, within the request's path */
 };
 
 static void gofer_xattr_close(struct gofer_xattr_file *x)
 {
 	if (x->fd >= 0)
 		close(x->fd);
+	if (x->dir_fd >= 0)
+		close(x->dir_fd);
 	close(x->path_fd);
 }
 
+/* The directory of a symlink or special file that path (modified: cut at
+ * its last '/') reached. The last component is an ordinary name: ".", ".."
+ * and the root are directories, and a trailing slash failed the lookup of
+ * anything but one. Returns 0 with x->dir_fd and x->name set, or -errno. */
+static int gofer_xattr_parent(int root_fd, char *path, struct gofer_xattr_file *x)
+{
+	char *slash = strrchr(path, '/');
+
+	x->name = path;
+	if (slash) {
+		*slash = '\0';
+		x->name = slash + 1;
+	}
+	x->dir_fd = gofer_openat2(root_fd, slash ? path : ".", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+	return x->dir_fd < 0 ? x->dir_fd : 0;
+}
+
 /* Returns 0 with *x filled (close it with gofer_xattr_close) or -errno. */
-static int gofer_xattr_open(int root_fd, const char *path, struct gofer_xattr_file *x)
+static int gofer_xattr_open(int root_fd, char *path, struct gofer_xattr_file *x)
 {
 	struct stat st, rst;
 	int fd;
 
 	x->fd = -1;
+	x->dir_fd = -1;
+	x->name = NULL;
 	x->path_fd = gofer_openat2(root_fd, path, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
 	if (x->path_fd < 0)
 		return x->path_fd;
@@ -322,6 +349,16 @@ static int gofer_xattr_open(int root_fd, const char *path, struct gofer_xattr_fi
 		fd = gofer_openat2(root_fd, path,
 				   O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0);
 	} else {
+		/* As below, only a failure to allocate is an error: if the
+		 * directory cannot be opened again (the path changed),
+		 * path_fd is left. */
+		fd = gofer_xattr_parent(root_fd, path, x);
+		if (fd < 0)
+			x->dir_fd = -1;
+		if (fd == -EMFILE || fd == -ENFILE || fd == -ENOMEM) {
+			close(x->path_fd);
+			return fd;
+		}
 		return 0;
 	}
 	if (fd == -EMFILE || fd == -ENFILE || fd == -ENOMEM) {
@@ -339,16 +376,31 @@ static int gofer_xattr_open(int root_fd, const char *path, struct gofer_xattr_fi
 	return 0;
 }
 
-/* Whether "/proc/self/fd/N" reaches our fd N. The gofer will run chrooted
- * into the container's root without /proc; there, /proc is a directory the
- * container controls, which could hold a symlink "self/fd/5" to another
- * file, so the name alone proves nothing: it must be procfs. */
+/* Whether "/proc/self/fd/N" reaches our fd N. A confined gofer's /proc is
+ * whatever the container's root has there, a directory the container
+ * controls, which could hold a symlink "self/fd/5" to another file; so the
+ * name alone proves nothing: it must be procfs. (A container cannot mount
+ * one there: its mounts are the sentry's, not the host's.) */
 static bool gofer_proc_usable(void)
 {
 	struct statfs st;
 
 	return statfs("/proc/self/fd", &st) == 0 && st.f_type == PROC_SUPER_MAGIC;
 }
+
+/* getxattrat's and listxattrat's numbers (Linux 6.13), the same on every
+ * arch, and the argument block getxattrat takes (its first version). */
+#ifndef SYS_getxattrat
+#define SYS_getxattrat 464
+#endif
+#ifndef SYS_listxattrat
+#define SYS_listxattrat 465
+#endif
+struct gofer_xattr_args {
+	uint64_t value;
+	uint32_t size;
+	uint32_t flags;
+};
 
 /* Reads an attribute's value into buf (size 0: only its size). Returns the
  * length or -errno. */
@@ -362,9 +414,20 @@ static ssize_t gofer_xattr_get(const struct gofer_xattr_file *x, const char *nam
 		n = fgetxattr(x->fd, name, buf, size);
 		return n < 0 ? -errno : n;
 	}
-	/* Without /proc, the attributes of a symlink or special file cannot
-	 * be reached from an O_PATH fd, so they read as absent. (Linux 6.13's
-	 * getxattrat with AT_EMPTY_PATH would reach them.) */
+	if (x->dir_fd >= 0) {
+		struct gofer_xattr_args args = { .value = (uintptr_t)buf, .size = (uint32_t)size };
+
+		/* One component, not followed if it is a symlink: the worst
+		 * a rename since the lookup can do is make this another file
+		 * of the same directory, as for lgetxattr(2) itself. */
+		n = syscall(SYS_getxattrat, x->dir_fd, x->name, AT_SYMLINK_NOFOLLOW, name,
+			    &args, sizeof(args));
+		if (n >= 0 || errno != ENOSYS)
+			return n < 0 ? -errno : n;
+	}
+	/* Before 6.13, without /proc, the attributes of a symlink or
+	 * special file cannot be reached from an O_PATH fd, so they read as
+	 * absent. */
 	if (!gofer_proc_usable())
 		return -ENODATA;
 	/* getxattr, not lgetxattr: the magic link must be followed, and it
@@ -375,8 +438,8 @@ static ssize_t gofer_xattr_get(const struct gofer_xattr_file *x, const char *nam
 	return n < 0 ? -errno : n;
 }
 
-/* Like gofer_xattr_get, for the list of names; without /proc the list of a
- * symlink or special file is empty. */
+/* Like gofer_xattr_get, for the list of names; before Linux 6.13 and
+ * without /proc the list of a symlink or special file is empty. */
 static ssize_t gofer_xattr_list(const struct gofer_xattr_file *x, char *buf, size_t size)
 {
 	char proc[32];
@@ -385,6 +448,11 @@ static ssize_t gofer_xattr_list(const struct gofer_xattr_file *x, char *buf, siz
 	if (x->fd >= 0) {
 		n = flistxattr(x->fd, buf, size);
 		return n < 0 ? -errno : n;
+	}
+	if (x->dir_fd >= 0) {
+		n = syscall(SYS_listxattrat, x->dir_fd, x->name, AT_SYMLINK_NOFOLLOW, buf, size);
+		if (n >= 0 || errno != ENOSYS)
+			return n < 0 ? -errno : n;
 	}
 	if (!gofer_proc_usable())
 		return 0;

@@ -3,6 +3,7 @@
 #include "kernel/fs/gofer/gofer_fs.h"
 #include "kernel/fs/host/host_file.h"
 #include "kernel/fs/proc/procfs.h"
+#include "kernel/fs/sys/sysfs.h"
 #include "kernel/fs/tmpfs/tmpfs.h"
 #include "kernel/lib/log.h"
 
@@ -42,7 +43,7 @@ static int mount_on(struct dentry *rootfs, const char *name, struct dentry *root
 
 int kernel_init(struct gofer_client *gofer, bool root_readonly, const char *hostname)
 {
-	struct dentry *root, *proc, *dev;
+	struct dentry *root, *proc, *dev, *sys;
 	struct timespec now;
 	int err;
 
@@ -62,6 +63,7 @@ int kernel_init(struct gofer_client *gofer, bool root_readonly, const char *host
 	err = gofer_fs_mount(gofer, false, &root);
 	if (err < 0)
 		return err;
+	gofer_fs_root_client = gofer;
 	vfs_root_mount = vfs_mount(NULL, NULL, root, "9p", "/", root_readonly ? MS_RDONLY : 0);
 	if (!vfs_root_mount)
 		return -ENOMEM;
@@ -69,13 +71,24 @@ int kernel_init(struct gofer_client *gofer, bool root_readonly, const char *host
 	sandbox.root.d = root;
 	proc = procfs_new();
 	dev = devfs_new();
-	if (!proc || !dev)
-		return -ENOMEM;
+	/* A sysfs on /sys even when nobody asks for one (runsc do, a spec
+	 * without it): the runtime spec says /proc and /sys SHOULD be there,
+	 * and gVisor mounts both. Read-write like Linux's own; a spec's
+	 * sysfs entry sets the flag (kernel_mount_sysfs). */
+	sys = sysfs_new();
+	if (!proc || !dev || !sys) {
+		err = -ENOMEM;
+		goto out;
+	}
 	err = mount_on(root, "proc", proc, "proc");
 	if (err == 0)
 		err = mount_on(root, "dev", dev, "devtmpfs");
+	if (err == 0)
+		err = mount_on(root, "sys", sys, SYSFS_TYPE);
+out:
 	dentry_put(proc);
 	dentry_put(dev);
+	dentry_put(sys);
 	return err;
 }
 
@@ -201,6 +214,29 @@ int kernel_mount_tmpfs(const char *dest, uint64_t size, unsigned int mode)
 	return err;
 }
 
+int kernel_mount_sysfs(const char *dest, bool readonly)
+{
+	struct dentry *root;
+	struct path mp;
+	int err = mountpoint(dest, true, &mp);
+
+	if (err < 0)
+		return err;
+	if (mp.d == mp.mnt->root && strcmp(mp.mnt->fstype, SYSFS_TYPE) == 0) {
+		/* kernel_init's: no task runs yet to see the flag change. */
+		mp.mnt->flags = (mp.mnt->flags & ~MS_RDONLY) | (readonly ? MS_RDONLY : 0);
+		path_put(&mp);
+		return 0;
+	}
+	root = sysfs_new();
+	if (!root || !vfs_mount(mp.mnt, mp.d, root, SYSFS_TYPE, SYSFS_TYPE, readonly ? MS_RDONLY : 0))
+		err = -ENOMEM;
+	if (root)
+		dentry_put(root);
+	path_put(&mp);
+	return err;
+}
+
 int kernel_mask_path(const char *path)
 {
 	struct dentry *root;
@@ -272,6 +308,7 @@ struct task *kernel_new_init_task(const int stdio[3], const char *cwd)
 			close(stdio[i]);
 			goto err;
 		}
+		host_file_set_stdio(f, i);
 		if (fd_replace(t, i, f, false) < 0) {
 			file_put(f);
 			goto err;

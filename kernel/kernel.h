@@ -19,6 +19,11 @@ int kernel_mount_gofer_file(struct gofer_client *gofer, const char *dest, const 
 /* Mounts a new tmpfs (size bytes at most, 0: unlimited) on dest. */
 int kernel_mount_tmpfs(const char *dest, uint64_t size, unsigned int mode);
 
+/* Mounts a sysfs on dest, read-only if readonly. The one kernel_init
+ * puts on /sys (where the root has that directory) is not covered by a
+ * second: it takes the read-only flag given here. Returns 0 or -errno. */
+int kernel_mount_sysfs(const char *dest, bool readonly);
+
 /* maskedPaths: an empty read-only tmpfs over a directory, /dev/null over
  * anything else; readonlyPaths: a read-only view of the path. A path that
  * does not exist is skipped, as runc does. Returns 0 or -errno. */

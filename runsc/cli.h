@@ -41,5 +41,7 @@ int cmd_list(struct global_flags *g, int argc, char **argv);
 int cmd_ps(struct global_flags *g, int argc, char **argv);
 int cmd_spec(struct global_flags *g, int argc, char **argv);
 int cmd_events(struct global_flags *g, int argc, char **argv);
+int cmd_checkpoint(struct global_flags *g, int argc, char **argv);
+int cmd_restore(struct global_flags *g, int argc, char **argv);
 
 #endif

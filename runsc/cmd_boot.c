@@ -5,6 +5,7 @@
  * with the container's exit code, leaving the wait status in the state
  * directory. */
 #include "runsc/cli.h"
+#include "runsc/checkpoint.h"
 #include "runsc/control.h"
 #include "runsc/oci_spec.h"
 #include "runsc/sandbox.h"
@@ -69,7 +70,7 @@ static struct json_object *error_reply(const char *msg)
 	return r;
 }
 
-static struct json_object *handle(struct json_object *req, void *arg)
+static struct json_object *handle(struct json_object *req, void *arg, int conn)
 {
 	struct boot *b = arg;
 	struct json_object *cmd, *v, *r;
@@ -119,6 +120,12 @@ static struct json_object *handle(struct json_object *req, void *arg)
 		pthread_cond_broadcast(&b->sb.cond);
 		pthread_mutex_unlock(&b->sb.lock);
 		return r;
+	}
+	if (strcmp(c, "checkpoint") == 0) {
+		bool stop;
+		if (sandbox_get_status(&b->sb) != SANDBOX_RUNNING)
+			return error_reply("cannot checkpoint a container that is not running");
+		return sentry_checkpoint(req, conn, &stop);
 	}
 	if (strcmp(c, "stats") == 0) {
 		r = json_object_new_object();
@@ -171,6 +178,15 @@ static int mount_binds(const struct oci_spec *spec, int nbinds, int ready)
 					return -EINVAL;
 				}
 				r = kernel_mount_tmpfs(m->destination, size, mode);
+				if (r < 0) {
+					report(ready, "config.json: mounts[%zu].destination: %s: %s", i, m->destination,
+					       cli_strerror(r));
+					return r;
+				}
+				continue;
+			}
+			if (m->type && strcmp(m->type, "sysfs") == 0) {
+				r = kernel_mount_sysfs(m->destination, oci_mount_has_option(m, "ro"));
 				if (r < 0) {
 					report(ready, "config.json: mounts[%zu].destination: %s: %s", i, m->destination,
 					       cli_strerror(r));
@@ -277,6 +293,9 @@ int cmd_boot(struct global_flags *g, int argc, char **argv)
 	struct oci_spec spec;
 	int stdio[3], ready = 4, sfd, r, log_fd = 2, state_fd, nbinds = 0, userns_fd = -1;
 	uint32_t ns_uid = 0, ns_gid = 0;
+	const char *restore_dir = NULL;
+	bool restore_eager = false;
+	static struct restore_state rs;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--bundle") == 0 && i + 1 < argc)
@@ -289,6 +308,10 @@ int cmd_boot(struct global_flags *g, int argc, char **argv)
 				bind_files[k] = argv[i + 2];
 			i += 2;
 		}
+		else if (strcmp(argv[i], "--restore") == 0 && i + 1 < argc)
+			restore_dir = argv[++i];
+		else if (strcmp(argv[i], "--restore-eager") == 0)
+			restore_eager = true;
 		else if (strcmp(argv[i], "--userns-fd") == 0 && i + 3 < argc) {
 			userns_fd = atoi(argv[i + 1]);
 			ns_uid = (uint32_t)strtoul(argv[i + 2], NULL, 10);
@@ -362,6 +385,11 @@ int cmd_boot(struct global_flags *g, int argc, char **argv)
 		report(ready, "open %s: %s", statedir, cli_strerror(errno));
 		return 1;
 	}
+	/* The image is read from the host's filesystem, before leaving it. */
+	if (restore_dir && (r = restore_open(&rs, restore_dir, restore_eager, err, sizeof(err))) < 0) {
+		report(ready, "restore: %s", err);
+		return 1;
+	}
 	r = isolate(statedir);
 	if (r < 0) {
 		report(ready, "isolate the sandbox: %s", cli_strerror(r));
@@ -391,6 +419,20 @@ int cmd_boot(struct global_flags *g, int argc, char **argv)
 		return 1;
 	for (int k = 0; k < 3; k++)
 		stdio[k] = fcntl(k, F_DUPFD_CLOEXEC, 5 + nbinds);
+	if (restore_dir) {
+		r = restore_load(&rs, stdio, &b.sb.task, err, sizeof(err));
+		if (r < 0) {
+			report(ready, "%s", err);
+			return 1;
+		}
+		b.sb.restored = true;
+		r = sandbox_launch(&b.sb, false);
+		if (r < 0) {
+			report(ready, "restore: start the restored task: %s", cli_strerror(r));
+			return 1;
+		}
+		goto launched;
+	}
 	b.sb.task = kernel_new_init_task(stdio, spec.process.cwd);
 	if (!b.sb.task) {
 		report(ready, "start sandbox: out of memory");
@@ -408,6 +450,7 @@ int cmd_boot(struct global_flags *g, int argc, char **argv)
 		report(ready, "exec %s: %s", spec.process.args.v[0], cli_strerror(r));
 		return r == -ENOENT ? 127 : 126;
 	}
+launched:
 	report(ready, "ok");
 	close(ready);
 
@@ -415,6 +458,7 @@ int cmd_boot(struct global_flags *g, int argc, char **argv)
 	/* The status outlives this process in the state directory, for a
 	 * wait or state that comes later; waits in flight get it first. */
 	save_exit(state_fd, b.sb.wait_status);
+	restore_report(&rs);
 	pthread_mutex_lock(&b.sb.lock);
 	while (b.waiters > 0)
 		pthread_cond_wait(&b.sb.cond, &b.sb.lock);

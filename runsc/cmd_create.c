@@ -30,7 +30,7 @@
 
 /* A bind mount from config.json, served by a gofer of its own. */
 struct bind {
-	char src[PATH_MAX];		/* the directory its gofer serves */
+	char src[PATH_MAX];		/* the directory its gofer serves, or holding the file */
 	char file[NAME_MAX + 1];	/* a file bind: its name in src; "" for a directory */
 	const char *dst;
 	bool ro;
@@ -59,9 +59,9 @@ static int collect_binds(const struct oci_spec *spec, struct bind *b, int *n)
 		}
 		b[*n].file[0] = 0;
 		if (!S_ISDIR(st.st_mode)) {
-			/* A file: its gofer serves the directory holding it, and
-			 * the sentry mounts just that file (its siblings are not
-			 * reachable from the mount). */
+			/* A file: its gofer is given the directory holding it
+			 * and its name, and serves just that file, under that
+			 * name (gofer_confine); the sentry mounts it. */
 			char *slash = strrchr(b[*n].src, '/');
 			if (!slash || strlen(slash + 1) > NAME_MAX) {
 				cli_error("config.json: mounts[%zu].source: %s: bad path", i, m->source);
@@ -112,7 +112,7 @@ static pid_t spawn_self(char **args, const int *extra, int nextra, unsigned long
 }
 
 int lifecycle_create(struct global_flags *g, const char *bundle, const char *id, const char *pid_file,
-		     pid_t *sentry_out)
+		     pid_t *sentry_out, const struct restore_opts *restore)
 {
 	char err[1024], line[1024], statedir[PATH_MAX], rootfs[PATH_MAX], abs_bundle[PATH_MAX];
 	struct container_state st = { 0 };
@@ -196,8 +196,16 @@ int lifecycle_create(struct global_flags *g, const char *bundle, const char *id,
 	}
 	for (int k = 0; k < nbinds; k++) {
 		char fdarg[16] = "3";
-		char *args[] = { "runsc", "gofer", "--root-path", binds[k].src, "--sock-fd", fdarg,
-				 binds[k].ro ? "--readonly" : NULL, NULL };
+		char *args[10] = { "runsc", "gofer", "--root-path", binds[k].src, "--sock-fd", fdarg };
+		int na = 6;
+		/* A file bind's gofer serves that one file, not its directory. */
+		if (binds[k].file[0]) {
+			args[na++] = "--file";
+			args[na++] = binds[k].file;
+		}
+		if (binds[k].ro)
+			args[na++] = "--readonly";
+		args[na] = NULL;
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, binds[k].sock) < 0) {
 			r = -errno;
 			cli_error("create: %s", cli_strerror(r));
@@ -244,6 +252,12 @@ int lifecycle_create(struct global_flags *g, const char *bundle, const char *id,
 			args[na++] = "--bind-file";
 			args[na++] = kbuf[k];
 			args[na++] = binds[k].file;
+		}
+		if (restore) {
+			args[na++] = "--restore";
+			args[na++] = (char *)restore->image;
+			if (restore->eager)
+				args[na++] = "--restore-eager";
 		}
 		if (userns) {
 			snprintf(ubuf[0], sizeof(ubuf[0]), "%d", 3 + 2 + nbinds);
@@ -420,5 +434,5 @@ int cmd_create(struct global_flags *g, int argc, char **argv)
 		cli_error("create: a container id is required");
 		return 2;
 	}
-	return lifecycle_create(g, bundle, id, pid_file, NULL) < 0 ? 1 : 0;
+	return lifecycle_create(g, bundle, id, pid_file, NULL, NULL) < 0 ? 1 : 0;
 }

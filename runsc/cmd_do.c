@@ -60,7 +60,13 @@ static pid_t start_gofer(int *sock_out)
 		signal(SIGTERM, SIG_IGN);
 		signal(SIGHUP, SIG_IGN);
 		signal(SIGQUIT, SIG_IGN);
-		root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		/* The gofer's own read-only view of "/". A user without the
+		 * privilege for a mount namespace gets the plain "/": the
+		 * pivot narrows nothing when "/" is what is served, so only
+		 * the read-only mount under the gofer's own refusal is lost. */
+		root = gofer_confine("/", NULL, true, NULL, 0);
+		if (root == -EPERM)
+			root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (root < 0)
 			_exit(1);
 		umask(0);

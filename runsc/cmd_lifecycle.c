@@ -14,15 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Parses "[flags] ID": known flags from spec, the rest common flags. */
-struct arg_spec {
-	const char *name;	/* "--all" */
-	bool takes_value;
-	const char **value;
-	bool *flag;
-};
-
-static int parse_args(struct global_flags *g, int argc, char **argv, const struct arg_spec *specs, size_t n,
+int parse_args(struct global_flags *g, int argc, char **argv, const struct arg_spec *specs, size_t n,
 		      const char **pos, int npos)
 {
 	int got = 0;
@@ -73,7 +65,7 @@ static int parse_args(struct global_flags *g, int argc, char **argv, const struc
 
 /* Starts a created container, running its startContainer hooks before
  * and poststart hooks after. Returns 0 or -errno (message printed). */
-static int start_with_hooks(struct global_flags *g, const char *id, struct container_state *stp)
+int start_with_hooks(struct global_flags *g, const char *id, struct container_state *stp)
 {
 	struct container_state st = *stp;
 	struct json_object *resp = NULL;
@@ -111,7 +103,7 @@ static int start_with_hooks(struct global_flags *g, const char *id, struct conta
 }
 
 /* Kills and removes a container, then runs its poststop hooks. */
-static int delete_with_hooks(struct global_flags *g, struct container_state *st)
+int delete_with_hooks(struct global_flags *g, struct container_state *st)
 {
 	int r = container_destroy(g, st);
 
@@ -235,7 +227,7 @@ int cmd_kill(struct global_flags *g, int argc, char **argv)
 }
 
 /* Waits for id to stop and returns its wait status, or -errno. */
-static int wait_container(struct global_flags *g, const char *id)
+int wait_container(struct global_flags *g, const char *id)
 {
 	struct container_state st;
 	struct json_object *resp = NULL, *v;
@@ -334,7 +326,7 @@ int cmd_run(struct global_flags *g, int argc, char **argv)
 			cli_error("run: a container id is required");
 		return 2;
 	}
-	if (lifecycle_create(g, bundle, id, pid_file, NULL) < 0)
+	if (lifecycle_create(g, bundle, id, pid_file, NULL, NULL) < 0)
 		return 1;
 	if (container_lookup(g, id, &st, &status) < 0)
 		return 1;

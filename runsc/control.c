@@ -152,7 +152,7 @@ static void *serve_conn(void *p)
 	struct json_object *req = NULL, *resp;
 
 	if (recv_msg(c->fd, &req) == 0) {
-		resp = c->handler(req, c->arg);
+		resp = c->handler(req, c->arg, c->fd);
 		if (resp) {
 			send_msg(c->fd, json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN));
 			json_object_put(resp);
@@ -242,4 +242,96 @@ err_free:
 		close(dirfd);
 	free(l);
 	return err;
+}
+
+/* ---- long conversations (checkpoint): the same framing, plus raw bytes
+ * and one fd passed with SCM_RIGHTS ---- */
+
+int control_connect(const char *sock_path)
+{
+	struct sockaddr_un sa;
+	int fd, dirfd, r = socket_addr(sock_path, &sa, &dirfd);
+
+	if (r < 0)
+		return r;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		r = -errno;
+	else if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		r = -errno;
+		close(fd);
+	} else
+		r = fd;
+	if (dirfd >= 0)
+		close(dirfd);
+	return r;
+}
+
+int control_send(int fd, struct json_object *msg)
+{
+	return send_msg(fd, json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN));
+}
+
+int control_recv(int fd, struct json_object **msg)
+{
+	return recv_msg(fd, msg);
+}
+
+int control_send_raw(int fd, const void *buf, size_t len, int passfd)
+{
+	size_t off = 0;
+
+	if (passfd >= 0) {
+		char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+		struct iovec iov = { (void *)buf, len ? len : 1 };
+		char zero = 0;
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+				     .msg_controllen = sizeof(cbuf) };
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+		ssize_t n;
+
+		if (!len)
+			iov.iov_base = &zero;
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &passfd, sizeof(int));
+		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
+		if (n <= 0)
+			return -EIO;
+		off = len ? (size_t)n : len;
+	}
+	while (off < len) {
+		ssize_t n = send(fd, (const char *)buf + off, len - off, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -EIO;
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+int control_recv_raw(int fd, void *buf, size_t len, int *passfd)
+{
+	size_t off = 0;
+
+	if (passfd) {
+		char cbuf[CMSG_SPACE(sizeof(int))];
+		char zero;
+		struct iovec iov = { len ? buf : &zero, len ? len : 1 };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+				     .msg_controllen = sizeof(cbuf) };
+		struct cmsghdr *cm;
+		ssize_t n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+
+		if (n <= 0)
+			return n == 0 ? -ECONNRESET : -errno;
+		cm = CMSG_FIRSTHDR(&mh);
+		if (!cm || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof(int)))
+			return -EPROTO;
+		memcpy(passfd, CMSG_DATA(cm), sizeof(int));
+		off = len ? (size_t)n : 0;
+	}
+	return off < len ? recv_all(fd, (char *)buf + off, len - off) : 0;
 }

@@ -9,8 +9,29 @@
 
 /* Starts the sandbox for bundle as id (see cmd_create.c). Prints its own
  * error line; returns 0 or -errno. */
+struct restore_opts {
+	const char *image;		/* the image directory */
+	bool eager;			/* --background=false: load all pages before running */
+};
+/* restore: the sentry loads the image instead of starting process.args. */
 int lifecycle_create(struct global_flags *g, const char *bundle, const char *id, const char *pid_file,
-		     pid_t *sentry_out);
+		     pid_t *sentry_out, const struct restore_opts *restore);
+
+/* Parses "[flags] ID": known flags from specs, the rest common flags.
+ * Returns the number of positional arguments, or -1 (message printed). */
+struct arg_spec {
+	const char *name;	/* "--all" */
+	bool takes_value;
+	const char **value;
+	bool *flag;
+};
+int parse_args(struct global_flags *g, int argc, char **argv, const struct arg_spec *specs, size_t n,
+	       const char **pos, int npos);
+/* Starts a created container with its startContainer and poststart
+ * hooks; deletes with poststop hooks; waits for the exit (wait status). */
+int start_with_hooks(struct global_flags *g, const char *id, struct container_state *stp);
+int delete_with_hooks(struct global_flags *g, struct container_state *st);
+int wait_container(struct global_flags *g, const char *id);
 
 /* Loads id's state and finds its status: "created", "running" or
  * "stopped". Prints an error and returns -ENOENT for an unknown id. */

@@ -57,7 +57,7 @@ int main(int argc, char **argv)
 		{ "do", cmd_do }, { "create", cmd_create }, { "start", cmd_start }, { "state", cmd_state },
 		{ "kill", cmd_kill }, { "wait", cmd_wait }, { "delete", cmd_delete }, { "run", cmd_run },
 		{ "list", cmd_list }, { "ps", cmd_ps }, { "spec", cmd_spec }, { "events", cmd_events }, { "boot", cmd_boot },
-		{ "gofer", cmd_gofer },
+		{ "gofer", cmd_gofer }, { "checkpoint", cmd_checkpoint }, { "restore", cmd_restore },
 	};
 	for (size_t k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++)
 		if (strcmp(argv[i], cmds[k].name) == 0)

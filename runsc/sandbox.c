@@ -15,7 +15,7 @@ static void *task_thread(void *arg)
 	int err, status = 0;
 
 	task_set_current(sb->task);
-	err = task_exec(sb->task, sb->path, sb->argv, sb->envp);
+	err = sb->restored ? task_restore_platform(sb->task) : task_exec(sb->task, sb->path, sb->argv, sb->envp);
 	pthread_mutex_lock(&sb->lock);
 	sb->exec_err = err;
 	sb->prepared = true;

@@ -14,6 +14,7 @@ struct sandbox_run {
 	struct task *task;		/* the container's first task */
 	const char *path;		/* program to run, resolved */
 	char **argv, **envp;		/* borrowed until the task thread has exec'd */
+	bool restored;			/* the task comes from an image: no exec */
 	pthread_mutex_t lock;		/* protects below */
 	pthread_cond_t cond;
 	enum sandbox_status status;

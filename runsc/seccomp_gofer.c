@@ -2,9 +2,11 @@
  * one rule per line with the reason. The gofer opens files only with
  * openat2 beneath its root fd (RESOLVE_BENEATH; the resolve flags live in
  * memory, out of a filter's reach, so the confinement is openat2's and the
- * root's, not this list's); it creates no socket and no process, maps no
- * file, and changes nothing about itself. The write path's calls take an
- * fd beneath the root and a single name, or an O_PATH fd and "".
+ * root's, not this list's: the root it pivoted into before the filter, see
+ * gofer/confine.c, which is why no mount call is here); it creates no
+ * socket and no process, maps no file, and changes nothing about itself.
+ * The write path's calls take an fd beneath the root and a single name,
+ * or an O_PATH fd and "".
  *
  * To change the list: run tools/seccomp-audit over the test suite (see
  * runsc/seccomp_sentry.c). A call outside it kills the gofer with SIGSYS;
@@ -22,6 +24,14 @@
 #ifndef __NR_fchmodat2
 #define __NR_fchmodat2 452
 #endif
+/* getxattrat and listxattrat are Linux 6.13, newer than libseccomp 2.5
+ * knows: named here by their numbers, which are the same everywhere. */
+#ifndef __SNR_getxattrat
+#define __SNR_getxattrat 464
+#endif
+#ifndef __SNR_listxattrat
+#define __SNR_listxattrat 465
+#endif
 
 static const struct seccomp_rule gofer_rules[] = {
 	/* -- the socket to the sentry -- */
@@ -38,8 +48,10 @@ static const struct seccomp_rule gofer_rules[] = {
 	SC_ALLOW1(fcntl, SC_EQ32(1, F_SETFL)),			/* ditto */
 	SC_ALLOW(fgetxattr),					/* getxattr of a regular file or directory */
 	SC_ALLOW(flistxattr),					/* listxattr of a regular file or directory */
-	SC_ALLOW(statfs),					/* is /proc/self/fd procfs? (symlink and special-file xattrs) */
-	SC_ALLOW(getxattr),					/* xattrs of a symlink or special file, via /proc/self/fd/N */
+	SC_ALLOW(getxattrat),					/* xattrs of a symlink or special file: (its directory, its name) */
+	SC_ALLOW(listxattrat),					/* ditto */
+	SC_ALLOW(statfs),					/* before Linux 6.13: is /proc/self/fd procfs? */
+	SC_ALLOW(getxattr),					/* ditto: xattrs of a symlink or special file, via /proc/self/fd/N */
 	SC_ALLOW(listxattr),					/* ditto */
 	SC_ALLOW(close),					/* every fd once replied or donated */
 

@@ -29,6 +29,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <linux/userfaultfd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -125,6 +126,16 @@ static const struct seccomp_rule sentry_rules[] = {
 	SC_ALLOW1(accept4, SC_EQ32(3, SOCK_CLOEXEC)),		/* runsc boot: a connection to the control socket */
 	SC_ALLOW(recvfrom),					/* runsc boot: a control request (recv) */
 	SC_ALLOW1(sendto, SC_EQ(4, 0)),				/* runsc boot: its reply (send); no address: connected sockets only */
+
+	/* -- checkpoint and restore -- */
+	SC_ALLOW1(ioctl, SC_EQ32(1, USERFAULTFD_IOC_NEW)),	/* restore: a userfaultfd from /dev/userfaultfd, opened before isolation */
+	SC_ALLOW1(ioctl, SC_EQ32(1, UFFDIO_API)),		/* restore: the userfaultfd's features */
+	SC_ALLOW1(ioctl, SC_EQ32(1, UFFDIO_REGISTER)),		/* restore: watch the memory file's holes */
+	SC_ALLOW1(ioctl, SC_EQ32(1, UFFDIO_UNREGISTER)),	/* restore: every page is loaded */
+	SC_ALLOW1(ioctl, SC_EQ32(1, UFFDIO_COPY)),		/* restore: place a loaded page, waking the faulting thread */
+	SC_ALLOW1(ioctl, SC_EQ32(1, UFFDIO_ZEROPAGE)),		/* restore: a page the image does not hold */
+	SC_ALLOW1(ioctl, SC_EQ32(1, UFFDIO_WAKE)),		/* restore: a fault another thread resolved */
+	SC_ERRNO(userfaultfd, EPERM),				/* the loader's fallback: refused, it then loads eagerly */
 
 	/* -- information the application asks for, or the sentry's own -- */
 	SC_ALLOW(clock_gettime),				/* clocks: CPU-time ones, and any when the vDSO cannot */

@@ -18,6 +18,8 @@
 
 #include "kernel/lib/log.h"
 
+int (*memfile_ensure)(uint64_t off, uint64_t len);
+
 /* Free extents are separated by at least one used page, so there are never
  * more than this many; sizing the array for the worst case up front (it is
  * lazily backed) means freeing pages can never fail for lack of memory. */
@@ -282,4 +284,32 @@ void memfile_set_limit(struct memfile *mf, uint64_t bytes)
 	pthread_mutex_lock(&mf->lock);
 	mf->limit_pages = bytes >> PAGE_SHIFT;
 	pthread_mutex_unlock(&mf->lock);
+}
+
+int memfile_restore_refs(struct memfile *mf, const uint64_t *pages, const uint32_t *counts, size_t n)
+{
+	uint64_t next = 0;
+
+	pthread_mutex_lock(&mf->lock);
+	if (mf->used_pages) {
+		pthread_mutex_unlock(&mf->lock);
+		return -EBUSY;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (pages[i] >= mf->max_pages || (i && pages[i] <= pages[i - 1]) || !counts[i]) {
+			pthread_mutex_unlock(&mf->lock);
+			return -EINVAL;
+		}
+	mf->free_count = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (pages[i] > next)
+			mf->free[mf->free_count++] = (struct memfile_extent){ .start = next, .count = pages[i] - next };
+		mf->refs[pages[i]] = counts[i];
+		next = pages[i] + 1;
+	}
+	if (next < mf->max_pages)
+		mf->free[mf->free_count++] = (struct memfile_extent){ .start = next, .count = mf->max_pages - next };
+	mf->used_pages = n;
+	pthread_mutex_unlock(&mf->lock);
+	return 0;
 }

@@ -46,6 +46,15 @@ void memfile_unref(struct memfile *mf, uint64_t off, uint64_t npages);
 /* Current reference count of the page at byte offset off. */
 uint32_t memfile_refcount(struct memfile *mf, uint64_t off);
 
+/* Restore: marks pages[i] (page indexes, strictly increasing) used with
+ * counts[i] references, on a file with no page in use; every other page
+ * is free. Returns 0, -EBUSY or -EINVAL. */
+int memfile_restore_refs(struct memfile *mf, const uint64_t *pages, const uint32_t *counts, size_t n);
+
+/* Set during a lazy restore: makes [off, off + len) of the memory file
+ * hold its content before a stub maps it. NULL otherwise. */
+extern int (*memfile_ensure)(uint64_t off, uint64_t len);
+
 static inline void *memfile_ptr(struct memfile *mf, uint64_t off)
 {
 	return mf->base + off;

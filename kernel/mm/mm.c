@@ -181,7 +181,11 @@ int mm_map_host(struct mm *mm, struct vma *v, uaddr_t start, uaddr_t end)
 			if (!q || PTE_OFF(q) != PTE_OFF(pte) + (b - a) || wanted_prot(v, q) != prot)
 				break;
 		}
-		int err = platform_as_map(mm->as, a, b - a, prot, PTE_OFF(pte));
+		/* A stub's own touch of a page that a lazy restore has not
+		 * loaded yet would find a hole and silently get zeros. */
+		int err = memfile_ensure ? memfile_ensure(PTE_OFF(pte), b - a) : 0;
+		if (err == 0)
+			err = platform_as_map(mm->as, a, b - a, prot, PTE_OFF(pte));
 		if (err < 0)
 			return err;
 		for (uaddr_t c = a; c < b; c += PAGE_SIZE) {

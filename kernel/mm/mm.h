@@ -11,6 +11,7 @@
 #include "kernel/mm/vma.h"
 
 struct platform_as;
+struct statx;
 
 /* What a file mapping maps: an object whose pages live in the memory file
  * (a file's page cache). get_pages returns referenced memory-file pages for
@@ -24,6 +25,10 @@ struct mapping_ops {
 	/* References: a mapping object lives as long as what embeds it. */
 	void (*get)(struct mapping_obj *obj);
 	void (*put)(struct mapping_obj *obj);
+	/* The sandbox path a checkpoint reopens the object by, and the
+	 * object's identity (size, mtime, dev, ino) to check on restore.
+	 * NULL or -EOPNOTSUPP: it cannot be saved that way. */
+	int (*save_path)(struct mapping_obj *obj, char *buf, size_t size, struct statx *id);
 };
 struct mapping_obj {
 	const struct mapping_ops *ops;

@@ -38,25 +38,37 @@ static int64_t ts_ns(const struct linux_timespec *ts)
 	return ts->tv_sec * NSEC_PER_SEC + ts->tv_nsec;
 }
 
+/* The application's clocks: the host's, with the monotonic ones shifted
+ * after a restore so that they go on from the checkpoint. */
 static int64_t clock_now(clockid_t c)
 {
 	struct timespec ts;
 	clock_gettime(c, &ts);
+	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec +
+	       (c == CLOCK_MONOTONIC || c == CLOCK_MONOTONIC_RAW || c == CLOCK_MONOTONIC_COARSE || c == CLOCK_BOOTTIME
+		? sandbox.mono_offset_ns : 0);
+}
+
+/* Deadlines are on the host's monotonic clock, which task_wait reads. */
+static int64_t host_mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
 }
 
 SYSCALL(clock_gettime)
 {
 	struct linux_timespec out;
-	struct timespec ts;
 	clockid_t c;
 	int err = host_clock((int)a[0], &c);
+	int64_t now;
 
 	if (err < 0)
 		return err;
-	clock_gettime(c, &ts);
-	out.tv_sec = ts.tv_sec;
-	out.tv_nsec = ts.tv_nsec;
+	now = clock_now(c);
+	out.tv_sec = now / NSEC_PER_SEC;
+	out.tv_nsec = now % NSEC_PER_SEC;
 	return copy_out(t->mm, a[1], &out, sizeof(out));
 }
 
@@ -106,7 +118,7 @@ SYSCALL(time)
  * restart block that finishes the same sleep. */
 static long sleep_until(struct task *t, int64_t deadline, uaddr_t rem, bool absolute);
 
-static long sleep_restart(struct task *t)
+long sleep_restart(struct task *t)
 {
 	return sleep_until(t, t->restart.deadline_ns, t->restart.rem, false);
 }
@@ -122,7 +134,7 @@ static long sleep_until(struct task *t, int64_t deadline, uaddr_t rem, bool abso
 	if (absolute)
 		return -LINUX_ERESTARTNOHAND;
 	if (rem) {
-		int64_t left = deadline - clock_now(CLOCK_MONOTONIC);
+		int64_t left = deadline - host_mono();
 		struct linux_timespec ts = { 0, 0 };
 		if (left > 0) {
 			ts.tv_sec = left / NSEC_PER_SEC;
@@ -153,7 +165,7 @@ SYSCALL(nanosleep)
 
 	if (err < 0)
 		return err;
-	return sleep_until(t, clock_now(CLOCK_MONOTONIC) + ts_ns(&req), a[1], false);
+	return sleep_until(t, host_mono() + ts_ns(&req), a[1], false);
 }
 
 SYSCALL(clock_nanosleep)
@@ -175,10 +187,10 @@ SYSCALL(clock_nanosleep)
 	if (flags & TIMER_ABSTIME) {
 		/* Converted once to the monotonic clock: a later jump of the
 		 * realtime clock is not followed. */
-		deadline = clock_now(CLOCK_MONOTONIC) + (ts_ns(&req) - clock_now(c));
+		deadline = host_mono() + (ts_ns(&req) - clock_now(c));
 		return sleep_until(t, deadline, 0, true);
 	}
-	return sleep_until(t, clock_now(CLOCK_MONOTONIC) + ts_ns(&req), a[3], false);
+	return sleep_until(t, host_mono() + ts_ns(&req), a[3], false);
 }
 
 SYSCALL(restart_syscall)

@@ -24,4 +24,8 @@ int copy_path(struct task *t, uaddr_t addr, char *buf);
 /* Creates a regular file name in parent (mode masked by the umask). */
 int vfs_create_at(struct task *t, const struct path *parent, const char *name, unsigned int mode);
 
+/* restart_syscall continuations a checkpoint may find in a restart block
+ * (kernel/task/task_state.c names them by number). */
+long sleep_restart(struct task *t);
+
 #endif

@@ -45,6 +45,21 @@ struct task *task_lookup_pid(pid_t pid)
 	return found;
 }
 
+int task_list(struct task **out, int max)
+{
+	int n = 0;
+
+	pthread_mutex_lock(&tasks_lock);
+	for (size_t i = 0; i < ARRAY_SIZE(tasks) && n < max; i++) {
+		if (tasks[i] && !tasks[i]->exited) {
+			__atomic_add_fetch(&tasks[i]->refs, 1, __ATOMIC_RELAXED);
+			out[n++] = tasks[i];
+		}
+	}
+	pthread_mutex_unlock(&tasks_lock);
+	return n;
+}
+
 static void default_rlimits(struct linux_rlimit *r)
 {
 	for (int i = 0; i < RLIM_COUNT; i++)
@@ -113,6 +128,7 @@ void task_put(struct task *t)
 		free(t->tg);
 	}
 	close(t->wake_fd);
+	free(t->fpstate);
 	free(t);
 }
 
@@ -148,7 +164,14 @@ int task_run(struct task *t)
 
 	task_set_current(t);
 	while (!task_should_stop(t)) {
+		task_freeze_point(t);
+		if (task_should_stop(t))
+			break;
 		__atomic_store_n(&t->in_app, true, __ATOMIC_SEQ_CST);
+		if (kernel_freezing()) {
+			__atomic_store_n(&t->in_app, false, __ATOMIC_SEQ_CST);
+			continue;
+		}
 		if (sig_pending(t)) {
 			__atomic_store_n(&t->in_app, false, __ATOMIC_SEQ_CST);
 			sig_deliver(t);

@@ -86,6 +86,10 @@ struct task {
 	} fault_info[LINUX_NSIG];	/* si_code/addr of forced synchronous signals */
 	int wake_fd;			/* host eventfd: written to kick a blocked wait */
 	bool in_app;			/* atomic: running application code */
+	bool parked;			/* under the freeze lock: stopped for a checkpoint */
+	void *fpstate;			/* the XSAVE area read at the freeze point */
+	uint32_t fpstate_size;
+	bool fpstate_ok;
 	bool woken;			/* atomic: a futex wake is for this task */
 	bool exited;
 };
@@ -127,6 +131,23 @@ int task_wait_many(struct task *t, struct pollfd *fds, int n, int64_t deadline_n
 /* Kicks t out of task_wait or out of application code. */
 void task_interrupt(struct task *t);
 
+/* ---- stopping the world (kernel/task/freeze.c) ---- */
+/* Interrupts every task and waits until each has parked at a safe point
+ * (or exited). Returns 0, -EBUSY (a freeze is on) or -ETIMEDOUT (then
+ * nothing stays frozen). */
+int kernel_freeze(int timeout_ms);
+void kernel_thaw(void);
+bool kernel_freezing(void);
+/* Where a task parks while the world is stopped: the top of its loop. */
+void task_freeze_point(struct task *t);
+/* Up to max live tasks, each with a reference taken. */
+int task_list(struct task **out, int max);
+
+/* A restored task's new stub process (on the task's host thread, which
+ * becomes its tracer): address space, registers the host dictates, and
+ * the saved XSAVE area. */
+int task_restore_platform(struct task *t);
+
 /* ---- fd tables ---- */
 struct fdtable *fdtable_new(void);
 void fdtable_put(struct fdtable *fdt);
@@ -163,6 +184,8 @@ struct sandbox {
 	struct path root;		/* counted */
 	const char *hostname;
 	int64_t boot_ns;		/* CLOCK_MONOTONIC at boot */
+	int64_t mono_offset_ns;		/* the application's monotonic clocks minus the host's
+					 * (0 until a restore: they go on from the checkpoint) */
 	bool strace;
 };
 extern struct sandbox sandbox;

@@ -11,36 +11,37 @@
 #include <dirent.h>
 #include <fcntl.h>
 
-enum dev_kind { DEV_DIR, DEV_NULL, DEV_ZERO, DEV_FULL, DEV_RANDOM, DEV_URANDOM, DEV_LINK };
+enum dev_kind { DEV_DIR, DEV_NULL, DEV_ZERO, DEV_FULL, DEV_RANDOM, DEV_URANDOM, DEV_TTY, DEV_LINK };
 
 struct dev_entry {
 	const char *name;
 	enum dev_kind kind;
-	unsigned minor;		/* char devices: major 1 */
+	unsigned major, minor;	/* char devices */
 	const char *target;	/* links */
 };
 
 static const struct dev_entry dev_entries[] = {
-	{ "null", DEV_NULL, 3, NULL },
-	{ "zero", DEV_ZERO, 5, NULL },
-	{ "full", DEV_FULL, 7, NULL },
-	{ "random", DEV_RANDOM, 8, NULL },
-	{ "urandom", DEV_URANDOM, 9, NULL },
-	{ "fd", DEV_LINK, 0, "/proc/self/fd" },
-	{ "stdin", DEV_LINK, 0, "/proc/self/fd/0" },
-	{ "stdout", DEV_LINK, 0, "/proc/self/fd/1" },
-	{ "stderr", DEV_LINK, 0, "/proc/self/fd/2" },
+	{ "null", DEV_NULL, 1, 3, NULL },
+	{ "zero", DEV_ZERO, 1, 5, NULL },
+	{ "full", DEV_FULL, 1, 7, NULL },
+	{ "random", DEV_RANDOM, 1, 8, NULL },
+	{ "urandom", DEV_URANDOM, 1, 9, NULL },
+	{ "tty", DEV_TTY, 5, 0, NULL },
+	{ "fd", DEV_LINK, 0, 0, "/proc/self/fd" },
+	{ "stdin", DEV_LINK, 0, 0, "/proc/self/fd/0" },
+	{ "stdout", DEV_LINK, 0, 0, "/proc/self/fd/1" },
+	{ "stderr", DEV_LINK, 0, 0, "/proc/self/fd/2" },
 	/* Mount points for the usual mounts of a container spec. */
-	{ "shm", DEV_DIR, 0, NULL },
-	{ "pts", DEV_DIR, 0, NULL },
-	{ "mqueue", DEV_DIR, 0, NULL },
+	{ "shm", DEV_DIR, 0, 0, NULL },
+	{ "pts", DEV_DIR, 0, 0, NULL },
+	{ "mqueue", DEV_DIR, 0, 0, NULL },
 };
 
 static struct inode *dev_inodes[ARRAY_SIZE(dev_entries)];
 static uint64_t devfs_root_ino;
 static const struct inode_ops dev_inode_ops, devdir_inode_ops;
 
-static void fill_stx(struct inode *ino, unsigned mode, unsigned minor)
+static void fill_stx(struct inode *ino, unsigned mode, unsigned major, unsigned minor)
 {
 	struct timespec now;
 
@@ -53,7 +54,7 @@ static void fill_stx(struct inode *ino, unsigned mode, unsigned minor)
 	ino->stx.stx_dev_major = 0;
 	ino->stx.stx_dev_minor = 5;	/* a tmpfs-like anonymous device */
 	if (S_ISCHR(mode)) {
-		ino->stx.stx_rdev_major = 1;
+		ino->stx.stx_rdev_major = major;
 		ino->stx.stx_rdev_minor = minor;
 	}
 	ino->stx.stx_atime.tv_sec = ino->stx.stx_mtime.tv_sec = ino->stx.stx_ctime.tv_sec = now.tv_sec;
@@ -176,6 +177,12 @@ static const struct file_ops dev_file_ops = {
 
 static int dev_open(struct inode *ino, struct file *f)
 {
+	const struct dev_entry *e = ino->priv;
+
+	/* /dev/tty is the opener's controlling terminal; no sandbox process
+	 * has one (there are no ptys yet), and Linux then says ENXIO. */
+	if (e->kind == DEV_TTY)
+		return -ENXIO;
 	f->ops = &dev_file_ops;
 	return 0;
 }
@@ -201,7 +208,7 @@ struct dentry *devfs_new(void)
 
 	if (!root)
 		return NULL;
-	fill_stx(root, S_IFDIR | 0755, 0);
+	fill_stx(root, S_IFDIR | 0755, 0, 0);
 	devfs_root_ino = root->stx.stx_ino;
 	for (size_t i = 0; i < ARRAY_SIZE(dev_entries); i++) {
 		const struct dev_entry *e = &dev_entries[i];
@@ -210,7 +217,7 @@ struct dentry *devfs_new(void)
 		if (!ino)
 			return NULL;
 		fill_stx(ino, e->kind == DEV_LINK ? (S_IFLNK | 0777) : e->kind == DEV_DIR ? (S_IFDIR | 0755) :
-			 (S_IFCHR | 0666), e->minor);
+			 (S_IFCHR | 0666), e->major, e->minor);
 		if (e->kind == DEV_LINK)
 			ino->stx.stx_size = strlen(e->target);
 		dev_inodes[i] = ino;

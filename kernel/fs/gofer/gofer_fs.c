@@ -661,7 +661,24 @@ static void gofer_mapping_put(struct mapping_obj *obj)
 	inode_put(container_of(obj, struct inode, mapping));
 }
 
+struct gofer_client *gofer_fs_root_client;
+
+/* Only the root mount's files for now: a bind mount's inode knows its path
+ * inside the bind source, not where the source is mounted. */
+static int gofer_mapping_save_path(struct mapping_obj *obj, char *buf, size_t size, struct statx *id)
+{
+	struct inode *ino = container_of(obj, struct inode, mapping);
+	struct gofer_node *n = ino->priv;
+
+	if (n->client != gofer_fs_root_client || !obj->name)
+		return -EOPNOTSUPP;
+	if ((size_t)snprintf(buf, size, "%s", obj->name) >= size)
+		return -ENAMETOOLONG;
+	return inode_stat(ino, id);
+}
+
 static const struct mapping_ops gofer_mapping_ops = {
+	.save_path = gofer_mapping_save_path,
 	.get_pages = gofer_get_pages,
 	.get = gofer_mapping_get,
 	.put = gofer_mapping_put,

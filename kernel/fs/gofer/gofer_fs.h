@@ -8,5 +8,7 @@
 /* Returns a new root dentry for the tree client serves (client borrowed
  * for the sandbox's life), or -errno. */
 int gofer_fs_mount(struct gofer_client *client, bool readonly, struct dentry **root);
+/* The client serving the sandbox's root (set by kernel_init). */
+extern struct gofer_client *gofer_fs_root_client;
 
 #endif

@@ -15,6 +15,7 @@
 struct host_node {
 	int fd;			/* owned */
 	bool stream;		/* pipe, tty, socket: reads may block */
+	int stdio;		/* 1 + the sandbox's stdio index; 0: not stdio */
 };
 
 static int host_getattr(struct inode *ino)
@@ -183,4 +184,17 @@ struct file *host_file_new(int host_fd, int flags)
 	if (!f)
 		inode_put(ino);
 	return f;
+}
+
+void host_file_set_stdio(struct file *f, int index)
+{
+	if (f->ops == &host_file_ops)
+		((struct host_node *)f->inode->priv)->stdio = index + 1;
+}
+
+int host_file_stdio(struct file *f)
+{
+	if (f->ops != &host_file_ops)
+		return -1;
+	return ((struct host_node *)f->inode->priv)->stdio - 1;
 }

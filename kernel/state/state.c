@@ -1,0 +1,268 @@
+/* The top of the object graph: the id tables and arena the subsystems
+ * share, and kernel_save/kernel_load, which walk the tasks. */
+#include "kernel/state/state.h"
+#include "kernel/task/task.h"
+#include "kernel/mm/mm.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+uint64_t idmap_get(struct idmap *m, const void *p, bool *added)
+{
+	*added = false;
+	for (size_t i = 0; i < m->count; i++)
+		if (m->ptrs[i] == p)
+			return i + 1;
+	if (m->count == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 16;
+		const void **n = realloc(m->ptrs, cap * sizeof(*n));
+		if (!n)
+			return 0;
+		m->ptrs = n;
+		m->cap = cap;
+	}
+	m->ptrs[m->count++] = p;
+	*added = true;
+	return m->count;
+}
+
+void idmap_free(struct idmap *m)
+{
+	free(m->ptrs);
+	memset(m, 0, sizeof(*m));
+}
+
+void *save_alloc(struct save_ctx *c, size_t size)
+{
+	void *p;
+
+	if (c->nallocs == c->allocs_cap) {
+		size_t cap = c->allocs_cap ? c->allocs_cap * 2 : 256;
+		void **n = realloc(c->allocs, cap * sizeof(*n));
+		if (!n)
+			return NULL;
+		c->allocs = n;
+		c->allocs_cap = cap;
+	}
+	p = calloc(1, size ? size : 1);
+	if (p)
+		c->allocs[c->nallocs++] = p;
+	return p;
+}
+
+char *save_strdup(struct save_ctx *c, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = save_alloc(c, n);
+
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+int save_push(struct save_ctx *c, void ***arr, size_t *n, void *item)
+{
+	/* Doubling inside the arena: the old array stays until the end. */
+	if ((*n & (*n - 1)) == 0) {
+		void **grown = save_alloc(c, (*n ? *n * 2 : 1) * sizeof(void *));
+		if (!grown)
+			return -ENOMEM;
+		if (*n)
+			memcpy(grown, *arr, *n * sizeof(void *));
+		*arr = grown;
+	}
+	(*arr)[(*n)++] = item;
+	return 0;
+}
+
+int save_add_page(struct save_ctx *c, uint64_t page)
+{
+	if (c->npages == c->pages_cap) {
+		size_t cap = c->pages_cap ? c->pages_cap * 2 : 4096;
+		uint64_t *n = realloc(c->pages, cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		c->pages = n;
+		c->pages_cap = cap;
+	}
+	c->pages[c->npages++] = page;
+	return 0;
+}
+
+void save_ctx_free(struct save_ctx *c)
+{
+	for (size_t i = 0; i < c->nallocs; i++)
+		free(c->allocs[i]);
+	free(c->allocs);
+	free(c->pages);
+	idmap_free(&c->mms);
+	idmap_free(&c->files);
+	idmap_free(&c->fdtables);
+	idmap_free(&c->fs);
+	idmap_free(&c->tgs);
+	memset(c, 0, sizeof(*c));
+}
+
+int load_add_page(struct load_ctx *c, uint64_t page)
+{
+	if (c->npage_idx == c->page_idx_cap) {
+		size_t cap = c->page_idx_cap ? c->page_idx_cap * 2 : 4096;
+		uint64_t *n = realloc(c->page_idx, cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		c->page_idx = n;
+		c->page_idx_cap = cap;
+	}
+	c->page_idx[c->npage_idx++] = page;
+	return 0;
+}
+
+static int64_t host_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+int kernel_save(struct save_ctx *c)
+{
+	struct task *list[64];
+	struct timespec rt;
+	int n, err = 0;
+
+	c->k = save_alloc(c, sizeof(*c->k));
+	if (!c->k)
+		return -ENOMEM;
+	amber__kernel__kernel__init(c->k);
+	c->k->version = KERNEL_STATE_VERSION;
+	c->k->host_mono_ns = host_mono_ns();
+	c->k->mono_ns = c->k->host_mono_ns + sandbox.mono_offset_ns;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	c->k->realtime_ns = rt.tv_sec * 1000000000LL + rt.tv_nsec;
+	c->k->hostname = save_strdup(c, sandbox.hostname ? sandbox.hostname : "");
+	c->k->memfile_pages = sentry_memfile->max_pages;
+	c->k->memory_limit = sentry_memfile->limit_pages << PAGE_SHIFT;
+	if (!c->k->hostname)
+		return -ENOMEM;
+	n = task_list(list, 64);
+	for (int i = 0; i < n; i++) {
+		if (err == 0)
+			err = task_save(c, list[i]);
+		task_put(list[i]);
+	}
+	if (err == 0 && n == 0) {
+		snprintf(c->err, sizeof(c->err), "no task to checkpoint");
+		err = -ESRCH;
+	}
+	return err;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The page references the loaded objects hold become the memory file's
+ * reference counts. */
+static int restore_refs(struct load_ctx *c)
+{
+	uint64_t *pages;
+	uint32_t *counts;
+	size_t n = 0;
+	int err;
+
+	qsort(c->page_idx, c->npage_idx, sizeof(uint64_t), cmp_u64);
+	pages = malloc((c->npage_idx + 1) * sizeof(*pages));
+	counts = malloc((c->npage_idx + 1) * sizeof(*counts));
+	if (!pages || !counts) {
+		free(pages);
+		free(counts);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < c->npage_idx; i++) {
+		if (n && pages[n - 1] == c->page_idx[i]) {
+			counts[n - 1]++;
+			continue;
+		}
+		pages[n] = c->page_idx[i];
+		counts[n++] = 1;
+	}
+	err = memfile_restore_refs(sentry_memfile, pages, counts, n);
+	if (err < 0)
+		snprintf(c->err, sizeof(c->err), "kernel.pb: the memory file's pages do not fit");
+	free(pages);
+	free(counts);
+	return err;
+}
+
+int kernel_load(struct load_ctx *c, struct task ***tasks, size_t *ntasks)
+{
+	const KernelPb *k = c->k;
+	int err = 0;
+
+	if (k->version != KERNEL_STATE_VERSION) {
+		snprintf(c->err, sizeof(c->err), "kernel.pb: state version %u, this runsc reads %u", k->version,
+			 KERNEL_STATE_VERSION);
+		return -EINVAL;
+	}
+	if (k->memfile_pages > sentry_memfile->max_pages) {
+		snprintf(c->err, sizeof(c->err), "kernel.pb: a memory file of %lu pages does not fit in %lu",
+			 (unsigned long)k->memfile_pages, (unsigned long)sentry_memfile->max_pages);
+		return -EINVAL;
+	}
+	c->mono_shift = host_mono_ns() - k->host_mono_ns;
+	sandbox.mono_offset_ns = k->mono_ns - host_mono_ns();
+	if (k->memory_limit)
+		memfile_set_limit(sentry_memfile, k->memory_limit);
+	for (size_t i = 0; i < k->n_files; i++)
+		if (k->files[i]->id != i + 1) {
+			snprintf(c->err, sizeof(c->err), "kernel.pb: file with id %lu", (unsigned long)k->files[i]->id);
+			return -EINVAL;
+		}
+	for (size_t i = 0; i < k->n_mms; i++)
+		if (k->mms[i]->id != i + 1) {
+			snprintf(c->err, sizeof(c->err), "kernel.pb: address space with id %lu", (unsigned long)k->mms[i]->id);
+			return -EINVAL;
+		}
+	c->files = calloc(k->n_files + 1, sizeof(*c->files));
+	c->mms = calloc(k->n_mms + 1, sizeof(*c->mms));
+	if (!c->files || !c->mms)
+		return -ENOMEM;
+	for (size_t i = 0; i < k->n_files && err == 0; i++)
+		err = file_load(c, k->files[i], &c->files[i]);
+	for (size_t i = 0; i < k->n_mms && err == 0; i++)
+		err = mm_load(c, k->mms[i], &c->mms[i]);
+	if (err == 0)
+		err = restore_refs(c);
+	if (err == 0)
+		err = task_load_all(c, tasks, ntasks);
+	/* The tasks hold what they use; the tables' references go. */
+	for (size_t i = 0; i < k->n_files; i++)
+		if (c->files[i])
+			file_put(c->files[i]);
+	for (size_t i = 0; i < k->n_mms; i++)
+		if (c->mms[i] && err == 0)	/* on failure the sentry exits */
+			mm_put(c->mms[i]);
+	for (size_t i = 0; c->fdtables && i < k->n_fdtables; i++)
+		if (c->fdtables[i])
+			fdtable_put(c->fdtables[i]);
+	for (size_t i = 0; c->fs && i < k->n_fs_contexts; i++)
+		if (c->fs[i])
+			fs_ctx_put(c->fs[i]);
+	free(c->files);
+	free(c->mms);
+	free(c->fdtables);
+	free(c->fs);
+	free(c->page_idx);
+	c->files = NULL;
+	c->mms = NULL;
+	c->fdtables = NULL;
+	c->fs = NULL;
+	c->page_idx = NULL;
+	return err;
+}

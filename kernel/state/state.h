@@ -1,0 +1,84 @@
+/* Saving and loading the sentry's object graph (kernel.pb). Each subsystem
+ * has its save and load functions beside its code (kernel/mm/mm_state.c,
+ * kernel/task/task_state.c, kernel/vfs/file_state.c); this header holds
+ * what they share: the id tables, an arena for the protobuf structures,
+ * and the set of memory-file pages the image must carry. */
+#ifndef AMBER_KERNEL_STATE_H
+#define AMBER_KERNEL_STATE_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "state/proto/kernel.pb-c.h"
+
+#define KERNEL_STATE_VERSION 1
+
+struct mm;
+struct file;
+struct task;
+struct fdtable;
+struct fs_ctx;
+struct thread_group;
+
+typedef Amber__Kernel__Kernel KernelPb;
+
+/* Pointer -> id (1, 2, ...) for objects saved once and referenced. */
+struct idmap {
+	const void **ptrs;
+	size_t count, cap;
+};
+/* The id of p, 0 if new (then *added is set and the id is assigned). */
+uint64_t idmap_get(struct idmap *m, const void *p, bool *added);
+void idmap_free(struct idmap *m);
+
+struct save_ctx {
+	KernelPb *k;
+	struct idmap mms, files, fdtables, fs, tgs;
+	uint64_t *pages;		/* memory-file page indexes the image carries (unsorted, repeats) */
+	size_t npages, pages_cap;
+	void **allocs;			/* everything allocated for k */
+	size_t nallocs, allocs_cap;
+	char err[PATH_MAX + 256];	/* what could not be saved */
+};
+
+/* Zeroed memory owned by ctx (freed by save_ctx_free). NULL on -ENOMEM. */
+void *save_alloc(struct save_ctx *c, size_t size);
+char *save_strdup(struct save_ctx *c, const char *s);
+/* Appends a pointer to a repeated field, growing it in the arena. */
+int save_push(struct save_ctx *c, void ***arr, size_t *n, void *item);
+int save_add_page(struct save_ctx *c, uint64_t page);
+void save_ctx_free(struct save_ctx *c);
+
+struct load_ctx {
+	const KernelPb *k;
+	int64_t mono_shift;		/* add to saved host-monotonic deadlines */
+	struct file **files;		/* by id - 1 */
+	struct mm **mms;
+	struct fdtable **fdtables;
+	struct fs_ctx **fs;
+	struct thread_group **tgs;
+	const int *stdio;		/* the restoring sandbox's stdio host fds */
+	uint64_t *page_idx;		/* references to memory-file pages, collected while loading */
+	size_t npage_idx, page_idx_cap;
+	char err[PATH_MAX + 256];
+};
+
+int load_add_page(struct load_ctx *c, uint64_t page);
+
+/* The whole graph. kernel_save: every task parked (kernel_freeze). On
+ * error c->err says what. */
+int kernel_save(struct save_ctx *c);
+/* Rebuilds the kernel from k (after kernel_init and the mounts). On
+ * success the tasks are in *tasks (n of them), ready to run. */
+int kernel_load(struct load_ctx *c, struct task ***tasks, size_t *ntasks);
+
+/* Per subsystem. */
+int mm_save(struct save_ctx *c, struct mm *mm, uint64_t id);
+int mm_load(struct load_ctx *c, const Amber__Kernel__Mm *pb, struct mm **out);
+int file_save(struct save_ctx *c, struct file *f, uint64_t id);
+int file_load(struct load_ctx *c, const Amber__Kernel__File *pb, struct file **out);
+int task_save(struct save_ctx *c, struct task *t);
+int task_load_all(struct load_ctx *c, struct task ***tasks, size_t *ntasks);
+
+#endif

@@ -1,0 +1,432 @@
+/* Saving and loading tasks, thread groups, fd tables and fs contexts.
+ * Registers are saved as the parked task left them: a call that was
+ * interrupted has been rewound (DESIGN.md, "Safe points"), so it runs
+ * again after a restore. A restart block's deadline is on the host's
+ * monotonic clock: the loader shifts it by the time between checkpoint
+ * and restore, so a sleep finishes with what it had left. */
+#include "kernel/state/state.h"
+#include "kernel/task/task.h"
+#include "kernel/syscalls/syscalls.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+/* restart_syscall continuations by number; 0 is none. */
+static long (*const restart_fns[])(struct task *) = { NULL, sleep_restart };
+
+static int restart_kind(long (*fn)(struct task *))
+{
+	for (size_t i = 0; i < ARRAY_SIZE(restart_fns); i++)
+		if (restart_fns[i] == fn)
+			return (int)i;
+	return -1;
+}
+
+static int save_tg(struct save_ctx *c, struct thread_group *tg, uint64_t id)
+{
+	Amber__Kernel__ThreadGroup *pb = save_alloc(c, sizeof(*pb));
+
+	if (!pb)
+		return -ENOMEM;
+	amber__kernel__thread_group__init(pb);
+	pb->id = id;
+	pb->pid = tg->pid;
+	pb->ppid = tg->ppid;
+	pb->pgid = tg->pgid;
+	pb->sid = tg->sid;
+	pb->shared_pending = tg->shared_pending;
+	pb->n_actions = LINUX_NSIG;
+	pb->actions = save_alloc(c, LINUX_NSIG * sizeof(*pb->actions));
+	pb->n_rlimits = RLIM_COUNT;
+	pb->rlimits = save_alloc(c, RLIM_COUNT * sizeof(*pb->rlimits));
+	if (!pb->actions || !pb->rlimits)
+		return -ENOMEM;
+	for (int i = 0; i < LINUX_NSIG; i++) {
+		Amber__Kernel__SigAction *a = save_alloc(c, sizeof(*a));
+		if (!a)
+			return -ENOMEM;
+		amber__kernel__sig_action__init(a);
+		a->handler = tg->actions[i].handler;
+		a->flags = tg->actions[i].flags;
+		a->restorer = tg->actions[i].restorer;
+		a->mask = tg->actions[i].mask;
+		pb->actions[i] = a;
+	}
+	for (int i = 0; i < RLIM_COUNT; i++) {
+		Amber__Kernel__Rlimit *r = save_alloc(c, sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		amber__kernel__rlimit__init(r);
+		r->cur = tg->rlimits[i].rlim_cur;
+		r->max = tg->rlimits[i].rlim_max;
+		pb->rlimits[i] = r;
+	}
+	return save_push(c, (void ***)&c->k->thread_groups, &c->k->n_thread_groups, pb);
+}
+
+static int save_fdtable(struct save_ctx *c, struct fdtable *fdt, uint64_t id)
+{
+	Amber__Kernel__FdTable *pb = save_alloc(c, sizeof(*pb));
+	int err = 0;
+
+	if (!pb)
+		return -ENOMEM;
+	amber__kernel__fd_table__init(pb);
+	pb->id = id;
+	pthread_mutex_lock(&fdt->lock);
+	pb->size = fdt->size;
+	for (int fd = 0; fd < fdt->size && err == 0; fd++) {
+		struct file *f = fdt->files[fd];
+		Amber__Kernel__Fd *e;
+		bool added;
+		uint64_t fid;
+
+		if (!f)
+			continue;
+		e = save_alloc(c, sizeof(*e));
+		if (!e) {
+			err = -ENOMEM;
+			break;
+		}
+		amber__kernel__fd__init(e);
+		fid = idmap_get(&c->files, f, &added);
+		if (!fid) {
+			err = -ENOMEM;
+			break;
+		}
+		if (added)
+			err = file_save(c, f, fid);
+		e->fd = fd;
+		e->file_id = fid;
+		e->cloexec = fdt->cloexec[fd];
+		if (err == 0)
+			err = save_push(c, (void ***)&pb->fds, &pb->n_fds, e);
+	}
+	pthread_mutex_unlock(&fdt->lock);
+	if (err < 0)
+		return err;
+	return save_push(c, (void ***)&c->k->fdtables, &c->k->n_fdtables, pb);
+}
+
+static int save_fs(struct save_ctx *c, struct fs_ctx *fs, uint64_t id)
+{
+	Amber__Kernel__FsContext *pb = save_alloc(c, sizeof(*pb));
+	char root[PATH_MAX], cwd[PATH_MAX];
+	int err;
+
+	if (!pb)
+		return -ENOMEM;
+	amber__kernel__fs_context__init(pb);
+	pb->id = id;
+	pthread_mutex_lock(&fs->lock);
+	err = vfs_path_name(&sandbox.root, &fs->root, root, sizeof(root));
+	if (err >= 0)
+		err = vfs_path_name(&sandbox.root, &fs->cwd, cwd, sizeof(cwd));
+	pb->umask = fs->umask;
+	pthread_mutex_unlock(&fs->lock);
+	if (err < 0)
+		return err;
+	pb->root = save_strdup(c, root);
+	pb->cwd = save_strdup(c, cwd);
+	if (!pb->root || !pb->cwd)
+		return -ENOMEM;
+	return save_push(c, (void ***)&c->k->fs_contexts, &c->k->n_fs_contexts, pb);
+}
+
+/* Saves a shared object the first time it is seen; returns its id. */
+#define SAVE_SHARED(c, map, obj, fn)                                                \
+	({                                                                          \
+		bool added_;                                                        \
+		uint64_t id_ = idmap_get(map, obj, &added_);                        \
+		int e_ = !id_ ? -ENOMEM : added_ ? fn(c, obj, id_) : 0;             \
+		e_ < 0 ? (int64_t)e_ : (int64_t)id_;                                \
+	})
+
+int task_save(struct save_ctx *c, struct task *t)
+{
+	Amber__Kernel__Task *pb = save_alloc(c, sizeof(*pb));
+	Amber__Kernel__Creds *cr = save_alloc(c, sizeof(*cr));
+	Amber__Kernel__RestartBlock *rb = save_alloc(c, sizeof(*rb));
+	int64_t id;
+	int kind;
+
+	if (!pb || !cr || !rb)
+		return -ENOMEM;
+	amber__kernel__task__init(pb);
+	amber__kernel__creds__init(cr);
+	amber__kernel__restart_block__init(rb);
+	if (!t->fpstate_ok) {
+		snprintf(c->err, sizeof(c->err), "task %d: cannot read its FPU state", t->tid);
+		return -EIO;
+	}
+	pb->tid = t->tid;
+	if ((id = SAVE_SHARED(c, &c->tgs, t->tg, save_tg)) < 0)
+		return (int)id;
+	pb->tg_id = (uint64_t)id;
+	if ((id = SAVE_SHARED(c, &c->mms, t->mm, mm_save)) < 0)
+		return (int)id;
+	pb->mm_id = (uint64_t)id;
+	if ((id = SAVE_SHARED(c, &c->fdtables, t->fdt, save_fdtable)) < 0)
+		return (int)id;
+	pb->fdtable_id = (uint64_t)id;
+	if ((id = SAVE_SHARED(c, &c->fs, t->fs, save_fs)) < 0)
+		return (int)id;
+	pb->fs_id = (uint64_t)id;
+
+	cr->n_uids = 4;
+	cr->uids = save_alloc(c, 4 * sizeof(uint32_t));
+	cr->n_gids = 4;
+	cr->gids = save_alloc(c, 4 * sizeof(uint32_t));
+	cr->n_groups = (size_t)t->creds.ngroups;
+	cr->groups = save_alloc(c, sizeof(t->creds.groups));
+	if (!cr->uids || !cr->gids || !cr->groups)
+		return -ENOMEM;
+	cr->uids[0] = t->creds.uid, cr->uids[1] = t->creds.euid, cr->uids[2] = t->creds.suid, cr->uids[3] = t->creds.fsuid;
+	cr->gids[0] = t->creds.gid, cr->gids[1] = t->creds.egid, cr->gids[2] = t->creds.sgid, cr->gids[3] = t->creds.fsgid;
+	memcpy(cr->groups, t->creds.groups, sizeof(t->creds.groups));
+	pb->creds = cr;
+	pb->comm = save_strdup(c, t->comm);
+	pb->n_regs = sizeof(t->regs) / sizeof(uint64_t);
+	pb->regs = save_alloc(c, sizeof(t->regs));
+	pb->fpstate.len = t->fpstate_size;
+	pb->fpstate.data = save_alloc(c, t->fpstate_size);
+	if (!pb->comm || !pb->regs || !pb->fpstate.data)
+		return -ENOMEM;
+	memcpy(pb->regs, &t->regs, sizeof(t->regs));
+	memcpy(pb->fpstate.data, t->fpstate, t->fpstate_size);
+	pb->sigmask = t->sigmask;
+	pb->saved_sigmask = t->saved_sigmask;
+	pb->has_saved_sigmask = t->has_saved_sigmask;
+	pb->altstack_sp = t->altstack.ss_sp;
+	pb->altstack_flags = t->altstack.ss_flags;
+	pb->altstack_size = t->altstack.ss_size;
+	pb->clear_child_tid = t->clear_child_tid;
+	pb->robust_list = t->robust_list;
+	pb->robust_len = t->robust_len;
+	pb->pending = t->pending;
+	kind = restart_kind(t->restart.fn);
+	if (kind < 0) {
+		snprintf(c->err, sizeof(c->err), "task %d: a restart block of an unknown kind", t->tid);
+		return -ENOTSUP;
+	}
+	rb->kind = (uint32_t)kind;
+	rb->clockid = t->restart.clockid;
+	rb->deadline_ns = t->restart.deadline_ns;
+	rb->rem = t->restart.rem;
+	rb->uaddr = t->restart.uaddr;
+	rb->val = t->restart.val;
+	rb->bitset = t->restart.bitset;
+	pb->restart = rb;
+	return save_push(c, (void ***)&c->k->tasks, &c->k->n_tasks, pb);
+}
+
+/* ---- load ---- */
+
+static int bad(struct load_ctx *c, const char *what, unsigned long id)
+{
+	snprintf(c->err, sizeof(c->err), "kernel.pb: %s %lu", what, id);
+	return -EINVAL;
+}
+
+/* Checks that ids are 1..n in order, so that id - 1 indexes the list. */
+#define CHECK_IDS(c, list, n, what)                                   \
+	do {                                                          \
+		for (size_t i_ = 0; i_ < (n); i_++)                   \
+			if ((list)[i_]->id != i_ + 1)                 \
+				return bad(c, what " with id", (unsigned long)(list)[i_]->id); \
+	} while (0)
+
+static int load_fdtable(struct load_ctx *c, const Amber__Kernel__FdTable *pb, struct fdtable **out)
+{
+	struct fdtable *fdt = fdtable_new();
+	struct task tmp = { 0 };
+	struct thread_group tg = { 0 };
+	int err = 0;
+
+	if (!fdt)
+		return -ENOMEM;
+	/* fd_replace works on a task: lend it one with no limit. */
+	tg.rlimits[RLIMIT_NOFILE].rlim_cur = 1 << 20;
+	tmp.tg = &tg;
+	tmp.fdt = fdt;
+	for (size_t i = 0; i < pb->n_fds && err == 0; i++) {
+		const Amber__Kernel__Fd *e = pb->fds[i];
+
+		if (!e->file_id || e->file_id > c->k->n_files || e->fd < 0 || e->fd >= (1 << 20)) {
+			err = bad(c, "fd table", (unsigned long)pb->id);
+			break;
+		}
+		err = fd_replace(&tmp, e->fd, c->files[e->file_id - 1], e->cloexec);
+	}
+	if (err < 0) {
+		fdtable_put(fdt);
+		return err;
+	}
+	*out = fdt;
+	return 0;
+}
+
+static int load_fs(struct load_ctx *c, const Amber__Kernel__FsContext *pb, struct fs_ctx **out)
+{
+	struct path root, cwd;
+	int err;
+
+	if (!pb->root || !pb->cwd)
+		return bad(c, "fs context", (unsigned long)pb->id);
+	err = vfs_lookup(&sandbox.root, &sandbox.root, pb->root, LOOKUP_DIRECTORY, &root);
+	if (err < 0) {
+		snprintf(c->err, sizeof(c->err), "root directory %s: %s", pb->root, strerror(-err));
+		return err;
+	}
+	err = vfs_lookup(&sandbox.root, &sandbox.root, pb->cwd, LOOKUP_DIRECTORY, &cwd);
+	if (err < 0) {
+		path_put(&root);
+		snprintf(c->err, sizeof(c->err), "working directory %s: %s", pb->cwd, strerror(-err));
+		return err;
+	}
+	*out = fs_ctx_new(&root, &cwd);
+	path_put(&root);
+	path_put(&cwd);
+	if (!*out)
+		return -ENOMEM;
+	(*out)->umask = pb->umask & 0777;
+	return 0;
+}
+
+static int load_task(struct load_ctx *c, const Amber__Kernel__Task *pb, struct task **out)
+{
+	const Amber__Kernel__ThreadGroup *tgp;
+	struct task *t;
+
+	if (!pb->tg_id || pb->tg_id > c->k->n_thread_groups || !pb->mm_id || pb->mm_id > c->k->n_mms ||
+	    !pb->fdtable_id || pb->fdtable_id > c->k->n_fdtables || !pb->fs_id || pb->fs_id > c->k->n_fs_contexts ||
+	    pb->n_regs != sizeof(struct arch_regs) / sizeof(uint64_t) || pb->fpstate.len != arch_xsave_size() ||
+	    !pb->creds || pb->creds->n_uids != 4 || pb->creds->n_gids != 4 || pb->creds->n_groups > 32 ||
+	    !pb->restart || pb->restart->kind >= ARRAY_SIZE(restart_fns))
+		return bad(c, "task", (unsigned long)pb->tid);
+	tgp = c->k->thread_groups[pb->tg_id - 1];
+	if (tgp->n_actions != LINUX_NSIG || tgp->n_rlimits != RLIM_COUNT)
+		return bad(c, "thread group", (unsigned long)tgp->id);
+	/* One task per sandbox until fork: the initial task is the one. */
+	t = task_new_initial();
+	if (!t)
+		return -ENOMEM;
+	t->tid = pb->tid;
+	t->tg->pid = tgp->pid;
+	t->tg->ppid = tgp->ppid;
+	t->tg->pgid = tgp->pgid;
+	t->tg->sid = tgp->sid;
+	t->tg->shared_pending = tgp->shared_pending;
+	for (int i = 0; i < LINUX_NSIG; i++) {
+		t->tg->actions[i].handler = tgp->actions[i]->handler;
+		t->tg->actions[i].flags = tgp->actions[i]->flags;
+		t->tg->actions[i].restorer = tgp->actions[i]->restorer;
+		t->tg->actions[i].mask = tgp->actions[i]->mask;
+	}
+	for (int i = 0; i < RLIM_COUNT; i++) {
+		t->tg->rlimits[i].rlim_cur = tgp->rlimits[i]->cur;
+		t->tg->rlimits[i].rlim_max = tgp->rlimits[i]->max;
+	}
+	t->mm = c->mms[pb->mm_id - 1];
+	mm_get(t->mm);
+	t->fdt = c->fdtables[pb->fdtable_id - 1];
+	__atomic_add_fetch(&t->fdt->refs, 1, __ATOMIC_RELAXED);
+	t->fs = c->fs[pb->fs_id - 1];
+	__atomic_add_fetch(&t->fs->refs, 1, __ATOMIC_RELAXED);
+	t->creds.uid = pb->creds->uids[0], t->creds.euid = pb->creds->uids[1];
+	t->creds.suid = pb->creds->uids[2], t->creds.fsuid = pb->creds->uids[3];
+	t->creds.gid = pb->creds->gids[0], t->creds.egid = pb->creds->gids[1];
+	t->creds.sgid = pb->creds->gids[2], t->creds.fsgid = pb->creds->gids[3];
+	t->creds.ngroups = (int)pb->creds->n_groups;
+	memcpy(t->creds.groups, pb->creds->groups, pb->creds->n_groups * sizeof(uint32_t));
+	snprintf(t->comm, sizeof(t->comm), "%s", pb->comm ? pb->comm : "");
+	memcpy(&t->regs, pb->regs, sizeof(t->regs));
+	t->fpstate_size = (uint32_t)pb->fpstate.len;
+	t->fpstate = aligned_alloc(64, (t->fpstate_size + 63) & ~63u);
+	if (!t->fpstate) {
+		task_put(t);
+		return -ENOMEM;
+	}
+	memcpy(t->fpstate, pb->fpstate.data, pb->fpstate.len);
+	t->fpstate_ok = true;
+	t->sigmask = pb->sigmask;
+	t->saved_sigmask = pb->saved_sigmask;
+	t->has_saved_sigmask = pb->has_saved_sigmask;
+	t->altstack.ss_sp = pb->altstack_sp;
+	t->altstack.ss_flags = pb->altstack_flags;
+	t->altstack.ss_size = pb->altstack_size;
+	t->clear_child_tid = pb->clear_child_tid;
+	t->robust_list = pb->robust_list;
+	t->robust_len = pb->robust_len;
+	t->pending = pb->pending;
+	t->restart.fn = restart_fns[pb->restart->kind];
+	t->restart.clockid = pb->restart->clockid;
+	t->restart.deadline_ns = pb->restart->deadline_ns + c->mono_shift;
+	t->restart.rem = pb->restart->rem;
+	t->restart.uaddr = pb->restart->uaddr;
+	t->restart.val = pb->restart->val;
+	t->restart.bitset = pb->restart->bitset;
+	*out = t;
+	return 0;
+}
+
+int task_load_all(struct load_ctx *c, struct task ***tasks, size_t *ntasks)
+{
+	const KernelPb *k = c->k;
+	struct task **list;
+	int err = 0;
+
+	CHECK_IDS(c, k->fdtables, k->n_fdtables, "fd table");
+	CHECK_IDS(c, k->fs_contexts, k->n_fs_contexts, "fs context");
+	CHECK_IDS(c, k->thread_groups, k->n_thread_groups, "thread group");
+	if (k->n_tasks != 1 || k->n_thread_groups != 1)
+		return bad(c, "task count (one task per sandbox for now):", (unsigned long)k->n_tasks);
+	c->fdtables = calloc(k->n_fdtables + 1, sizeof(*c->fdtables));
+	c->fs = calloc(k->n_fs_contexts + 1, sizeof(*c->fs));
+	list = calloc(k->n_tasks, sizeof(*list));
+	if (!c->fdtables || !c->fs || !list) {
+		free(list);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < k->n_fdtables && err == 0; i++)
+		err = load_fdtable(c, k->fdtables[i], &c->fdtables[i]);
+	for (size_t i = 0; i < k->n_fs_contexts && err == 0; i++)
+		err = load_fs(c, k->fs_contexts[i], &c->fs[i]);
+	for (size_t i = 0; i < k->n_tasks && err == 0; i++)
+		err = load_task(c, k->tasks[i], &list[i]);
+	if (err < 0) {
+		for (size_t i = 0; i < k->n_tasks; i++)
+			task_put(list[i]);
+		free(list);
+		return err;
+	}
+	*tasks = list;
+	*ntasks = k->n_tasks;
+	return 0;
+}
+
+int task_restore_platform(struct task *t)
+{
+	struct platform_as *as;
+	struct platform_ctx *ctx;
+	struct arch_regs fresh;
+	int err = platform->as_new(&as, &ctx);
+
+	if (err < 0)
+		return err;
+	mm_attach(t->mm, as);
+	t->ctx = ctx;
+	/* Segment selectors are the host's, not the image's. */
+	platform->ctx_init_regs(ctx, &fresh);
+	t->regs.cs = fresh.cs;
+	t->regs.ss = fresh.ss;
+	t->regs.ds = fresh.ds;
+	t->regs.es = fresh.es;
+	t->regs.fs = fresh.fs;
+	t->regs.gs = fresh.gs;
+	return platform->ctx_set_fpstate(ctx, t->fpstate, t->fpstate_size);
+}

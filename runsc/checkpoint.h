@@ -1,0 +1,40 @@
+/* Checkpoint and restore (runsc checkpoint, runsc restore, and the
+ * sentry's halves of both). */
+#ifndef AMBER_RUNSC_CHECKPOINT_H
+#define AMBER_RUNSC_CHECKPOINT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+#include <json-c/json.h>
+#include "state/image.h"
+#include "state/lazy.h"
+
+struct task;
+struct Amber__Kernel__Kernel;
+
+/* Sentry: answers {"cmd":"checkpoint","leave_running":bool} on conn.
+ * *stop says the sandbox was checkpointed and must now end. */
+struct json_object *sentry_checkpoint(struct json_object *req, int conn, bool *stop);
+
+/* Sentry, restore: what was read from the image before isolation, then
+ * the lazy loader while the sandbox runs. */
+struct restore_state {
+	struct image *img;
+	struct Amber__Kernel__Kernel *k;	/* unpacked kernel.pb */
+	struct pages_reader *pr;
+	int uffd_dev;				/* /dev/userfaultfd, or -1 */
+	bool eager;
+	struct lazy *lazy;
+	struct timespec t0;
+};
+/* Before isolation: opens and checks the image. Returns 0 or -errno with
+ * one line in err. */
+int restore_open(struct restore_state *rs, const char *dir, bool eager, char *err, size_t errlen);
+/* After kernel_init and the mounts: rebuilds the kernel and starts
+ * loading memory. *task is the task to run (restored, no exec). */
+int restore_load(struct restore_state *rs, const int stdio[3], struct task **task, char *err, size_t errlen);
+/* Logs the loader's figures. */
+void restore_report(struct restore_state *rs);
+
+#endif

@@ -1,0 +1,108 @@
+/* The sentry's half of `runsc restore`: the image is opened and checked
+ * before the sentry leaves the host filesystem (restore_open), and loaded
+ * into the fresh kernel once its mounts exist (restore_load). Memory comes
+ * in lazily (state/lazy.c): the task runs at once, a touched page that is
+ * not loaded yet is loaded first, and a background thread loads the rest. */
+#include "runsc/checkpoint.h"
+#include "kernel/state/state.h"
+#include "kernel/task/task.h"
+#include "kernel/mm/mm.h"
+#include "kernel/lib/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static struct lazy *active_lazy;
+
+static int ensure(uint64_t off, uint64_t len)
+{
+	return lazy_ensure(active_lazy, off, len);
+}
+
+static void lazy_failed(void *arg, int err, const char *msg)
+{
+	log_error("restore: loading memory: %s", msg);
+}
+
+int restore_open(struct restore_state *rs, const char *dir, bool eager, char *err, size_t errlen)
+{
+	const void *buf;
+	size_t len;
+	int r;
+
+	memset(rs, 0, sizeof(*rs));
+	rs->uffd_dev = -1;
+	rs->eager = eager;
+	clock_gettime(CLOCK_MONOTONIC, &rs->t0);
+	r = image_open(&rs->img, dir, err, errlen);
+	if (r < 0)
+		return r;
+	r = image_read(rs->img, IMAGE_KERNEL, &buf, &len);
+	if (r < 0) {
+		snprintf(err, errlen, "image %s: kernel.pb: %s", dir, strerror(-r));
+		return r;
+	}
+	rs->k = amber__kernel__kernel__unpack(NULL, len, buf);
+	if (!rs->k) {
+		snprintf(err, errlen, "image %s: kernel.pb: not a valid kernel state", dir);
+		return -EBADMSG;
+	}
+	r = image_open_pages(rs->img, &rs->pr);
+	if (r < 0) {
+		snprintf(err, errlen, "image %s: pages: %s", dir, strerror(-r));
+		return r;
+	}
+	if (!eager) {
+		rs->uffd_dev = open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
+		if (rs->uffd_dev < 0)
+			log_warn("restore: /dev/userfaultfd: %s; memory loads before the sandbox runs", strerror(errno));
+	}
+	return 0;
+}
+
+int restore_load(struct restore_state *rs, const int stdio[3], struct task **task, char *err, size_t errlen)
+{
+	struct load_ctx c = { .k = rs->k, .stdio = stdio };
+	struct lazy_opts opts = { .mode = rs->eager || rs->uffd_dev < 0 ? LAZY_EAGER : LAZY_BACKGROUND,
+				  .uffd_dev_fd = rs->uffd_dev, .on_error = lazy_failed };
+	struct lazy_mem mem = { .fd = sentry_memfile->fd, .base = sentry_memfile->base,
+				.size = sentry_memfile->max_pages << PAGE_SHIFT };
+	struct task **tasks;
+	size_t n;
+	int r = kernel_load(&c, &tasks, &n);
+
+	if (r < 0) {
+		snprintf(err, errlen, "restore: %s", c.err[0] ? c.err : strerror(-r));
+		return r;
+	}
+	r = lazy_start(&rs->lazy, &mem, rs->pr, &opts, err, errlen);
+	if (r < 0) {
+		for (size_t i = 0; i < n; i++)
+			task_put(tasks[i]);
+		free(tasks);
+		return r;
+	}
+	if (!rs->eager && rs->uffd_dev >= 0) {
+		active_lazy = rs->lazy;
+		memfile_ensure = ensure;
+	}
+	*task = tasks[0];
+	free(tasks);
+	return 0;
+}
+
+void restore_report(struct restore_state *rs)
+{
+	struct lazy_stats st;
+	char line[512];
+
+	if (!rs->lazy)
+		return;
+	lazy_stats(rs->lazy, &st);
+	lazy_stats_line(&st, line, sizeof(line));
+	log_info("restore: %s", line);
+}
