@@ -1,11 +1,13 @@
 /* start, state, kill, wait, delete, run, list, ps: the OCI lifecycle
  * commands, with runc's behaviour and messages. */
 #include "runsc/lifecycle.h"
+#include "runsc/control.h"
 #include "runsc/hooks.h"
 #include "runsc/oci_spec.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -237,7 +239,15 @@ int wait_container(struct global_flags *g, const char *id)
 	if (container_lookup(g, id, &st, &status) < 0)
 		return -ENOENT;
 	if (strcmp(status, "stopped") != 0) {
-		r = container_call(g, id, "wait", NULL, &resp);
+		/* Quietly: a sentry that ends as it answers is no error, its
+		 * status file says how it ended. */
+		char sock[PATH_MAX], err[256];
+		struct json_object *req = json_object_new_object();
+
+		json_object_object_add(req, "cmd", json_object_new_string("wait"));
+		state_socket_path(g->root, id, sock, sizeof(sock));
+		r = control_call(sock, req, &resp, err, sizeof(err));
+		json_object_put(req);
 		if (r == 0 && json_object_object_get_ex(resp, "status", &v)) {
 			ws = json_object_get_int(v);
 			json_object_put(resp);

@@ -249,6 +249,26 @@ static void *handler_main(void *arg)
 	return NULL;
 }
 
+/* Unregisters the mapping and wakes every thread still waiting in it:
+ * its page is present now, or is one the image does not hold, which the
+ * host fills with zeros once the range is no longer registered.
+ *
+ * UFFDIO_UNREGISTER wakes waiters itself, but before it takes the VMA
+ * away, and faults that run under the per-VMA lock (not mmap_lock, which
+ * it holds) can still queue on the still-armed VMA in between; nothing
+ * would wake them (seen on 6.18: a reader hung about once in 50 runs).
+ * Such a fault holds the VMA lock until it is queued, and unregistering
+ * waits for that lock, so every straggler is queued by the time the call
+ * returns: one UFFDIO_WAKE, which needs no registration, reaches them all. */
+static void unregister(struct lazy *l)
+{
+	struct uffdio_range r = { .start = (uintptr_t)l->base, .len = l->size };
+
+	ioctl(l->uffd, UFFDIO_UNREGISTER, &r);
+	r = (struct uffdio_range){ .start = (uintptr_t)l->base, .len = l->size };
+	ioctl(l->uffd, UFFDIO_WAKE, &r);
+}
+
 /* Tells the handler to return. An eventfd add of 1 cannot fail short of
  * overflowing a counter nobody reads but the handler. */
 static void signal_stop(struct lazy *l)
@@ -266,7 +286,6 @@ static void signal_stop(struct lazy *l)
  * marks the restore done. Idempotent. */
 static void complete(struct lazy *l)
 {
-	struct uffdio_range r = { .start = (uintptr_t)l->base, .len = l->size };
 	uint64_t expected = 0;
 
 	pthread_mutex_lock(&l->lock);
@@ -278,9 +297,7 @@ static void complete(struct lazy *l)
 	pthread_mutex_unlock(&l->lock);
 
 	atomic_compare_exchange_strong(&l->all_loaded_ns, &expected, since_start(l));
-	/* Wakes every thread still waiting: its page is present now, or is
-	 * one the image does not hold and the host fills with zeros. */
-	ioctl(l->uffd, UFFDIO_UNREGISTER, &r);
+	unregister(l);
 	signal_stop(l);
 
 	pthread_mutex_lock(&l->lock);
@@ -552,11 +569,8 @@ void lazy_free(struct lazy *l)
 	if (!l)
 		return;
 	stop_threads(l);
-	if (l->uffd >= 0 && !atomic_load(&l->done)) {
-		struct uffdio_range r = { .start = (uintptr_t)l->base, .len = l->size };
-
-		ioctl(l->uffd, UFFDIO_UNREGISTER, &r);
-	}
+	if (l->uffd >= 0 && !atomic_load(&l->done))
+		unregister(l);
 	if (l->uffd >= 0)
 		close(l->uffd);
 	if (l->stop_efd >= 0)

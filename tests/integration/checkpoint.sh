@@ -1,0 +1,169 @@
+#!/bin/bash
+# Checkpoint and restore: a program checkpointed mid-run and restored (into
+# a new id and a new --root, the original deleted first) prints what an
+# uninterrupted run prints and exits the same way; one image restores twice
+# side by side; --leave-running goes on untouched; a sleep keeps what it had
+# left; a failed checkpoint leaves the container running and the earlier
+# image intact; a bad image is refused with one line and leaves nothing.
+#
+# usage: checkpoint.sh STATIC_COUNTER DYNAMIC_COUNTER   (RUNSC in the environment)
+set -u
+static_prog=$1
+dynamic_prog=$2
+work=$(mktemp -d /tmp/checkpoint.XXXXXX)
+root=$work/state
+root2=$work/state2
+fails=0
+cleanup() {
+	for r in "$root" "$root2"; do
+		for c in $("$RUNSC" --root "$r" list -q 2>/dev/null); do
+			"$RUNSC" --root "$r" delete --force "$c" >/dev/null 2>&1
+		done
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+check() {	# check NAME EXPECTED ACTUAL
+	if [ "$2" == "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected [$2], got [$3]"; fails=$((fails + 1)); fi
+}
+rs() { "$RUNSC" --root "$root" "$@"; }
+rs2() { "$RUNSC" --root "$root2" "$@"; }
+status_of() { "$RUNSC" --root "$1" state "$2" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])' 2>/dev/null || echo none; }
+
+make_bundle() {	# make_bundle DIR PROGRAM ARGS-JSON
+	local b=$1
+	mkdir -p "$b/rootfs/bin" "$b/rootfs/proc" "$b/rootfs/dev" "$b/rootfs/tmp" "$b/rootfs/etc"
+	cp /bin/busybox "$b/rootfs/bin/busybox"
+	ln -sf busybox "$b/rootfs/bin/sleep"
+	cp "$2" "$b/rootfs/counter"
+	for lib in $(ldd "$2" 2>/dev/null | grep -o '/[^ ]*'); do
+		mkdir -p "$b/rootfs$(dirname "$lib")"
+		cp -L "$lib" "$b/rootfs$lib"
+	done
+	(cd "$b" && "$RUNSC" spec) || return 1
+	python3 - "$b/config.json" "$3" <<'PY'
+import json, sys
+path, args = sys.argv[1], json.loads(sys.argv[2])
+c = json.load(open(path))
+c["process"]["args"] = args
+c["process"]["terminal"] = False
+json.dump(c, open(path, "w"), indent=2)
+PY
+}
+
+# One program, checkpointed after DELAY and restored elsewhere: output and
+# status equal to an uninterrupted run's.
+round_trip() {	# round_trip NAME PROGRAM
+	local name=$1 b=$work/$1
+	make_bundle "$b" "$2" '["/counter", "8", "20", "100"]' || return 1
+	rs run --bundle "$b" "$name-ref" </dev/null >"$work/$name.ref"
+	check "$name: uninterrupted run exits 7" 7 $?
+	rs create --bundle "$b" "$name" </dev/null >"$work/$name.out" 2>"$work/$name.err" && rs start "$name"
+	sleep 1
+	rs checkpoint --image-path "$work/$name.img" "$name" >"$work/$name.ckpt"
+	check "$name: checkpoint" 0 $?
+	check "$name: the summary line" 1 "$(grep -c '^checkpoint: .* pages .* ms$' "$work/$name.ckpt")"
+	check "$name: stopped after the checkpoint" stopped "$(status_of "$root" "$name")"
+	check "$name: the image's files" "inventory.img kernel.pb manifest pages" "$(ls "$work/$name.img" | tr '\n' ' ' | sed 's/ $//')"
+	rs delete "$name"
+	rs2 restore --image-path "$work/$name.img" --bundle "$b" "$name-r" </dev/null >>"$work/$name.out" 2>>"$work/$name.err"
+	check "$name: restored run exits 7" 7 $?
+	check "$name: checkpointed + restored output is the uninterrupted output" \
+		"$(sha256sum <"$work/$name.ref")" "$(sha256sum <"$work/$name.out")"
+	check "$name: no state left" "" "$(ls "$root2")"
+}
+round_trip static "$static_prog"
+round_trip dynamic "$dynamic_prog"
+
+# Two sandboxes from one image, side by side.
+b=$work/dynamic
+rs2 restore --image-path "$work/dynamic.img" --bundle "$b" twin1 </dev/null >"$work/twin1.out" 2>&1 &
+p1=$!
+rs2 restore --image-path "$work/dynamic.img" --bundle "$b" twin2 </dev/null >"$work/twin2.out" 2>&1 &
+p2=$!
+wait $p1
+s1=$?
+wait $p2
+s2=$?
+check "two restores from one image both exit 7" "7 7" "$s1 $s2"
+check "and print the same continuation" "$(sha256sum <"$work/twin1.out")" "$(sha256sum <"$work/twin2.out")"
+check "which is the uninterrupted run's tail" "$(tail -n 3 "$work/dynamic.ref")" "$(tail -n 3 "$work/twin1.out")"
+
+# --leave-running: the container goes on untouched; the image restores too.
+rs create --bundle "$b" lr </dev/null >"$work/lr.out" 2>&1 && rs start lr
+sleep 1
+rs checkpoint --leave-running --image-path "$work/lr.img" lr >/dev/null
+check "checkpoint --leave-running" 0 $?
+check "still running" running "$(status_of "$root" lr)"
+rs checkpoint --leave-running --image-path "$work/lr.img" lr >/dev/null
+check "a second checkpoint over the first" 0 $?
+check "exit status after --leave-running" '{"id":"lr","exitStatus":7}' "$(rs wait lr)"
+check "its output is the uninterrupted run's" "$(sha256sum <"$work/dynamic.ref")" "$(sha256sum <"$work/lr.out")"
+rs delete lr
+rs2 restore --image-path "$work/lr.img" --bundle "$b" lr2 </dev/null >"$work/lr2.out" 2>&1
+check "the --leave-running image restores" 7 $?
+check "and continues the same way" "$(tail -n 3 "$work/dynamic.ref")" "$(tail -n 3 "$work/lr2.out")"
+
+# A sleep keeps what it had left: sleep 3, checkpointed after 1 s, ends
+# about 2 s after the restore.
+make_bundle "$work/sleep" "$static_prog" '["/bin/sleep", "3"]' || exit 2
+rs create --bundle "$work/sleep" sl </dev/null >/dev/null 2>&1 && rs start sl
+sleep 1
+rs checkpoint --image-path "$work/sleep.img" sl >/dev/null
+rs delete sl
+t0=$(date +%s%N)
+rs2 restore --image-path "$work/sleep.img" --bundle "$work/sleep" sl2 </dev/null
+st=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "the restored sleep exits 0" 0 $st
+check "and sleeps what was left (1500-2900 ms, took $ms)" 1 "$([ $ms -ge 1500 ] && [ $ms -le 2900 ] && echo 1)"
+
+# A failed checkpoint: the container runs on, the earlier image is intact.
+rs create --bundle "$b" ff </dev/null >"$work/ff.out" 2>&1 && rs start ff
+sleep 0.5
+cp -a "$work/lr.img" "$work/keep.img"
+for fault in image.write image.fsync image.rename; do
+	AMBER_FAULT=$fault rs checkpoint --image-path "$work/lr.img" ff >/dev/null 2>"$work/ff.err"
+	check "checkpoint with $fault failing fails" 1 $?
+	check "and says so in one line ($fault)" 1 "$(wc -l <"$work/ff.err")"
+	check "the container still runs ($fault)" running "$(status_of "$root" ff)"
+	check "the earlier image is intact ($fault)" "" "$(diff -r "$work/keep.img" "$work/lr.img")"
+done
+check "nothing left beside the image" "" "$(ls -A "$work" | grep '^\.' )"
+check "after failed checkpoints the run's output is the uninterrupted one" '{"id":"ff","exitStatus":7}' "$(rs wait ff)"
+check "and its output too" "$(sha256sum <"$work/dynamic.ref")" "$(sha256sum <"$work/ff.out")"
+rs delete ff
+
+# Bad images: one line, non-zero, nothing left running, image untouched.
+bad_image() {	# bad_image NAME DIR
+	local before
+	before=$(cd "$2" 2>/dev/null && sha256sum * 2>/dev/null)
+	rs2 restore --image-path "$2" --bundle "$b" bad </dev/null >/dev/null 2>"$work/bad.err"
+	check "restore of $1 fails" 1 $?
+	check "with one line ($1)" 1 "$(wc -l <"$work/bad.err")"
+	check "and no state ($1)" "" "$(ls "$root2")"
+	check "and the image untouched ($1)" "$before" "$(cd "$2" 2>/dev/null && sha256sum * 2>/dev/null)"
+}
+bad_image "a missing image" "$work/nope.img"
+cp -a "$work/lr.img" "$work/flip.img"
+python3 - "$work/flip.img/kernel.pb" <<'PY'
+import sys
+p = sys.argv[1]; d = bytearray(open(p, "rb").read()); d[len(d) // 2] ^= 0x40; open(p, "wb").write(d)
+PY
+bad_image "a bit flip in kernel.pb" "$work/flip.img"
+cp -a "$work/lr.img" "$work/trunc.img"
+truncate -s 100 "$work/trunc.img/pages"
+bad_image "a truncated pages file" "$work/trunc.img"
+cp -a "$work/lr.img" "$work/manifest.img"
+python3 - "$work/manifest.img/manifest" <<'PY'
+import sys
+p = sys.argv[1]; d = bytearray(open(p, "rb").read()); d[4] ^= 0xff; open(p, "wb").write(d)
+PY
+bad_image "a wrong manifest version" "$work/manifest.img"
+
+"$RUNSC" checkpoint --help >/dev/null
+check "checkpoint --help exits 0" 0 $?
+
+echo "$fails failed"
+[ "$fails" -eq 0 ]
