@@ -12,11 +12,13 @@
 #include "kernel/mm/memfile.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -139,37 +141,305 @@ out:
 	return r;
 }
 
+/* ---- the command lines clients write --------------------------------------
+ *
+ * Docker (through containerd's runc shim) and Podman (itself for
+ * checkpoint, through conmon for restore) drive these commands with runc's
+ * flags, written as runc's parser (Go's flag package under urfave/cli)
+ * reads them: one or two dashes (containerd writes "-no-subreaper"),
+ * "--name VALUE" or "--name=VALUE", booleans as "--name" or
+ * "--name=true|false". Every runc flag of the two commands is listed below
+ * with what it means for Amber; one that Amber cannot honour is refused,
+ * never ignored. */
+
+enum cr_kind { CR_STRING, CR_BOOL, CR_INT };
+
+struct cr_flag {
+	const char *name;		/* without dashes */
+	const char *alias;		/* a one-letter alias, or NULL */
+	enum cr_kind kind;
+	void *out;			/* const char **, bool * or int * */
+	/* Checks each value given (a flag may be repeated); prints the
+	 * message and returns -1 to refuse it. */
+	int (*check)(const char *value);
+	const char *help;
+};
+
+/* Go's strconv.ParseBool. */
+static int parse_bool(const char *v, bool *out)
+{
+	static const char *const yes[] = { "1", "t", "T", "true", "TRUE", "True" };
+	static const char *const no[] = { "0", "f", "F", "false", "FALSE", "False" };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcmp(v, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcmp(v, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Parses argv[1..]: the flags of table, then global flags
+ * (parse_common_flag), and one container id into *id. Returns 0, or -1
+ * with the message printed. */
+static int cr_parse(struct global_flags *g, int argc, char **argv, const struct cr_flag *table, size_t n,
+		    const char **id)
+{
+	bool flags_done = false;
+
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i], *name, *eq, *value;
+		const struct cr_flag *f = NULL;
+		size_t len;
+
+		if (flags_done || arg[0] != '-' || !arg[1]) {
+			if (*id) {
+				cli_error("%s: unexpected argument %s", argv[0], arg);
+				return -1;
+			}
+			*id = arg;
+			continue;
+		}
+		if (strcmp(arg, "--") == 0) {
+			flags_done = true;
+			continue;
+		}
+		name = arg + (arg[1] == '-' ? 2 : 1);
+		eq = strchr(name, '=');
+		len = eq ? (size_t)(eq - name) : strlen(name);
+		for (size_t k = 0; k < n && !f; k++)
+			if ((strlen(table[k].name) == len && strncmp(table[k].name, name, len) == 0) ||
+			    (table[k].alias && strlen(table[k].alias) == len && strncmp(table[k].alias, name, len) == 0))
+				f = &table[k];
+		if (!f) {
+			int r = parse_common_flag(g, argc, argv, &i);
+			if (r == 0)
+				cli_error("%s: unknown flag %s", argv[0], arg);
+			if (r <= 0)
+				return -1;
+			continue;
+		}
+		if (f->kind == CR_BOOL) {
+			bool b = true;
+
+			if (eq && parse_bool(eq + 1, &b) < 0) {
+				cli_error("%s: invalid boolean value \"%s\" for flag --%s", argv[0], eq + 1, f->name);
+				return -1;
+			}
+			*(bool *)f->out = b;
+			continue;
+		}
+		if (eq) {
+			value = eq + 1;
+		} else if (i + 1 < argc) {
+			value = argv[++i];
+		} else {
+			cli_error("flag needs an argument: %s", arg);
+			return -1;
+		}
+		if (f->check && f->check(value) < 0)
+			return -1;
+		if (f->kind == CR_INT) {
+			char *end;
+			long v;
+
+			errno = 0;
+			v = strtol(value, &end, 0);
+			if (!*value || *end || errno || v < INT_MIN || v > INT_MAX) {
+				cli_error("%s: invalid value \"%s\" for flag --%s", argv[0], value, f->name);
+				return -1;
+			}
+			*(int *)f->out = (int)v;
+		} else {
+			*(const char **)f->out = value;
+		}
+	}
+	return 0;
+}
+
+static void cr_usage(const char *synopsis, const char *what, const struct cr_flag *table, size_t n)
+{
+	printf("Usage: runsc %s\n\n%s\n\nFlags:\n", synopsis, what);
+	for (size_t k = 0; k < n; k++) {
+		char left[64];
+
+		snprintf(left, sizeof(left), "%s%s%s--%s%s", table[k].alias ? "-" : "    ",
+			 table[k].alias ? table[k].alias : "", table[k].alias ? ", " : "", table[k].name,
+			 table[k].kind == CR_BOOL ? "" : table[k].kind == CR_INT ? " N" : " VALUE");
+		printf("  %-32s %s\n", left, table[k].help);
+	}
+}
+
+/* runc's --manage-cgroups-mode values. */
+static int check_cgroups_mode(const char *v)
+{
+	if (strcmp(v, "soft") && strcmp(v, "full") && strcmp(v, "strict") && strcmp(v, "ignore")) {
+		cli_error("invalid --manage-cgroups-mode %s (soft, full, strict or ignore)", v);
+		return -1;
+	}
+	return 0;
+}
+
+/* runc's --empty-ns: the network namespace only. */
+static int check_empty_ns(const char *v)
+{
+	if (strcmp(v, "network") != 0) {
+		cli_error("--empty-ns: namespace \"%s\" is not supported", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int refuse_page_server(const char *v)
+{
+	cli_error("--page-server %s: not supported: Amber writes every page into the image directory", v);
+	return -1;
+}
+
+static int refuse_console_socket(const char *v)
+{
+	(void)v;
+	cli_error("--console-socket: terminals are not supported yet");
+	return -1;
+}
+
+/* Where runc puts an image when no --image-path is given. */
+static const char *default_image_path(char *buf, size_t size)
+{
+	if (!getcwd(buf, size - sizeof("/checkpoint")))
+		return NULL;
+	strcat(buf, "/checkpoint");
+	return buf;
+}
+
+/* The flags checkpoint and restore share, as runc has them. What they ask
+ * CRIU for needs nothing of Amber, which saves the sandbox as its own data:
+ *
+ * --work-path: where CRIU writes its logs and statistics. Amber keeps no
+ *   work files (errors go to stderr and --log).
+ * --tcp-established, --ext-unix-sk: let CRIU save established TCP
+ *   connections and unix sockets connected outside the container, which
+ *   it might not restore faithfully. A sandbox's sockets are the sentry's
+ *   own; one that cannot be saved yet (today: every socket, and any host
+ *   fd but stdio) makes the checkpoint fail with its name, with or without
+ *   the flag, so nothing is ever dropped silently.
+ * --shell-job: let CRIU save a process whose session or terminal is outside
+ *   the container. Amber saves the sandbox's stdio as stdio and binds them
+ *   to the restoring command's, which is what this flag asks for.
+ * --file-locks: let CRIU save file locks. Amber has none yet (fcntl record
+ *   locks fail with EINVAL, flock is not implemented).
+ * --manage-cgroups-mode: how CRIU restores the cgroups it saved. Amber
+ *   saves none: a restored sandbox gets the cgroups of the bundle it is
+ *   restored with, as a created one does. Values are checked as runc does.
+ * --empty-ns network: make the namespace but leave it empty. Amber saves
+ *   no network state (no socket can be saved yet), so the restored
+ *   network is the one the bundle describes, which is what is asked.
+ * --auto-dedup: CRIU punches the pages it writes again out of a parent
+ *   image. Amber's images have no parents.
+ * --lazy-pages: restore memory on first touch (userfaultfd). Every Amber
+ *   restore is lazy; at checkpoint the image still gets every page, so it
+ *   restores without a page server. */
+#define CR_COMMON_FLAGS(work, tcp, ext_unix, shell_job, file_locks, cg_mode, empty_ns, auto_dedup, lazy) \
+	{ "work-path", NULL, CR_STRING, work, NULL, "accepted; Amber writes no work files or logs there" }, \
+	{ "tcp-established", NULL, CR_BOOL, tcp, NULL, "accepted; sockets that cannot be saved fail the checkpoint" }, \
+	{ "ext-unix-sk", NULL, CR_BOOL, ext_unix, NULL, "accepted; as --tcp-established" }, \
+	{ "shell-job", NULL, CR_BOOL, shell_job, NULL, "accepted; stdio is always saved and rebound" }, \
+	{ "file-locks", NULL, CR_BOOL, file_locks, NULL, "accepted; Amber has no file locks yet" }, \
+	{ "manage-cgroups-mode", NULL, CR_STRING, cg_mode, check_cgroups_mode, \
+	  "soft|full|strict|ignore: accepted; cgroups come from the bundle" }, \
+	{ "empty-ns", NULL, CR_STRING, empty_ns, check_empty_ns, "network: accepted; no network state is saved" }, \
+	{ "auto-dedup", NULL, CR_BOOL, auto_dedup, NULL, "accepted; images have no parent to deduplicate" }, \
+	{ "lazy-pages", NULL, CR_BOOL, lazy, NULL, "memory is restored on first touch (always so)" }
+
 int cmd_checkpoint(struct global_flags *g, int argc, char **argv)
 {
-	const char *id = NULL, *image = NULL, *work = NULL;
-	bool leave_running = false, help = false;
-	struct arg_spec specs[] = {
-		{ "--image-path", true, &image, NULL }, { "--work-path", true, &work, NULL },
-		{ "--leave-running", false, NULL, &leave_running }, { "--help", false, NULL, &help },
-		{ "-h", false, NULL, &help },
+	const char *id = NULL, *image = NULL, *work = NULL, *parent = NULL, *cg_mode = NULL, *empty_ns = NULL,
+		   *page_server = NULL;
+	bool leave_running = false, pre_dump = false, tcp = false, ext_unix = false, shell_job = false,
+	     file_locks = false, auto_dedup = false, lazy = false, help = false;
+	int status_fd = -1;
+	const struct cr_flag flags[] = {
+		{ "image-path", NULL, CR_STRING, &image, NULL, "the image directory (default ./checkpoint)" },
+		{ "leave-running", NULL, CR_BOOL, &leave_running, NULL, "leave the container running afterwards" },
+		/* runc: dump the memory and leave the container running, for a
+		 * later dump with --parent-path to write only what changed. A
+		 * complete image is a superset of that, so the pre-dump is one
+		 * with --leave-running. */
+		{ "pre-dump", NULL, CR_BOOL, &pre_dump, NULL, "a complete image, container left running" },
+		/* The pre-dump a dump may refer to: Amber's image is complete
+		 * without it. Checked as runc checks it (relative to the image
+		 * path, a directory). */
+		{ "parent-path", NULL, CR_STRING, &parent, NULL, "accepted; the image is complete without it" },
+		/* runc hands it to CRIU, which writes "\0" once a lazy-pages
+		 * image can be restored: here, once the image is complete. */
+		{ "status-fd", NULL, CR_INT, &status_fd, NULL, "with --lazy-pages, \"\\0\" is written there when done" },
+		/* Pages sent to a remote page server instead of the image
+		 * would leave the image incomplete: refused. */
+		{ "page-server", NULL, CR_STRING, &page_server, refuse_page_server, "not supported" },
+		CR_COMMON_FLAGS(&work, &tcp, &ext_unix, &shell_job, &file_locks, &cg_mode, &empty_ns, &auto_dedup, &lazy),
+		{ "help", "h", CR_BOOL, &help, NULL, "this text" },
 	};
+	char default_image[PATH_MAX];
 	struct container_state st;
 	struct json_object *req, *resp = NULL, *e;
 	char sock[PATH_MAX];
 	const char *status;
 	int conn, r;
 
-	if (parse_args(g, argc, argv, specs, sizeof(specs) / sizeof(specs[0]), &id, 1) < 0)
+	if (cr_parse(g, argc, argv, flags, sizeof(flags) / sizeof(flags[0]), &id) < 0)
 		return 2;
 	if (help) {
-		printf("Usage: runsc checkpoint --image-path DIR [--leave-running] [--work-path DIR] ID\n\n"
-		       "Saves the state of a running container into the image directory DIR,\n"
-		       "then stops it unless --leave-running is given.\n");
+		/* Podman runs "checkpoint --help" to learn whether a runtime
+		 * can checkpoint: it must succeed. */
+		cr_usage("checkpoint [flags] ID",
+			 "Saves the state of a running container into an image directory, then\n"
+			 "stops the container unless --leave-running (or --pre-dump) is given.",
+			 flags, sizeof(flags) / sizeof(flags[0]));
 		return 0;
 	}
-	if (!id || !image) {
-		cli_error("checkpoint: %s is required", id ? "--image-path" : "a container id");
+	if (!id) {
+		cli_error("checkpoint: a container id is required");
 		return 2;
 	}
+	if (!image && !(image = default_image_path(default_image, sizeof(default_image)))) {
+		cli_error("checkpoint: the current directory: %s", cli_strerror(-errno));
+		return 1;
+	}
+	if (parent) {
+		char real_parent[PATH_MAX];
+		struct stat sb;
+
+		if (parent[0] == '/') {
+			cli_error("checkpoint: --parent-path must be relative");
+			return 2;
+		}
+		snprintf(real_parent, sizeof(real_parent), "%s/%s", image, parent);
+		r = stat(real_parent, &sb) < 0 ? -errno : S_ISDIR(sb.st_mode) ? 0 : -ENOTDIR;
+		if (r < 0) {
+			cli_error("checkpoint: invalid --parent-path: %s: %s", real_parent, cli_strerror(r));
+			return 1;
+		}
+	}
+	if (lazy && status_fd >= 0) {
+		int fl = fcntl(status_fd, F_GETFL);
+
+		if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY) {
+			cli_error("checkpoint: invalid --status-fd %d: %s", status_fd,
+				  fl < 0 ? cli_strerror(-errno) : "not writable");
+			return 2;
+		}
+	}
+	leave_running = leave_running || pre_dump;
 	if (container_lookup(g, id, &st, &status) < 0)
 		return 1;
 	state_free(&st);
-	if (strcmp(status, "running") != 0) {
+	/* runc checkpoints a paused container too: the sentry decides. */
+	if (strcmp(status, "running") != 0 && strcmp(status, "paused") != 0) {
 		cli_error("cannot checkpoint container %s: it is %s", id, status);
 		return 1;
 	}
@@ -194,6 +464,11 @@ int cmd_checkpoint(struct global_flags *g, int argc, char **argv)
 	}
 	json_object_put(resp);
 	close(conn);
+	if (r == 0 && lazy && status_fd >= 0) {
+		if (write(status_fd, "", 1) != 1)
+			cli_error("checkpoint: --status-fd %d: %s", status_fd, cli_strerror(-errno));
+		close(status_fd);
+	}
 	if (r == 0 && !leave_running) {
 		/* Like runc: the checkpointed container is stopped. */
 		int ws = wait_container(g, id);
@@ -204,27 +479,67 @@ int cmd_checkpoint(struct global_flags *g, int argc, char **argv)
 
 int cmd_restore(struct global_flags *g, int argc, char **argv)
 {
-	const char *id = NULL, *bundle = ".", *pid_file = NULL, *image = NULL, *work = NULL, *background = NULL;
-	bool detach = false;
-	struct arg_spec specs[] = {
-		{ "--bundle", true, &bundle, NULL }, { "-b", true, &bundle, NULL },
-		{ "--pid-file", true, &pid_file, NULL }, { "--detach", false, NULL, &detach },
-		{ "-d", false, NULL, &detach }, { "--image-path", true, &image, NULL },
-		{ "--work-path", true, &work, NULL }, { "--background", true, &background, NULL },
+	const char *id = NULL, *bundle = ".", *pid_file = NULL, *image = NULL, *work = NULL, *background = NULL,
+		   *console = NULL, *cg_mode = NULL, *empty_ns = NULL, *lsm_profile = NULL, *lsm_mount = NULL;
+	bool detach = false, tcp = false, ext_unix = false, shell_job = false, file_locks = false, auto_dedup = false,
+	     lazy = false, no_subreaper = false, no_pivot = false, help = false;
+	const struct cr_flag flags[] = {
+		{ "image-path", NULL, CR_STRING, &image, NULL, "the image directory (default ./checkpoint)" },
+		{ "bundle", "b", CR_STRING, &bundle, NULL, "the bundle to restore into (default .)" },
+		{ "detach", "d", CR_BOOL, &detach, NULL, "return once the container runs" },
+		{ "pid-file", NULL, CR_STRING, &pid_file, NULL, "write the sandbox's process id there" },
+		/* Amber's own: false loads every page before the container runs. */
+		{ "background", NULL, CR_STRING, &background, NULL,
+		  "true (default): load memory in the background; false: before running" },
+		/* As create: no terminals yet. */
+		{ "console-socket", NULL, CR_STRING, &console, refuse_console_socket, "not supported yet" },
+		/* runc becomes a child subreaper to reap what the container
+		 * leaves while it waits. The application's processes live in
+		 * the sentry; runsc waits through the control socket. */
+		{ "no-subreaper", NULL, CR_BOOL, &no_subreaper, NULL, "accepted; runsc reaps nothing of the container" },
+		/* runc's fallback where pivot_root fails (a ramdisk root).
+		 * Amber pivots only in its own sandbox and gofer mount
+		 * namespaces, with no fallback: where it fails, restore fails
+		 * with its error, as create does, never silently. */
+		{ "no-pivot", NULL, CR_BOOL, &no_pivot, NULL, "accepted; no other way to enter the root" },
+		/* The LSM label of the restored process and its mounts. Amber
+		 * applies no host LSM label to the application, at create or
+		 * restore: the sentry is the boundary. */
+		{ "lsm-profile", NULL, CR_STRING, &lsm_profile, NULL, "accepted; no host LSM labels are applied" },
+		{ "lsm-mount-context", NULL, CR_STRING, &lsm_mount, NULL, "accepted; as --lsm-profile" },
+		CR_COMMON_FLAGS(&work, &tcp, &ext_unix, &shell_job, &file_locks, &cg_mode, &empty_ns, &auto_dedup, &lazy),
+		{ "help", "h", CR_BOOL, &help, NULL, "this text" },
 	};
 	struct restore_opts ro = { 0 };
-	char abs_image[PATH_MAX];
+	char abs_image[PATH_MAX], default_image[PATH_MAX];
 	struct container_state st;
 	const char *status;
 	int ws;
 
-	if (parse_args(g, argc, argv, specs, sizeof(specs) / sizeof(specs[0]), &id, 1) != 1 || !image) {
-		cli_error("restore: %s is required", id ? "--image-path" : "a container id");
+	if (cr_parse(g, argc, argv, flags, sizeof(flags) / sizeof(flags[0]), &id) < 0)
+		return 2;
+	if (help) {
+		cr_usage("restore [flags] ID",
+			 "Creates and starts container ID from an image written by runsc checkpoint,\n"
+			 "with the bundle's config.json.",
+			 flags, sizeof(flags) / sizeof(flags[0]));
+		return 0;
+	}
+	if (!id) {
+		cli_error("restore: a container id is required");
 		return 2;
 	}
 	if (background && strcmp(background, "true") && strcmp(background, "false")) {
 		cli_error("restore: --background takes true or false, not %s", background);
 		return 2;
+	}
+	if (lazy && background && strcmp(background, "false") == 0) {
+		cli_error("restore: --lazy-pages and --background=false contradict each other");
+		return 2;
+	}
+	if (!image && !(image = default_image_path(default_image, sizeof(default_image)))) {
+		cli_error("restore: the current directory: %s", cli_strerror(-errno));
+		return 1;
 	}
 	if (!realpath(image, abs_image)) {
 		cli_error("restore: image %s: %s", image, cli_strerror(-errno));

@@ -43,8 +43,9 @@
  * Neither thread ever touches the registered mapping itself: it would
  * fault into its own queue.
  *
- * LAZY_EAGER skips all this: every core decompresses straight into the
- * mapping, and lazy_start returns when the file is whole. */
+ * LAZY_EAGER skips all this: every core decompresses and pwrites into
+ * the memory file (no page faults, which are dear on virtual machines:
+ * see pages_write.c), and lazy_start returns when the file is whole. */
 #include "state/lazy.h"
 
 #include <errno.h>
@@ -435,7 +436,8 @@ int lazy_start(struct lazy **lp, const struct lazy_mem *mem, struct pages_reader
 	pthread_cond_init(&l->cond, NULL);
 
 	if (l->mode == LAZY_EAGER) {
-		err = pages_load_all(pr, mem->base, mem->size, opts->threads);
+		err = mem->fd >= 0 ? pages_load_all_fd(pr, mem->fd, mem->size, opts->threads)
+				   : pages_load_all(pr, mem->base, mem->size, opts->threads);
 		if (err) {
 			snprintf(errbuf, errlen, "%s", pages_error(pr));
 			goto err_free;

@@ -35,9 +35,12 @@ struct pages_source {
 };
 /* With fd >= 0 the writer asks the file where its holes are
  * (SEEK_DATA/SEEK_HOLE) and counts them as zero pages without reading
- * them: reading a hole of a shared memfd mapping would allocate a page
- * for it. The lseek calls move the file position, which memfile users do
- * not rely on. */
+ * them (reading a hole of a shared memfd mapping would allocate a page
+ * for it), and reads the rest with pread rather than through base, which
+ * may then be NULL: see pages_write.c for why. The lseek calls move the
+ * file position, which memfile users do not rely on. A memory file still
+ * being restored lazily must be finished first (lazy_finish): pread
+ * sees a page not loaded yet as zeros. */
 
 struct pages_stats {
 	uint64_t scanned;		/* used pages given */
@@ -125,6 +128,13 @@ int pages_load_chunk(struct pages_reader *pr, uint64_t chunk, uint8_t *dst_base,
 /* Loads every chunk not yet loaded, with `threads` threads (0: one per
  * online CPU). Returns 0 or the first error. */
 int pages_load_all(struct pages_reader *pr, uint8_t *dst_base, uint64_t dst_size, unsigned threads);
+
+/* pages_load_all writing the pages into the memory file fd (borrowed)
+ * with pwrite instead of through a mapping: no page is faulted in, which
+ * makes it several times faster where faults are dear (see
+ * pages_write.c). The file must be at least size bytes; size must cover
+ * pages_end (else -ERANGE). */
+int pages_load_all_fd(struct pages_reader *pr, int fd, uint64_t size, unsigned threads);
 
 /* The first load failure's message, or "" when none. Valid until
  * pages_close. */

@@ -589,6 +589,25 @@ int pages_load_chunk(struct pages_reader *pr, uint64_t chunk, uint8_t *dst_base,
 	return err ? err : load_chunk(pr, chunk, &pl);
 }
 
+static int pwrite_place(void *arg, uint64_t page, const void *src, uint64_t count)
+{
+	int fd = *(const int *)arg;
+	size_t len = (size_t)count * PAGE_SIZE, done = 0;
+
+	while (done < len) {
+		ssize_t n = pwrite(fd, (const uint8_t *)src + done, len - done, (off_t)(page * PAGE_SIZE + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
 struct load_all {
 	struct pages_reader *pr;
 	struct placer pl;
@@ -623,6 +642,17 @@ int pages_load_all(struct pages_reader *pr, uint8_t *dst_base, uint64_t dst_size
 		.pl = { .place = copy_place, .arg = dst_base, .direct_base = dst_base },
 	};
 	int err = check_dst(pr, dst_size);
+
+	if (err)
+		return err;
+	pages_run_parallel(pages_threads(threads), load_all_worker, &la);
+	return atomic_load(&la.err);
+}
+
+int pages_load_all_fd(struct pages_reader *pr, int fd, uint64_t size, unsigned threads)
+{
+	struct load_all la = { .pr = pr, .pl = { .place = pwrite_place, .arg = &fd } };
+	int err = check_dst(pr, size);
 
 	if (err)
 		return err;

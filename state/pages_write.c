@@ -12,6 +12,12 @@
  *     chunk c only when c's slot is free, so at most `slots` compressed
  *     chunks are held in memory whatever the size of the image.
  *
+ * With the memory file's fd, pages are read with pread, not through the
+ * mapping: reading a mapping populates page tables page by page (a fault
+ * each, and a TLB entry each), which on a virtual machine with shadow
+ * paging costs ten times the copy (this host: 1.1 GB/s through a
+ * populated mapping, 10 GB/s with pread; 0.5 GB/s through a fresh one).
+ *
  * The world is stopped while this runs: the pages do not change. */
 #include "state/pages.h"
 
@@ -31,6 +37,7 @@
 #include "state/pages_format.h"
 
 #define SCAN_BLOCK	4096	/* positions handed to a scan worker at a time; a multiple of 64 */
+#define SCAN_READ	64	/* pages a scan worker preads at a time */
 #define TABLE_BATCH	512	/* table entries encoded per write */
 
 struct wchunk {
@@ -46,6 +53,7 @@ struct layout {
 	uint64_t *nonzero;		/* bit per position: page is not zero */
 	atomic_uint_fast64_t next_block;	/* scan: next block to hand out */
 	atomic_uint_fast64_t holes;
+	atomic_int scan_err;		/* first scan failure, or 0 */
 	struct pages_run *runs;
 	size_t run_count, run_cap;
 	struct wchunk *chunks;
@@ -74,25 +82,60 @@ static bool page_is_zero(const uint8_t *p)
 	return true;
 }
 
-static void mark_data(struct layout *l, uint64_t pos, uint64_t page, uint64_t count)
+/* Reads count pages at page from the memory file into buf. */
+static int read_pages(int fd, uint64_t page, uint64_t count, uint8_t *buf)
+{
+	size_t len = (size_t)count * PAGE_SIZE, done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(fd, buf + done, len - done, (off_t)(page * PAGE_SIZE + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;	/* the memory file is shorter than its extents */
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+/* Sets the bits of the nonzero pages among count pages at page (position
+ * pos), reading them with pread into buf (SCAN_READ pages) when the file
+ * is known, else through the mapping. */
+static int mark_data(struct layout *l, uint64_t pos, uint64_t page, uint64_t count, uint8_t *buf)
 {
 	const uint8_t *base = l->src->base;
 
-	for (uint64_t i = 0; i < count; i++, pos++)
-		if (!page_is_zero(base + (page + i) * PAGE_SIZE))
-			l->nonzero[pos / 64] |= 1ull << (pos % 64);
+	while (count) {
+		uint64_t n = l->src->fd >= 0 ? MIN(count, (uint64_t)SCAN_READ) : count;
+		const uint8_t *data = base + page * PAGE_SIZE;
+
+		if (l->src->fd >= 0) {
+			int err = read_pages(l->src->fd, page, n, buf);
+
+			if (err)
+				return err;
+			data = buf;
+		}
+		for (uint64_t i = 0; i < n; i++, pos++)
+			if (!page_is_zero(data + i * PAGE_SIZE))
+				l->nonzero[pos / 64] |= 1ull << (pos % 64);
+		page += n;
+		count -= n;
+	}
+	return 0;
 }
 
 /* Scans pages [page, page + count) at positions from pos. */
-static void scan_segment(struct layout *l, uint64_t pos, uint64_t page, uint64_t count)
+static int scan_segment(struct layout *l, uint64_t pos, uint64_t page, uint64_t count, uint8_t *buf)
 {
-	int fd = l->src->fd;
+	int fd = l->src->fd, err;
 	uint64_t cur = page, end = page + count;
 
-	if (fd < 0) {
-		mark_data(l, pos, page, count);
-		return;
-	}
+	if (fd < 0)
+		return mark_data(l, pos, page, count, buf);
 	while (cur < end) {
 		off_t d = lseek(fd, (off_t)(cur * PAGE_SIZE), SEEK_DATA);
 		uint64_t dpage, hpage;
@@ -119,9 +162,12 @@ static void scan_segment(struct layout *l, uint64_t pos, uint64_t page, uint64_t
 			hpage = end;
 		if (hpage <= cur)
 			hpage = cur + 1;
-		mark_data(l, pos + (cur - page), cur, hpage - cur);
+		err = mark_data(l, pos + (cur - page), cur, hpage - cur, buf);
+		if (err)
+			return err;
 		cur = hpage;
 	}
+	return 0;
 }
 
 /* The extent holding position pos. */
@@ -140,12 +186,27 @@ static size_t extent_of(const struct layout *l, uint64_t pos)
 	return lo;
 }
 
+static void scan_failed(struct layout *l, int err)
+{
+	int none = 0;
+
+	atomic_compare_exchange_strong(&l->scan_err, &none, err);
+}
+
 static void *scan_worker(void *arg)
 {
 	struct layout *l = arg;
 	const struct memfile_extent *ext = l->src->extents;
+	uint8_t *buf = NULL;
 
-	for (;;) {
+	if (l->src->fd >= 0) {
+		buf = malloc(SCAN_READ * PAGE_SIZE);
+		if (!buf) {
+			scan_failed(l, -ENOMEM);
+			return NULL;
+		}
+	}
+	while (!atomic_load(&l->scan_err)) {
 		uint64_t block = atomic_fetch_add(&l->next_block, 1);
 		uint64_t pos = block * SCAN_BLOCK, end;
 		size_t e;
@@ -157,12 +218,17 @@ static void *scan_worker(void *arg)
 		while (pos < end) {
 			uint64_t in_ext = pos - l->prefix[e];
 			uint64_t n = MIN(end, l->prefix[e + 1]) - pos;
+			int err = scan_segment(l, pos, ext[e].start + in_ext, n, buf);
 
-			scan_segment(l, pos, ext[e].start + in_ext, n);
+			if (err) {
+				scan_failed(l, err);
+				break;
+			}
 			pos += n;
 			e++;
 		}
 	}
+	free(buf);
 	return NULL;
 }
 
@@ -201,7 +267,7 @@ static int check_extents(struct layout *l)
 		prev_end = e->start + e->count;
 	}
 	l->prefix[src->extent_count] = l->used;
-	if (l->used && !src->base) {
+	if (l->used && src->fd < 0 && !src->base) {
 		snprintf(l->errbuf, l->errlen, "pages: no memory mapping given");
 		return -EINVAL;
 	}
@@ -358,6 +424,7 @@ struct slot {
 	const uint8_t *data;		/* what to store: out, stage or the memory file */
 	uint32_t size, flags;
 	uint64_t hash;
+	int err;			/* reading the pages failed */
 	bool ready;			/* protected by pipeline.lock */
 };
 
@@ -386,7 +453,15 @@ static void compress_chunk(const struct layout *l, uint64_t c, struct slot *s)
 	int in = (int)(ch->pages * PAGE_SIZE), n;
 	const uint8_t *src;
 
-	if (ch->run_count == 1) {
+	s->err = 0;
+	if (l->src->fd >= 0) {
+		for (uint32_t i = 0; i < ch->run_count && !s->err; i++)
+			s->err = read_pages(l->src->fd, run[i].start, run[i].count,
+					    s->stage + (size_t)run[i].chunk_page * PAGE_SIZE);
+		if (s->err)
+			return;
+		src = s->stage;
+	} else if (ch->run_count == 1) {
 		src = base + run->start * PAGE_SIZE;
 	} else {
 		for (uint32_t i = 0; i < ch->run_count; i++)
@@ -441,11 +516,16 @@ static int write_chunks(struct pipeline *p, struct out *o, struct chunk_entry *t
 		while (!s->ready)
 			pthread_cond_wait(&p->cond, &p->lock);
 		pthread_mutex_unlock(&p->lock);
-		table[c] = (struct chunk_entry){
-			.offset = o->off, .size = s->size, .pages = p->l->chunks[c].pages,
-			.flags = s->flags, .hash = s->hash,
-		};
-		err = out_write(o, s->data, s->size);
+		if (s->err) {
+			err = s->err;
+			snprintf(o->errbuf, o->errlen, "pages: reading the memory file: %s", strerror(-err));
+		} else {
+			table[c] = (struct chunk_entry){
+				.offset = o->off, .size = s->size, .pages = p->l->chunks[c].pages,
+				.flags = s->flags, .hash = s->hash,
+			};
+			err = out_write(o, s->data, s->size);
+		}
 		pthread_mutex_lock(&p->lock);
 		s->ready = false;
 		p->written++;
@@ -574,6 +654,11 @@ int pages_write(int fd, const struct pages_source *src, struct pages_stats *st, 
 		goto out;
 	XXH64_reset(o.hash, 0);
 	pages_run_parallel(threads, scan_worker, &l);
+	err = atomic_load(&l.scan_err);
+	if (err) {
+		snprintf(errbuf, errlen, "pages: reading the memory file: %s", strerror(-err));
+		goto out;
+	}
 	err = build_layout(&l);
 	if (err)
 		goto out;

@@ -261,6 +261,8 @@ static int load_fdtable(struct load_ctx *c, const Amber__Kernel__FdTable *pb, st
 			break;
 		}
 		err = fd_replace(&tmp, e->fd, c->files[e->file_id - 1], e->cloexec);
+		if (err > 0)
+			err = 0;	/* the fd */
 	}
 	if (err < 0) {
 		fdtable_put(fdt);

@@ -29,7 +29,7 @@ set(AMBER_TEST_ENVIRONMENT
   "RUNSC=$<TARGET_FILE:runsc>;RUNGUARD=$<TARGET_FILE:amber_runguard>;COMPARE_TMPDIR=${AMBER_COMPARE_TMPDIR}")
 
 function(amber_compare)
-  cmake_parse_arguments(PARSE_ARGV 0 C "SLOW" "NAME;TIMEOUT" "COMMAND;OPTIONS;LABELS;ENVIRONMENT;FIXTURES")
+  cmake_parse_arguments(PARSE_ARGV 0 C "SLOW;NOCR" "NAME;TIMEOUT" "COMMAND;OPTIONS;LABELS;ENVIRONMENT;FIXTURES")
   if(NOT C_NAME OR NOT C_COMMAND)
     message(FATAL_ERROR "amber_compare: NAME and COMMAND are required")
   endif()
@@ -49,5 +49,20 @@ function(amber_compare)
   endif()
   if(C_FIXTURES)
     set_tests_properties(${C_NAME} PROPERTIES FIXTURES_REQUIRED "${C_FIXTURES}")
+  endif()
+  # The same comparison in checkpoint/restore mode (label cr), for every
+  # test whose sandboxed side runs a program to its end.
+  if(NOT C_OPTIONS MATCHES "--expect-error|--sandbox-only" AND NOT C_NOCR)
+    add_test(NAME cr/${C_NAME} COMMAND ${AMBER_COMPARE} --cr ${C_OPTIONS} -- ${C_COMMAND})
+    set_tests_properties(cr/${C_NAME} PROPERTIES
+      ENVIRONMENT "${AMBER_TEST_ENVIRONMENT}"
+      TIMEOUT ${C_TIMEOUT}
+      LABELS "cr;checkpoint")
+    if(C_ENVIRONMENT)
+      set_property(TEST cr/${C_NAME} APPEND PROPERTY ENVIRONMENT ${C_ENVIRONMENT})
+    endif()
+    if(C_FIXTURES)
+      set_tests_properties(cr/${C_NAME} PROPERTIES FIXTURES_REQUIRED "${C_FIXTURES}")
+    endif()
   endif()
 endfunction()

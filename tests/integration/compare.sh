@@ -18,6 +18,11 @@
 #   --filter ERE        drop lines matching ERE from both stdouts first; only
 #                       for lines that differ between two native runs too
 #   --timeout SEC       limit for each run (default $COMPARE_TIMEOUT or 60)
+#   --cr                checkpoint/restore mode: the sandboxed run is a
+#                       container checkpointed mid-run (at its first
+#                       amber_cr_point(), or at a random moment) and restored
+#                       into a new id and --root (cr_run.sh); both runs get
+#                       AMBER_CR=1
 #
 # Environment: RUNSC (required) the runsc binary under test; RUNSC_FLAGS extra
 # flags for `runsc do` (split on spaces); RUNGUARD the runguard binary (built
@@ -44,6 +49,7 @@ hash_stdout=0
 filters=()
 envs=()
 timeout=${COMPARE_TIMEOUT:-60}
+cr=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--stdin) stdin=${2?}; shift 2 ;;
@@ -54,6 +60,7 @@ while [ $# -gt 0 ]; do
 	--hash-stdout) hash_stdout=1; shift ;;
 	--filter) filters+=("${2?}"); shift 2 ;;
 	--timeout) timeout=${2?}; shift 2 ;;
+	--cr) cr=1; shift ;;
 	--) shift; break ;;
 	*) die "unknown option '$1' (usage: compare.sh [options] -- CMD [ARGS...])" ;;
 	esac
@@ -67,6 +74,7 @@ done
 if [ ${#envs[@]} -eq 0 ]; then
 	envs=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C TZ=UTC)
 fi
+[ "$cr" = 0 ] || envs+=(AMBER_CR=1)
 for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
 	if [ -n "${!v:-}" ]; then envs+=("$v=${!v}"); fi
 done
@@ -119,7 +127,12 @@ else
 	: >"$work/native.err"
 	printf 'status %s\ntimed_out 0\nstrays 0\nleftovers 0\n' "$expect_exit" >"$work/native.result"
 fi
-run sandbox "$RUNSC" do "${runsc_flags[@]}" "$@"
+if [ "$cr" = 1 ]; then
+	printf '%s\0' "${envs[@]}" >"$work/cr.env"
+	run sandbox "$here/cr_run.sh" "$RUNSC" "$work" "$work/cr.env" -- "$@"
+else
+	run sandbox "$RUNSC" do "${runsc_flags[@]}" "$@"
+fi
 
 fail=()
 native_status=$(get native status)
@@ -148,6 +161,7 @@ what="$*"
 if [ ${#fail[@]} -eq 0 ]; then
 	echo "PASS: $what (exit status $sandbox_status, $(stat -c %s "$work/sandbox.out") bytes of stdout)"
 	if [ "$expect_error" = 1 ]; then echo "  runsc said: $(head -c 300 "$work/sandbox.err")"; fi
+	if [ "$cr" = 1 ]; then grep -a "^cr_run.sh: " "$work/sandbox.err" | sed 's/^/  /'; fi
 	exit 0
 fi
 
