@@ -33,7 +33,8 @@ static int save_pte(uaddr_t addr, uint64_t *pte, void *arg)
 		uint64_t *n = save_alloc(w->c, cap * sizeof(*n));
 		if (!n)
 			return -ENOMEM;
-		memcpy(n, pb->ptes, pb->n_ptes * sizeof(*n));
+		if (pb->n_ptes)
+			memcpy(n, pb->ptes, pb->n_ptes * sizeof(*n));
 		pb->ptes = n;
 		*w->cap = cap;
 	}
@@ -229,7 +230,8 @@ int mm_load(struct load_ctx *c, const Amber__Kernel__Mm *pb, struct mm **out)
 		snprintf(c->err, sizeof(c->err), "kernel.pb: mm %lu: auxv too long", (unsigned long)pb->id);
 		err = err ? err : -EINVAL;
 	} else {
-		memcpy(mm->auxv, pb->auxv, pb->n_auxv * sizeof(uint64_t));
+		if (pb->n_auxv)
+			memcpy(mm->auxv, pb->auxv, pb->n_auxv * sizeof(uint64_t));
 		mm->auxv_len = pb->n_auxv * sizeof(uint64_t);
 	}
 	if (pb->exe_path && pb->exe_path[0])

@@ -344,7 +344,8 @@ static int load_task(struct load_ctx *c, const Amber__Kernel__Task *pb, struct t
 	t->creds.gid = pb->creds->gids[0], t->creds.egid = pb->creds->gids[1];
 	t->creds.sgid = pb->creds->gids[2], t->creds.fsgid = pb->creds->gids[3];
 	t->creds.ngroups = (int)pb->creds->n_groups;
-	memcpy(t->creds.groups, pb->creds->groups, pb->creds->n_groups * sizeof(uint32_t));
+	if (pb->creds->n_groups)
+		memcpy(t->creds.groups, pb->creds->groups, pb->creds->n_groups * sizeof(uint32_t));
 	snprintf(t->comm, sizeof(t->comm), "%s", pb->comm ? pb->comm : "");
 	memcpy(&t->regs, pb->regs, sizeof(t->regs));
 	t->fpstate_size = (uint32_t)pb->fpstate.len;

@@ -73,8 +73,7 @@ if "$runsc" --root "$work/r1" checkpoint --image-path "$work/img" c1 >/dev/null 
 	"$runsc" --root "$work/r2" restore --image-path "$work/img" --bundle "$work/b" c2
 	exit $?
 fi
-status=$("$runsc" --root "$work/r1" state c1 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])' 2>/dev/null)
-if [ "$status" = stopped ]; then
+if grep -qE "it is stopped|not running|no task to checkpoint" "$work/ckpt.err"; then
 	# Ended before the moment came: nothing to checkpoint.
 	echo "cr_run.sh: not checkpointed: the program ended first" >&2
 	ws=$("$runsc" --root "$work/r1" wait c1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["exitStatus"])')
