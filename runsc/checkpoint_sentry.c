@@ -59,6 +59,8 @@ struct json_object *sentry_checkpoint(struct json_object *req, int conn, bool *s
 	uint8_t *pb = NULL;
 	size_t pb_len, next = 0;
 	bool leave_running = json_object_object_get_ex(req, "leave_running", &v) && json_object_get_boolean(v);
+	/* A paused sandbox is frozen already, and stays so unless it ends. */
+	bool paused = json_object_object_get_ex(req, "paused", &v) && json_object_get_boolean(v);
 	bool ok = false;
 	struct timespec t0, t1;
 	int err;
@@ -67,10 +69,16 @@ struct json_object *sentry_checkpoint(struct json_object *req, int conn, bool *s
 	if (pthread_mutex_trylock(&one_at_a_time) != 0)
 		return reply_error("a checkpoint of this sandbox is already in progress%s", "");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	err = kernel_freeze(5000);
+	err = paused ? 0 : kernel_freeze(5000);
 	if (err < 0) {
 		pthread_mutex_unlock(&one_at_a_time);
 		return reply_error("stop the sandbox's tasks: %s", strerror(-err));
+	}
+	/* A restored sandbox whose memory is still loading: finish first. */
+	err = memfile_settle ? memfile_settle() : 0;
+	if (err < 0) {
+		result = reply_error("checkpoint: loading the restored memory: %s", strerror(-err));
+		goto out;
 	}
 	err = kernel_save(&c);
 	if (err < 0) {
@@ -124,7 +132,8 @@ out:
 			task_put(list[i]);
 		}
 	}
-	kernel_thaw();
+	if (!paused || *stop)
+		kernel_thaw();
 	pthread_mutex_unlock(&one_at_a_time);
 	free(pb);
 	free(ext);

@@ -43,6 +43,8 @@ int cmd_spec(struct global_flags *g, int argc, char **argv);
 int cmd_events(struct global_flags *g, int argc, char **argv);
 int cmd_checkpoint(struct global_flags *g, int argc, char **argv);
 int cmd_restore(struct global_flags *g, int argc, char **argv);
+int cmd_pause(struct global_flags *g, int argc, char **argv);
+int cmd_resume(struct global_flags *g, int argc, char **argv);
 int cmd_image(struct global_flags *g, int argc, char **argv);
 
 #endif

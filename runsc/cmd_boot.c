@@ -38,6 +38,7 @@ struct boot {
 	struct sandbox_run sb;
 	const char *root, *id;
 	int waiters;			/* "wait" requests in flight; under sb.lock */
+	bool paused;			/* frozen by "pause"; under pause_lock */
 };
 
 static void report(int fd, const char *fmt, ...)
@@ -70,6 +71,10 @@ static struct json_object *error_reply(const char *msg)
 	return r;
 }
 
+/* Serializes pause, resume and checkpoint's view of b->paused; never held
+ * with sb.lock, which tasks may need on their way to a safe point. */
+static pthread_mutex_t pause_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static struct json_object *handle(struct json_object *req, void *arg, int conn)
 {
 	struct boot *b = arg;
@@ -80,9 +85,37 @@ static struct json_object *handle(struct json_object *req, void *arg, int conn)
 		return error_reply("malformed request");
 	c = json_object_get_string(cmd);
 	if (strcmp(c, "state") == 0) {
+		enum sandbox_status s = sandbox_get_status(&b->sb);
+		bool paused;
+		pthread_mutex_lock(&pause_lock);
+		paused = b->paused;
+		pthread_mutex_unlock(&pause_lock);
 		r = json_object_new_object();
-		json_object_object_add(r, "status", json_object_new_string(status_name(sandbox_get_status(&b->sb))));
+		json_object_object_add(r, "status", json_object_new_string(s == SANDBOX_RUNNING && paused ? "paused" : status_name(s)));
 		return r;
+	}
+	if (strcmp(c, "pause") == 0 || strcmp(c, "resume") == 0) {
+		bool pause = c[0] == 'p';
+		int err = 0;
+		pthread_mutex_lock(&pause_lock);
+		if (sandbox_get_status(&b->sb) != SANDBOX_RUNNING)
+			err = -ESRCH;
+		else if (b->paused == pause)
+			err = -EALREADY;
+		else if (pause)
+			err = kernel_freeze(5000);
+		else
+			kernel_thaw();
+		if (err == 0)
+			b->paused = pause;
+		pthread_mutex_unlock(&pause_lock);
+		if (err == -ESRCH)
+			return error_reply("container not running");
+		if (err == -EALREADY)
+			return error_reply(pause ? "container already paused" : "container not paused");
+		if (err < 0)
+			return error_reply("cannot stop the sandbox's tasks");
+		return json_object_new_object();
 	}
 	if (strcmp(c, "start") == 0) {
 		int err = sandbox_start(&b->sb);
@@ -104,6 +137,15 @@ static struct json_object *handle(struct json_object *req, void *arg, int conn)
 			sandbox_start(&b->sb);
 		} else {
 			sig_send_group(b->sb.task->tg, sig);
+			/* A paused container still dies of SIGKILL, as a frozen
+			 * cgroup's tasks do when runc kills them. */
+			pthread_mutex_lock(&pause_lock);
+			if (sig == SIGKILL && b->paused) {
+				task_exit_group(b->sb.task, SIGKILL);
+				kernel_thaw();
+				b->paused = false;
+			}
+			pthread_mutex_unlock(&pause_lock);
 		}
 		return json_object_new_object();
 	}
@@ -123,9 +165,18 @@ static struct json_object *handle(struct json_object *req, void *arg, int conn)
 	}
 	if (strcmp(c, "checkpoint") == 0) {
 		bool stop;
+		bool paused;
 		if (sandbox_get_status(&b->sb) != SANDBOX_RUNNING)
 			return error_reply("cannot checkpoint a container that is not running");
-		return sentry_checkpoint(req, conn, &stop);
+		/* Held throughout: no pause or resume in the middle. */
+		pthread_mutex_lock(&pause_lock);
+		paused = b->paused;
+		json_object_object_add(req, "paused", json_object_new_boolean(paused));
+		r = sentry_checkpoint(req, conn, &stop);
+		if (stop)
+			b->paused = false;
+		pthread_mutex_unlock(&pause_lock);
+		return r;
 	}
 	if (strcmp(c, "stats") == 0) {
 		r = json_object_new_object();

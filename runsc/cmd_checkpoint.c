@@ -40,9 +40,17 @@ static uint64_t get_u64(struct json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) ? json_object_get_uint64(v) : 0;
 }
 
+/* What a checkpoint took, for CRIU's stats-dump (see write_criu_stats). */
+struct dump_figures {
+	int64_t freeze_ns;		/* the sentry's stopping of its tasks */
+	int64_t frozen_ns;		/* until the image was written */
+	struct pages_stats pages;
+};
+
 /* Receives the sandbox's state and writes the image; tells the sentry the
- * outcome either way. Returns 0 or -errno (message printed). */
-static int write_image(int conn, const char *dir)
+ * outcome either way. Fills *fig on success. Returns 0 or -errno (message
+ * printed). */
+static int write_image(int conn, const char *dir, struct dump_figures *fig)
 {
 	char err[1024] = "";
 	struct json_object *hdr = NULL, *done;
@@ -125,11 +133,14 @@ out:
 		control_send(conn, done);
 	json_object_put(done);
 	if (r == 0) {
-		printf("checkpoint: %lu pages (%lu zero, %lu stored), %.1f MiB in %lu chunks, kernel.pb %lu bytes, %.0f ms\n",
+		fig->freeze_ns = (int64_t)get_u64(hdr, "freeze_ns");
+		fig->frozen_ns = mono_ns() - t0;
+		fig->pages = st;
+		/* On stderr: clients (podman) hand the runtime their stdout. */
+		fprintf(stderr, "checkpoint: %lu pages (%lu zero, %lu stored), %.1f MiB in %lu chunks, kernel.pb %lu bytes, %.0f ms\n",
 		       (unsigned long)st.scanned, (unsigned long)st.zero, (unsigned long)st.stored,
 		       (double)st.file_size / (1 << 20), (unsigned long)st.chunks, (unsigned long)pb_len,
 		       (double)(mono_ns() - t0) / 1e6);
-		fflush(stdout);
 	}
 	if (base != MAP_FAILED)
 		munmap(base, pages << 12);
@@ -139,6 +150,123 @@ out:
 	free(pb);
 	free(ext);
 	return r;
+}
+
+/* ---- CRIU's statistics files ----------------------------------------------
+ *
+ * runc's --work-path is where CRIU leaves its work files. Podman reads two
+ * of them there, stats-dump and stats-restore (checkpoint and restore
+ * --print-stats fail without them), and puts stats-dump into the archive
+ * of checkpoint --export. They are CRIU images (criu/include/magic.h,
+ * images/stats.proto): IMG_SERVICE_MAGIC, STATS_MAGIC, a 32-bit length and
+ * one stats_entry in protobuf, little-endian. Amber writes them with its
+ * own figures; fields that have no counterpart (CRIU's parent images,
+ * copy-on-write, forking) are 0. */
+#define CRIU_IMG_SERVICE_MAGIC 0x55105940u
+#define CRIU_STATS_MAGIC 0x57093306u
+
+struct pb_buf {
+	uint8_t b[256];
+	size_t len;
+};
+
+static void pb_varint(struct pb_buf *p, uint64_t v)
+{
+	do {
+		if (p->len < sizeof(p->b))
+			p->b[p->len++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		v >>= 7;
+	} while (v);
+}
+
+/* A varint field; proto2 "required" fields are written even when 0. */
+static void pb_uint(struct pb_buf *p, unsigned field, uint64_t v)
+{
+	pb_varint(p, (uint64_t)field << 3);
+	pb_varint(p, v);
+}
+
+static uint32_t usec(int64_t ns)
+{
+	return ns <= 0 ? 0 : ns / 1000 > UINT32_MAX ? UINT32_MAX : (uint32_t)(ns / 1000);
+}
+
+static void put_le32(uint8_t *b, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		b[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Writes <dir>/<name> holding a stats_entry whose field `which` (1: dump,
+ * 2: restore) is the message in inner. A failure is only a warning: the
+ * image or the restored container is what was asked for. */
+static void write_criu_stats(const char *dir, const char *name, unsigned which, const struct pb_buf *inner)
+{
+	struct pb_buf entry = { .len = 0 };
+	uint8_t file[12 + sizeof(entry.b)];
+	char path[PATH_MAX];
+	size_t size;
+	ssize_t n;
+	int fd;
+
+	pb_varint(&entry, (uint64_t)which << 3 | 2);
+	pb_varint(&entry, inner->len);
+	if (entry.len + inner->len > sizeof(entry.b))
+		return;
+	memcpy(entry.b + entry.len, inner->b, inner->len);
+	entry.len += inner->len;
+	put_le32(file, CRIU_IMG_SERVICE_MAGIC);
+	put_le32(file + 4, CRIU_STATS_MAGIC);
+	put_le32(file + 8, (uint32_t)entry.len);
+	memcpy(file + 12, entry.b, entry.len);
+	size = 12 + entry.len;
+	/* runc creates the work directory if it is missing. */
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		goto fail;
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path)) {
+		errno = ENAMETOOLONG;
+		goto fail;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		goto fail;
+	n = write(fd, file, size);
+	if (n != (ssize_t)size) {
+		int e = n < 0 ? errno : EIO;
+		close(fd);
+		errno = e;
+		goto fail;
+	}
+	close(fd);
+	return;
+fail:
+	fprintf(stderr, "runsc: warning: --work-path %s: %s: %s\n", dir, name, cli_strerror(-errno));
+}
+
+static void write_dump_stats(const char *dir, const struct dump_figures *fig)
+{
+	struct pb_buf d = { .len = 0 };
+
+	pb_uint(&d, 1, usec(fig->freeze_ns));			/* freezing_time */
+	pb_uint(&d, 2, usec(fig->frozen_ns));			/* frozen_time */
+	pb_uint(&d, 3, usec(fig->frozen_ns - (int64_t)fig->pages.elapsed_ns)); /* memdump_time */
+	pb_uint(&d, 4, usec((int64_t)fig->pages.elapsed_ns));	/* memwrite_time */
+	pb_uint(&d, 5, fig->pages.scanned);			/* pages_scanned */
+	pb_uint(&d, 6, 0);					/* pages_skipped_parent */
+	pb_uint(&d, 7, fig->pages.stored);			/* pages_written */
+	pb_uint(&d, 9, 0);					/* pages_lazy */
+	write_criu_stats(dir, "stats-dump", 1, &d);
+}
+
+static void write_restore_stats(const char *dir, int64_t restore_ns)
+{
+	struct pb_buf d = { .len = 0 };
+
+	pb_uint(&d, 1, 0);			/* pages_compared */
+	pb_uint(&d, 2, 0);			/* pages_skipped_cow */
+	pb_uint(&d, 3, 0);			/* forking_time */
+	pb_uint(&d, 4, usec(restore_ns));	/* restore_time: until the container runs */
+	write_criu_stats(dir, "stats-restore", 2, &d);
 }
 
 /* ---- the command lines clients write --------------------------------------
@@ -308,6 +436,49 @@ static int refuse_console_socket(const char *v)
 	return -1;
 }
 
+/* dir/rel with "." and ".." resolved by name, as Go's filepath.Join does
+ * (runc looks for a parent image so, whether or not dir exists yet).
+ * Returns 0, or -ENAMETOOLONG. */
+static int join_clean(const char *dir, const char *rel, char *out, size_t size)
+{
+	char in[PATH_MAX], *save = NULL;
+	bool rooted = dir[0] == '/';
+	size_t len = 0, keep;	/* out[0, keep) is never backed out of: "/" or leading ".."s */
+
+	if (snprintf(in, sizeof(in), "%s/%s", dir, rel) >= (int)sizeof(in) || size < 2)
+		return -ENAMETOOLONG;
+	if (rooted)
+		out[len++] = '/';
+	keep = len;
+	for (char *c = strtok_r(in, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		size_t n = strlen(c);
+
+		if (strcmp(c, ".") == 0)
+			continue;
+		if (strcmp(c, "..") == 0 && len > keep) {
+			while (len > keep && out[len - 1] != '/')
+				len--;
+			if (len > keep)
+				len--;
+			continue;
+		}
+		if (strcmp(c, "..") == 0 && rooted)
+			continue;
+		if (len + 1 + n + 1 > size)
+			return -ENAMETOOLONG;
+		if (len > 0 && out[len - 1] != '/')
+			out[len++] = '/';
+		memcpy(out + len, c, n);
+		len += n;
+		if (strcmp(c, "..") == 0)
+			keep = len;
+	}
+	if (len == 0)
+		out[len++] = '.';
+	out[len] = 0;
+	return 0;
+}
+
 /* Where runc puts an image when no --image-path is given. */
 static const char *default_image_path(char *buf, size_t size)
 {
@@ -320,8 +491,9 @@ static const char *default_image_path(char *buf, size_t size)
 /* The flags checkpoint and restore share, as runc has them. What they ask
  * CRIU for needs nothing of Amber, which saves the sandbox as its own data:
  *
- * --work-path: where CRIU writes its logs and statistics. Amber keeps no
- *   work files (errors go to stderr and --log).
+ * --work-path: where CRIU writes its logs and statistics. Amber writes
+ *   the statistics that clients read there (stats-dump, stats-restore);
+ *   its errors go to stderr and --log, not to a dump.log.
  * --tcp-established, --ext-unix-sk: let CRIU save established TCP
  *   connections and unix sockets connected outside the container, which
  *   it might not restore faithfully. A sandbox's sockets are the sentry's
@@ -345,7 +517,7 @@ static const char *default_image_path(char *buf, size_t size)
  *   restore is lazy; at checkpoint the image still gets every page, so it
  *   restores without a page server. */
 #define CR_COMMON_FLAGS(work, tcp, ext_unix, shell_job, file_locks, cg_mode, empty_ns, auto_dedup, lazy) \
-	{ "work-path", NULL, CR_STRING, work, NULL, "accepted; Amber writes no work files or logs there" }, \
+	{ "work-path", NULL, CR_STRING, work, NULL, "where stats-dump or stats-restore is written" }, \
 	{ "tcp-established", NULL, CR_BOOL, tcp, NULL, "accepted; sockets that cannot be saved fail the checkpoint" }, \
 	{ "ext-unix-sk", NULL, CR_BOOL, ext_unix, NULL, "accepted; as --tcp-established" }, \
 	{ "shell-job", NULL, CR_BOOL, shell_job, NULL, "accepted; stdio is always saved and rebound" }, \
@@ -363,6 +535,7 @@ int cmd_checkpoint(struct global_flags *g, int argc, char **argv)
 	bool leave_running = false, pre_dump = false, tcp = false, ext_unix = false, shell_job = false,
 	     file_locks = false, auto_dedup = false, lazy = false, help = false;
 	int status_fd = -1;
+	struct dump_figures fig = { 0 };
 	const struct cr_flag flags[] = {
 		{ "image-path", NULL, CR_STRING, &image, NULL, "the image directory (default ./checkpoint)" },
 		{ "leave-running", NULL, CR_BOOL, &leave_running, NULL, "leave the container running afterwards" },
@@ -418,8 +591,9 @@ int cmd_checkpoint(struct global_flags *g, int argc, char **argv)
 			cli_error("checkpoint: --parent-path must be relative");
 			return 2;
 		}
-		snprintf(real_parent, sizeof(real_parent), "%s/%s", image, parent);
-		r = stat(real_parent, &sb) < 0 ? -errno : S_ISDIR(sb.st_mode) ? 0 : -ENOTDIR;
+		r = join_clean(image, parent, real_parent, sizeof(real_parent));
+		if (r == 0)
+			r = stat(real_parent, &sb) < 0 ? -errno : S_ISDIR(sb.st_mode) ? 0 : -ENOTDIR;
 		if (r < 0) {
 			cli_error("checkpoint: invalid --parent-path: %s: %s", real_parent, cli_strerror(r));
 			return 1;
@@ -455,7 +629,7 @@ int cmd_checkpoint(struct global_flags *g, int argc, char **argv)
 	r = control_send(conn, req);
 	json_object_put(req);
 	if (r == 0)
-		r = write_image(conn, image);
+		r = write_image(conn, image, &fig);
 	else
 		cli_error("checkpoint: %s", cli_strerror(r));
 	if (r == 0 && control_recv(conn, &resp) == 0 && json_object_object_get_ex(resp, "error", &e)) {
@@ -464,6 +638,8 @@ int cmd_checkpoint(struct global_flags *g, int argc, char **argv)
 	}
 	json_object_put(resp);
 	close(conn);
+	if (r == 0 && work)
+		write_dump_stats(work, &fig);
 	if (r == 0 && lazy && status_fd >= 0) {
 		if (write(status_fd, "", 1) != 1)
 			cli_error("checkpoint: --status-fd %d: %s", status_fd, cli_strerror(-errno));
@@ -512,6 +688,7 @@ int cmd_restore(struct global_flags *g, int argc, char **argv)
 	};
 	struct restore_opts ro = { 0 };
 	char abs_image[PATH_MAX], default_image[PATH_MAX];
+	int64_t t0 = mono_ns();
 	struct container_state st;
 	const char *status;
 	int ws;
@@ -557,6 +734,8 @@ int cmd_restore(struct global_flags *g, int argc, char **argv)
 		return 1;
 	}
 	state_free(&st);
+	if (work)
+		write_restore_stats(work, mono_ns() - t0);
 	if (detach)
 		return 0;
 	ws = wait_container(g, id);

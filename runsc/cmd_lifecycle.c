@@ -507,3 +507,40 @@ int cmd_events(struct global_flags *g, int argc, char **argv)
 	json_object_put(resp);
 	return 0;
 }
+
+/* pause and resume: the sentry stops its tasks at safe points (as for a
+ * checkpoint) and keeps them stopped until resume. */
+static int pause_resume(struct global_flags *g, int argc, char **argv, const char *want, const char *cmd)
+{
+	const char *id = NULL, *status;
+	struct container_state st;
+	struct json_object *resp = NULL;
+	int r;
+
+	if (parse_args(g, argc, argv, NULL, 0, &id, 1) != 1) {
+		if (!id)
+			cli_error("%s: a container id is required", cmd);
+		return 2;
+	}
+	if (container_lookup(g, id, &st, &status) < 0)
+		return 1;
+	state_free(&st);
+	if (strcmp(status, want) != 0) {
+		cli_error("container %s is not %s", id, want);
+		return 1;
+	}
+	r = container_call(g, id, cmd, NULL, &resp);
+	if (resp)
+		json_object_put(resp);
+	return r < 0 ? 1 : 0;
+}
+
+int cmd_pause(struct global_flags *g, int argc, char **argv)
+{
+	return pause_resume(g, argc, argv, "running", "pause");
+}
+
+int cmd_resume(struct global_flags *g, int argc, char **argv)
+{
+	return pause_resume(g, argc, argv, "paused", "resume");
+}

@@ -36,7 +36,8 @@ int container_lookup(struct global_flags *g, const char *id, struct container_st
 		if (control_call(sock, req, &resp, err, sizeof(err)) == 0 &&
 		    json_object_object_get_ex(resp, "status", &v)) {
 			const char *s = json_object_get_string(v);
-			*status = strcmp(s, "created") == 0 ? "created" : strcmp(s, "running") == 0 ? "running" : "stopped";
+			*status = strcmp(s, "created") == 0 ? "created" : strcmp(s, "running") == 0 ? "running" :
+				  strcmp(s, "paused") == 0 ? "paused" : "stopped";
 		}
 		json_object_put(req);
 		if (resp)

@@ -59,6 +59,7 @@ int main(int argc, char **argv)
 		{ "kill", cmd_kill }, { "wait", cmd_wait }, { "delete", cmd_delete }, { "run", cmd_run },
 		{ "list", cmd_list }, { "ps", cmd_ps }, { "spec", cmd_spec }, { "events", cmd_events }, { "boot", cmd_boot },
 		{ "gofer", cmd_gofer }, { "checkpoint", cmd_checkpoint }, { "restore", cmd_restore },
+		{ "pause", cmd_pause }, { "resume", cmd_resume },
 		{ "image", cmd_image },
 	};
 	for (size_t k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++) {

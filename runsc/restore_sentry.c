@@ -23,6 +23,16 @@ static int ensure(uint64_t off, uint64_t len)
 	return lazy_ensure(active_lazy, off, len);
 }
 
+static void discard(uint64_t off, uint64_t len)
+{
+	lazy_discard(active_lazy, off, len);
+}
+
+static int settle(void)
+{
+	return lazy_finish(active_lazy);
+}
+
 static void lazy_failed(void *arg, int err, const char *msg)
 {
 	log_error("restore: loading memory: %s", msg);
@@ -89,6 +99,8 @@ int restore_load(struct restore_state *rs, const int stdio[3], struct task **tas
 	if (!rs->eager && rs->uffd_dev >= 0) {
 		active_lazy = rs->lazy;
 		memfile_ensure = ensure;
+		memfile_discard = discard;
+		memfile_settle = settle;
 	}
 	*task = tasks[0];
 	free(tasks);

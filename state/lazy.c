@@ -40,6 +40,13 @@
  * (hole punched) since: it gets a zero page too. Either fill returning
  * EEXIST means the page arrived meanwhile: the thread is just woken.
  *
+ * Freed pages: the kernel punches a hole when a page's last user drops
+ * it, and the next owner must read zeros. If the image still had to place
+ * that page, the hole would be filled with stale data. lazy_discard marks
+ * such pages in a bitmap that every placement checks; a read-write lock
+ * orders the two, so a page is either placed before the mark (and the
+ * punch that follows removes it) or never.
+ *
  * Neither thread ever touches the registered mapping itself: it would
  * fault into its own queue.
  *
@@ -81,6 +88,9 @@ struct lazy {
 	uint64_t t0;			/* lazy_start, CLOCK_MONOTONIC ns */
 	void (*on_error)(void *arg, int err, const char *msg);
 	void *on_error_arg;
+
+	pthread_rwlock_t discard_lock;	/* write: marking; read: placing pages */
+	uint64_t *discarded;		/* bit per page below pages_end; discard_lock */
 
 	pthread_mutex_t lock;		/* protects err and finishing */
 	pthread_cond_t cond;		/* done or err changed */
@@ -128,18 +138,21 @@ static void report_error(struct lazy *l, int err)
 		l->on_error(l->on_error_arg, err, pages_error(l->pr));
 }
 
-/* Places count pages at page with UFFDIO_COPY, skipping pages already
- * present. */
-static int uffd_place(void *arg, uint64_t page, const void *src, uint64_t count)
+static bool is_discarded(const struct lazy *l, uint64_t page)
 {
-	struct load_ctx *ctx = arg;
-	struct lazy *l = ctx->l;
+	return l->discarded[page / 64] & (1ull << (page % 64));
+}
+
+/* UFFDIO_COPY of count pages at page, skipping pages already present.
+ * Returns the pages placed, or -errno. */
+static int64_t copy_pages(struct lazy *l, uint64_t page, const uint8_t *src, uint64_t count)
+{
 	uint64_t done = 0, placed = 0;
 
 	while (done < count) {
 		struct uffdio_copy c = {
 			.dst = (uintptr_t)(l->base + (page + done) * PAGE_SIZE),
-			.src = (uintptr_t)((const uint8_t *)src + done * PAGE_SIZE),
+			.src = (uintptr_t)(src + done * PAGE_SIZE),
 			.len = (count - done) * PAGE_SIZE,
 		};
 
@@ -158,6 +171,39 @@ static int uffd_place(void *arg, uint64_t page, const void *src, uint64_t count)
 		else if (errno != EAGAIN && errno != EINTR)
 			return -errno;
 	}
+	return (int64_t)placed;
+}
+
+/* Places a run of the image: every page not discarded, with UFFDIO_COPY. */
+static int uffd_place(void *arg, uint64_t page, const void *src, uint64_t count)
+{
+	struct load_ctx *ctx = arg;
+	struct lazy *l = ctx->l;
+	const uint8_t *p = src;
+	uint64_t i = 0, placed = 0;
+	int err = 0;
+
+	pthread_rwlock_rdlock(&l->discard_lock);
+	while (i < count && !err) {
+		uint64_t n = 0;
+		int64_t r;
+
+		while (i < count && is_discarded(l, page + i))
+			i++;
+		while (i + n < count && !is_discarded(l, page + i + n))
+			n++;
+		if (!n)
+			break;
+		r = copy_pages(l, page + i, p + i * PAGE_SIZE, n);
+		if (r < 0)
+			err = (int)r;
+		else
+			placed += (uint64_t)r;
+		i += n;
+	}
+	pthread_rwlock_unlock(&l->discard_lock);
+	if (err)
+		return err;
 	atomic_fetch_add(&l->bytes_loaded, placed * PAGE_SIZE);
 	ctx->placed = true;
 	return 0;
@@ -217,8 +263,10 @@ static void serve_fault(struct lazy *l, uint64_t addr)
 		if (load(l, (uint64_t)chunk, &l->chunks_fault) < 0)
 			return;	/* the faulting task stays blocked: see lazy.h */
 	}
-	zero_or_wake(l, page);
+	/* Timed before the zero fill or wake: a chunk's load has woken the
+	 * thread already, and it may run first. */
 	atomic_compare_exchange_strong(&l->first_fault_ns, &expected, since_start(l));
+	zero_or_wake(l, page);
 }
 
 static void *handler_main(void *arg)
@@ -434,6 +482,7 @@ int lazy_start(struct lazy **lp, const struct lazy_mem *mem, struct pages_reader
 	l->t0 = now_ns();
 	pthread_mutex_init(&l->lock, NULL);
 	pthread_cond_init(&l->cond, NULL);
+	pthread_rwlock_init(&l->discard_lock, NULL);
 
 	if (l->mode == LAZY_EAGER) {
 		err = mem->fd >= 0 ? pages_load_all_fd(pr, mem->fd, mem->size, opts->threads)
@@ -451,7 +500,8 @@ int lazy_start(struct lazy **lp, const struct lazy_mem *mem, struct pages_reader
 	}
 
 	l->zero = calloc(1, PAGE_SIZE);
-	if (!l->zero) {
+	l->discarded = calloc(pages_end(pr) / 64 + 1, sizeof(*l->discarded));
+	if (!l->zero || !l->discarded) {
 		err = -ENOMEM;
 		snprintf(errbuf, errlen, "lazy restore: out of memory");
 		goto err_free;
@@ -512,6 +562,24 @@ int lazy_ensure(struct lazy *l, uint64_t off, uint64_t len)
 		if (err)
 			return err;
 	}
+	return 0;
+}
+
+int lazy_discard(struct lazy *l, uint64_t off, uint64_t len)
+{
+	uint64_t first, end;
+
+	if (off % PAGE_SIZE || len % PAGE_SIZE || off > l->size || len > l->size - off)
+		return -EINVAL;
+	if (atomic_load(&l->done))
+		return 0;
+	/* Pages past the image's last are never placed. */
+	first = off / PAGE_SIZE;
+	end = MIN((off + len) / PAGE_SIZE, pages_end(l->pr));
+	pthread_rwlock_wrlock(&l->discard_lock);
+	for (uint64_t p = first; p < end; p++)
+		l->discarded[p / 64] |= 1ull << (p % 64);
+	pthread_rwlock_unlock(&l->discard_lock);
 	return 0;
 }
 
@@ -577,8 +645,10 @@ void lazy_free(struct lazy *l)
 		close(l->uffd);
 	if (l->stop_efd >= 0)
 		close(l->stop_efd);
+	pthread_rwlock_destroy(&l->discard_lock);
 	pthread_cond_destroy(&l->cond);
 	pthread_mutex_destroy(&l->lock);
+	free(l->discarded);
 	free(l->zero);
 	free(l);
 }

@@ -13,10 +13,13 @@
  *    not the sentry's: a stub touching a page not loaded yet would get a
  *    fresh zero page, and the image's page could no longer be placed.
  *    Before mapping a range into a stub, call lazy_ensure on it.
- *  - Likewise before punching a hole (memfile_unref freeing pages) or
- *    writing the memfd through anything but the registered mapping
- *    (pwrite on its fd): otherwise a later load could put the image's old
- *    page back into a freed hole.
+ *  - Before punching a hole (memfile_unref freeing pages), call
+ *    lazy_discard on it: otherwise a later load would put the image's old
+ *    page back into the freed hole, and the next owner of the page would
+ *    read stale data instead of zeros.
+ *  - Before writing the memfd through anything but the registered mapping
+ *    (pwrite on its fd), call lazy_ensure: a load would skip the page
+ *    written meanwhile (it never overwrites), losing the rest of it.
  *  - The uffd is created at lazy_start. After the sentry leaves the host's
  *    view, neither /dev/userfaultfd nor (without CAP_SYS_PTRACE in the
  *    initial namespace) userfaultfd(2) is available: the caller opens
@@ -85,6 +88,13 @@ int lazy_start(struct lazy **lp, const struct lazy_mem *mem, struct pages_reader
  * the image does not hold are left alone: any later touch reads zeros).
  * Returns 0 or -errno. */
 int lazy_ensure(struct lazy *l, uint64_t off, uint64_t len);
+
+/* Tells the restore that the pages [off, off + len) (page aligned) are
+ * being freed: their image content must never be placed, whether or not
+ * their chunk is loaded yet. Call it before punching the hole; a page
+ * placed before the call is then removed by the punch, and none is placed
+ * after it. Nothing is read or loaded. Returns 0 or -EINVAL. */
+int lazy_discard(struct lazy *l, uint64_t off, uint64_t len);
 
 /* Returns once every chunk is loaded and the mapping is unregistered
  * (loading the rest in this thread in LAZY_ON_DEMAND mode). Returns 0 or

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -270,6 +271,19 @@ static int check_extents(struct layout *l)
 	if (l->used && src->fd < 0 && !src->base) {
 		snprintf(l->errbuf, l->errlen, "pages: no memory mapping given");
 		return -EINVAL;
+	}
+	/* Past the end, SEEK_DATA would call the pages holes (and a mapping
+	 * would raise SIGBUS): refuse rather than write zeros. */
+	if (src->fd >= 0 && l->used) {
+		struct stat st;
+
+		if (fstat(src->fd, &st) < 0)
+			return -errno;
+		if ((uint64_t)st.st_size / PAGE_SIZE < prev_end) {
+			snprintf(l->errbuf, l->errlen, "pages: the extents reach page %" PRIu64
+				 ", past the memory file's %" PRIu64, prev_end, (uint64_t)st.st_size / PAGE_SIZE);
+			return -EINVAL;
+		}
 	}
 	return 0;
 }

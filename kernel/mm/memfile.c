@@ -19,6 +19,8 @@
 #include "kernel/lib/log.h"
 
 int (*memfile_ensure)(uint64_t off, uint64_t len);
+void (*memfile_discard)(uint64_t off, uint64_t len);
+int (*memfile_settle)(void);
 
 /* Free extents are separated by at least one used page, so there are never
  * more than this many; sizing the array for the worst case up front (it is
@@ -222,6 +224,10 @@ static void free_run(struct memfile *mf, uint64_t start, uint64_t count)
 	off_t off = (off_t)(start << PAGE_SHIFT), len = (off_t)(count << PAGE_SHIFT);
 	int r;
 
+	/* A lazy restore must not fill the hole later with the image's
+	 * old content. */
+	if (memfile_discard)
+		memfile_discard((uint64_t)off, (uint64_t)len);
 	do
 		r = fallocate(mf->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, len);
 	while (r < 0 && errno == EINTR);

@@ -54,6 +54,11 @@ int memfile_restore_refs(struct memfile *mf, const uint64_t *pages, const uint32
 /* Set during a lazy restore: makes [off, off + len) of the memory file
  * hold its content before a stub maps it. NULL otherwise. */
 extern int (*memfile_ensure)(uint64_t off, uint64_t len);
+/* Also set during a lazy restore: the range is freed, its image content
+ * must never be loaded there; and: load everything now (a checkpoint reads
+ * the file through its fd, where a page not loaded yet reads as zeros). */
+extern void (*memfile_discard)(uint64_t off, uint64_t len);
+extern int (*memfile_settle)(void);
 
 static inline void *memfile_ptr(struct memfile *mf, uint64_t off)
 {

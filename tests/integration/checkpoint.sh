@@ -64,7 +64,7 @@ round_trip() {	# round_trip NAME PROGRAM
 	check "$name: uninterrupted run exits 7" 7 $?
 	rs create --bundle "$b" "$name" </dev/null >"$work/$name.out" 2>"$work/$name.err" && rs start "$name"
 	sleep 1
-	rs checkpoint --image-path "$work/$name.img" "$name" >"$work/$name.ckpt"
+	rs checkpoint --image-path "$work/$name.img" "$name" 2>"$work/$name.ckpt"
 	check "$name: checkpoint" 0 $?
 	check "$name: the summary line" 1 "$(grep -c '^checkpoint: .* pages .* ms$' "$work/$name.ckpt")"
 	check "$name: stopped after the checkpoint" stopped "$(status_of "$root" "$name")"

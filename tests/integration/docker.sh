@@ -17,6 +17,15 @@
 # (<exec-root>/runtime-runc/moby/<64-hex id>/...) are as long as under a
 # stock daemon's /var/run/docker.
 #
+# With the argument "checkpoint", the daemon is started with
+# "experimental": true (docker's checkpoints are experimental) and the
+# test checkpoints and restores containers instead: `docker checkpoint
+# create [--leave-running]` and `docker start --checkpoint`. containerd
+# pauses a container around its checkpoint (runsc pause, runsc resume), so
+# `docker pause` and `unpause` are checked as well.
+#
+#   docker.sh [checkpoint]
+#
 # Environment: RUNSC (required): Amber's runsc. DOCKER: the docker client
 # (default: Debian's /usr/bin/docker, the daemon's version).
 # AMBER_DEBUG_LOG=FILE registers runsc with --debug --debug-log FILE.
@@ -24,6 +33,9 @@
 set -u
 SKIP=77
 name=docker.sh
+mode=${1:-basic}
+case $mode in basic|checkpoint) ;; *) echo "usage: $name [checkpoint]" >&2; exit 2 ;; esac
+[ "$mode" = checkpoint ] && name="docker.sh checkpoint"
 if [ -z "${RUNSC:-}" ] || [ ! -x "$RUNSC" ]; then echo "$name: RUNSC must name Amber's runsc binary" >&2; exit 2; fi
 RUNSC=$(realpath "$RUNSC")
 here=$(cd "$(dirname "$0")" && pwd)
@@ -85,12 +97,15 @@ trap cleanup EXIT
 
 runtime_args=
 [ -n "${AMBER_DEBUG_LOG:-}" ] && runtime_args=", \"runtimeArgs\": [\"--debug\", \"--debug-log\", \"$AMBER_DEBUG_LOG\"]"
+experimental=false
+[ "$mode" = checkpoint ] && experimental=true
 cat >"$work/daemon.json" <<EOF
 {
   "runtimes": { "amber": { "path": "$RUNSC"$runtime_args } },
   "iptables": false,
   "ip6tables": false,
-  "bridge": "none"
+  "bridge": "none",
+  "experimental": $experimental
 }
 EOF
 dockerd --config-file "$work/daemon.json" --data-root "$work/data" --exec-root "$execroot" \
@@ -113,6 +128,13 @@ fails=0
 check() {	# check NAME EXPECTED ACTUAL
 	if [ "$2" == "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected [$2], got [$3]"; fails=$((fails + 1)); fi
 }
+finish() {	# prints the verdict; returns the exit status
+	if [ $fails -ne 0 ]; then
+		echo "$name: $fails check(s) failed"
+		return 1
+	fi
+	echo "$name: all passed"
+}
 
 if ! DOCKER="$DOCKER" DOCKER_FLAGS="-H unix://$sock" "$mkimage" --docker "$image" >"$work/mkimage.log" 2>&1; then
 	cat "$work/mkimage.log"
@@ -128,6 +150,95 @@ if [ "$out" != hello ]; then
 	exit $SKIP
 fi
 echo "ok   docker runs the image with runc (host check)"
+
+# ---- checkpoint and restore -----------------------------------------------
+# A counter that never forks (a sandbox holds one process): ash builtins
+# only, with `read -t` on the silent stdin that `run -i` keeps open as its
+# sleep. Its log must read 1, 2, 3 ... across every checkpoint and restore:
+# no restart from 1, no gap, no repeat.
+# shellcheck disable=SC2016  # expanded by the container's shell
+counter='i=0; while :; do i=$((i+1)); echo $i; read -t 0.2 x; done'
+last_count() { dk logs "$1" 2>/dev/null | tail -n 1; }
+wait_count() {	# wait_count NAME N: until NAME printed N (at most 30 s)
+	for _ in $(seq 1 150); do
+		[ "$(last_count "$1")" -ge "$2" ] 2>/dev/null && return 0
+		sleep 0.2
+	done
+	return 1
+}
+goes_on() {	# goes_on NAME N: "yes" once the log is 1..M with M > N + 3, else what is wrong
+	wait_count "$1" $(($2 + 4))
+	dk logs "$1" 2>/dev/null | awk -v n="$2" '
+		$0 != NR { print "line " NR " is [" $0 "]"; bad = 1; exit }
+		END { if (!bad) print (NR > n + 3 ? "yes" : "stuck at " NR) }'
+}
+status_of() { dk inspect -f '{{.State.Status}}' "$1" 2>/dev/null; }
+run_ok() {	# run_ok NAME COMMAND...: checks COMMAND exits 0, shows its stderr if not
+	local what=$1 rc
+	shift
+	"$@" >"$work/out" 2>"$work/err"
+	rc=$?
+	check "$what" 0 $rc
+	[ $rc -ne 0 ] && sed 's/^/     /' "$work/err"
+	return $rc
+}
+checkpoint_tests() {
+	local n a cid
+
+	run_ok "counter: run -d -i" dk run -d -i --runtime=amber --network=none --name cr-count "$image" /bin/sh -c "$counter" ||
+		return
+	cid=$(cat "$work/out")
+	wait_count cr-count 5
+
+	# What containerd does around a checkpoint.
+	run_ok "pause" dk pause cr-count
+	check "pause: paused" paused "$(status_of cr-count)"
+	a=$(last_count cr-count)
+	sleep 0.6
+	check "pause: the counter stands still" "$a" "$(last_count cr-count)"
+	run_ok "unpause" dk unpause cr-count
+	check "unpause: running" running "$(status_of cr-count)"
+	check "unpause: the count goes on" yes "$(goes_on cr-count "$a")"
+
+	# (docker start on a running container succeeds: a restore is only
+	# checked after a checkpoint that stopped the container.)
+	if run_ok "checkpoint create" dk checkpoint create cr-count cp1; then
+		check "checkpoint create: exited" exited "$(status_of cr-count)"
+		n=$(last_count cr-count)
+		sleep 0.6
+		check "checkpoint create: the counter stopped at $n" "$n" "$(last_count cr-count)"
+		check "checkpoint ls" cp1 "$(dk checkpoint ls cr-count 2>/dev/null | tail -n +2 | tr -d ' ')"
+		run_ok "start --checkpoint" dk start --checkpoint cp1 cr-count
+		check "start --checkpoint: running" running "$(status_of cr-count)"
+		check "start --checkpoint: the count goes on from $n" yes "$(goes_on cr-count "$n")"
+	fi
+
+	if run_ok "checkpoint create --leave-running" dk checkpoint create --leave-running cr-count cp2; then
+		check "--leave-running: still running" running "$(status_of cr-count)"
+		check "--leave-running: the count goes on" yes "$(goes_on cr-count "$(last_count cr-count)")"
+	fi
+
+	run_ok "rm -f" dk rm -f cr-count
+	[ ! -e "$execroot/runtime-runc/moby/$cid" ]
+	check "rm: Amber's state directory is removed" 0 $?
+	pgrep -f -- "^runsc .*$cid" >/dev/null
+	check "rm: no runsc process is left" 1 $?
+
+	# A plain program: busybox sleep.
+	run_ok "sleep: run -d" dk run -d --runtime=amber --network=none --name cr-sleep "$image" /bin/sleep 1000 || return
+	if run_ok "sleep: checkpoint create" dk checkpoint create cr-sleep cp1; then
+		run_ok "sleep: start --checkpoint" dk start --checkpoint cp1 cr-sleep
+		check "sleep: running after the restore" running "$(status_of cr-sleep)"
+	fi
+	run_ok "sleep: stop" dk stop -t 10 cr-sleep
+	check "sleep: exited" exited "$(status_of cr-sleep)"
+	dk rm cr-sleep >/dev/null 2>&1
+}
+if [ "$mode" = checkpoint ]; then
+	checkpoint_tests
+	finish
+	exit
+fi
 
 # ---- Amber ----------------------------------------------------------------
 out=$(dk run --rm --runtime=amber --network=none "$image" /bin/echo hello 2>"$work/err")
@@ -172,8 +283,4 @@ if [ $rc -eq 0 ]; then
 	dk rm amber-logs >/dev/null 2>&1
 fi
 
-if [ $fails -ne 0 ]; then
-	echo "$name: $fails check(s) failed"
-	exit 1
-fi
-echo "$name: all passed"
+finish

@@ -1,5 +1,5 @@
-/* cr_touch [--stdout] MIB FILE: the workload of the checkpoint/restore
- * benchmark (tools/bench/checkpoint).
+/* cr_touch MIB FILE: the workload of the checkpoint/restore benchmark
+ * (tools/bench/checkpoint).
  *
  * Allocates MIB MiB of private anonymous memory and writes every page of
  * it: the first half with pseudo-random bytes (incompressible), the next
@@ -11,11 +11,6 @@
  * host sees the counter move; the first write also says that the memory
  * is filled.
  *
- * With --stdout the open FILE is moved onto fd 1 and written there: the
- * same file on the same mount, through a different descriptor. Amber's
- * restore (as of 9afb2f6) brings back fds 0 and 1 only, and this keeps the
- * benchmark running meanwhile; without the flag the program shows the bug.
- *
  * One process, no threads, no shared memory, FILE kept open: what a
  * checkpoint of any runtime can take. Built static, so the same binary
  * runs in a bare rootfs under Amber and gVisor. Exits 1 with a message if
@@ -26,7 +21,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,7 +89,7 @@ static void fill_text(uint8_t *p, size_t len)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: cr_touch [--stdout] MIB FILE\n");
+	fprintf(stderr, "usage: cr_touch MIB FILE\n");
 	return 2;
 }
 
@@ -107,15 +101,9 @@ int main(int argc, char **argv)
 	size_t size, half, quarter;
 	uint8_t *mem;
 	char *end;
-	bool on_stdout = false;
 	long mib;
 	int fd;
 
-	if (argc > 1 && strcmp(argv[1], "--stdout") == 0) {
-		on_stdout = true;
-		argc--;
-		argv++;
-	}
 	if (argc != 3)
 		return usage();
 	errno = 0;
@@ -142,14 +130,6 @@ int main(int argc, char **argv)
 	if (fd < 0) {
 		fprintf(stderr, "cr_touch: open %s: %s\n", argv[2], strerror(errno));
 		return 1;
-	}
-	if (on_stdout) {
-		if (dup2(fd, 1) < 0) {
-			fprintf(stderr, "cr_touch: dup2 %s to fd 1: %s\n", argv[2], strerror(errno));
-			return 1;
-		}
-		close(fd);
-		fd = 1;
 	}
 	for (;;) {
 		int n;

@@ -3,6 +3,7 @@
  * corrupt chunk met while running. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -207,6 +208,56 @@ Test(state_lazy, ensure_makes_a_range_present_for_other_mappings)
 	cr_assert_eq(pages_loaded_chunks(f.pr), pages_chunk_count(f.pr));
 	cr_assert_eq(lazy_finish(l), 0);
 	check_all(&f);
+	lazy_free(l);
+	teardown(&f);
+}
+
+static void punch(struct fixture *f, uint64_t page, uint64_t count)
+{
+	cr_assert_eq(fallocate(f->dst.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)(page * PAGE_SIZE),
+			       (off_t)(count * PAGE_SIZE)), 0);
+}
+
+static bool page_is_zero(const uint8_t *p)
+{
+	for (size_t i = 0; i < PAGE_SIZE; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+Test(state_lazy, freed_pages_are_never_refilled)
+{
+	struct fixture f;
+	struct lazy *l;
+	uint8_t want[PAGE_SIZE];
+
+	setup(&f);
+	l = start(&f, LAZY_ON_DEMAND);
+	cr_assert_eq(lazy_discard(l, 1, PAGE_SIZE), -EINVAL, "not page aligned");
+	cr_assert_eq(lazy_discard(l, 0, f.dst.size + PAGE_SIZE), -EINVAL);
+
+	/* Freed before its chunk was loaded: the load skips it. */
+	cr_assert_not(pages_chunk_loaded(f.pr, (uint64_t)pages_chunk_of(f.pr, 901)));
+	cr_assert_eq(lazy_discard(l, 901 * PAGE_SIZE, 2 * PAGE_SIZE), 0);
+	punch(&f, 901, 2);
+	cr_assert_eq(lazy_ensure(l, 900 * PAGE_SIZE, 4 * PAGE_SIZE), 0);
+	cr_assert_not(file_page_is(&f, 901), "a freed page came back");
+	cr_assert(file_page_is(&f, 903), "its neighbours did not");
+
+	/* Freed after: the punch takes it away, nothing puts it back. */
+	cr_assert_eq(lazy_ensure(l, 3000 * PAGE_SIZE, PAGE_SIZE), 0);
+	cr_assert(file_page_is(&f, 3001));
+	cr_assert_eq(lazy_discard(l, 3001 * PAGE_SIZE, PAGE_SIZE), 0);
+	punch(&f, 3001, 1);
+
+	cr_assert_eq(lazy_finish(l), 0);
+	cr_assert(page_is_zero(f.dst.base + 901 * PAGE_SIZE), "reallocated pages read zero");
+	cr_assert(page_is_zero(f.dst.base + 902 * PAGE_SIZE));
+	cr_assert(page_is_zero(f.dst.base + 3001 * PAGE_SIZE));
+	test_page(903, SEED, want);
+	cr_assert_eq(memcmp(f.dst.base + 903 * PAGE_SIZE, want, PAGE_SIZE), 0);
+	cr_assert_eq(lazy_discard(l, 0, PAGE_SIZE), 0, "a no-op once done");
 	lazy_free(l);
 	teardown(&f);
 }

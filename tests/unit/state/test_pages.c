@@ -581,3 +581,35 @@ Test(state_pages, write_fault_is_reported)
 	test_mem_free(&m);
 	close(fd);
 }
+
+Test(state_pages, fd_only_source_and_fd_destination)
+{
+	struct test_mem m, r;
+	struct pages_source src;
+	struct pages_stats st;
+	struct pages_reader *pr;
+	char err[256];
+	int fd = memfd_create("pages", MFD_CLOEXEC);
+
+	test_mem_new(&m, test_extents_end());
+	test_fill(&m, test_extents, test_extent_count, SEED);
+	/* No mapping: everything is read with pread. */
+	src = (struct pages_source){ .base = NULL, .fd = m.fd, .extents = test_extents,
+				     .extent_count = test_extent_count, .threads = 2 };
+	cr_assert_eq(pages_write(fd, &src, &st, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(st.stored, stored_pages_expected());
+	cr_assert_eq(pages_open(&pr, fd, err, sizeof(err)), 0, "%s", err);
+	test_mem_new(&r, test_extents_end());
+	cr_assert_eq(pages_load_all_fd(pr, r.fd, r.size / 2, 0), -ERANGE);
+	cr_assert_eq(pages_load_all_fd(pr, r.fd, r.size, 0), 0, "%s", pages_error(pr));
+	cr_assert(test_check(&r, test_extents, test_extent_count, SEED, test_extents_end()));
+	pages_close(pr);
+	test_mem_free(&r);
+
+	/* A memory file shorter than its extents is an error, not zeros. */
+	cr_assert_eq(ftruncate(m.fd, 50 * PAGE_SIZE), 0);
+	cr_assert_eq(pages_write(fd, &src, &st, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "past the memory file"), "%s", err);
+	test_mem_free(&m);
+	close(fd);
+}
