@@ -45,6 +45,12 @@ ssize_t shmem_rw(struct mapping_obj *obj, void *buf, size_t len, uint64_t pos, b
 /* Sets the size (faults past it are SIGBUS), dropping pages past it. */
 void shmem_resize(struct mapping_obj *obj, uint64_t size);
 uint64_t shmem_used_pages(struct mapping_obj *obj);
+/* Checkpoint: fn for each present page (index, memory-file offset), in
+ * order; stops at fn's first non-zero value and returns it. */
+int shmem_for_each_page(struct mapping_obj *obj, int (*fn)(uint64_t idx, uint64_t off, void *arg), void *arg);
+/* Restore: puts the memory-file page off at index idx (below the size),
+ * the reference counted by the caller. Returns 0, -EINVAL or -ENOMEM. */
+int shmem_restore_page(struct mapping_obj *obj, uint64_t idx, uint64_t off);
 
 void mapping_obj_get(struct mapping_obj *obj);
 void mapping_obj_put(struct mapping_obj *obj);

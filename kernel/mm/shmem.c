@@ -199,3 +199,45 @@ uint64_t shmem_used_pages(struct mapping_obj *obj)
 	pthread_mutex_unlock(&s->lock);
 	return n;
 }
+
+struct each_ctx {
+	int (*fn)(uint64_t idx, uint64_t off, void *arg);
+	void *arg;
+};
+
+static int each_page(uaddr_t addr, uint64_t *pte, void *arg)
+{
+	struct each_ctx *e = arg;
+
+	return e->fn(addr >> PAGE_SHIFT, PTE_OFF(*pte), e->arg);
+}
+
+int shmem_for_each_page(struct mapping_obj *obj, int (*fn)(uint64_t idx, uint64_t off, void *arg), void *arg)
+{
+	struct shmem *s = container_of(obj, struct shmem, obj);
+	struct each_ctx e = { fn, arg };
+	int r;
+
+	pthread_mutex_lock(&s->lock);
+	r = pgtable_walk(&s->table, 0, 1ULL << PGTABLE_VA_BITS, each_page, &e);
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+int shmem_restore_page(struct mapping_obj *obj, uint64_t idx, uint64_t off)
+{
+	struct shmem *s = container_of(obj, struct shmem, obj);
+	int r;
+
+	if (idx >= (1ULL << (PGTABLE_VA_BITS - PAGE_SHIFT)) || (off & ~PAGE_MASK))
+		return -EINVAL;
+	pthread_mutex_lock(&s->lock);
+	if (idx >= s->pages || pgtable_get(&s->table, idx << PAGE_SHIFT))
+		r = -EINVAL;
+	else
+		r = pgtable_set(&s->table, idx << PAGE_SHIFT, off | PTE_PRESENT);
+	if (r == 0)
+		s->used++;
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}

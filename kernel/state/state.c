@@ -3,8 +3,10 @@
 #include "kernel/state/state.h"
 #include "kernel/task/task.h"
 #include "kernel/mm/mm.h"
+#include "kernel/fs/tmpfs/internal.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +130,59 @@ static int64_t host_mono_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+static bool is_tmpfs_root(const struct path *p)
+{
+	return p->mnt->root == p->d && p->d->inode->ops == &tmpfs_inode_ops;
+}
+
+/* Every tmpfs mount's tree: its files exist nowhere else. */
+static int save_tmpfs_mounts(struct save_ctx *c)
+{
+	struct mount *mounts[256];
+	int n = vfs_mounts(mounts, 256), err = 0;
+
+	for (int i = 0; i < n && err == 0; i++) {
+		struct path p = { mounts[i], mounts[i]->root };
+		char where[PATH_MAX];
+
+		if (!is_tmpfs_root(&p))
+			continue;
+		err = vfs_path_name(&sandbox.root, &p, where, sizeof(where));
+		if (err >= 0)
+			err = tmpfs_save(c, p.d, where);
+	}
+	return err < 0 ? err : 0;
+}
+
+static int load_tmpfs_mounts(struct load_ctx *c)
+{
+	for (size_t i = 0; i < c->k->n_tmpfs; i++) {
+		const Amber__Kernel__TmpfsMount *m = c->k->tmpfs[i];
+		struct path p;
+		int err;
+
+		if (!m->path || m->path[0] != '/') {
+			snprintf(c->err, sizeof(c->err), "kernel.pb: a tmpfs mount without a path");
+			return -EINVAL;
+		}
+		err = vfs_lookup(&sandbox.root, &sandbox.root, m->path, LOOKUP_DIRECTORY, &p);
+		if (err == 0 && !is_tmpfs_root(&p)) {
+			path_put(&p);
+			err = -ENOTDIR;
+		}
+		if (err < 0) {
+			snprintf(c->err, sizeof(c->err), "tmpfs on %s: %s (the bundle's mounts must be the checkpointed ones)",
+				 m->path, err == -ENOTDIR ? "no tmpfs mounted there" : strerror(-err));
+			return err;
+		}
+		err = tmpfs_load(c, m, p.d);
+		path_put(&p);
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
 int kernel_save(struct save_ctx *c)
 {
 	struct task *list[64];
@@ -158,6 +213,8 @@ int kernel_save(struct save_ctx *c)
 		snprintf(c->err, sizeof(c->err), "no task to checkpoint");
 		err = -ESRCH;
 	}
+	if (err == 0)
+		err = save_tmpfs_mounts(c);
 	return err;
 }
 
@@ -233,6 +290,7 @@ int kernel_load(struct load_ctx *c, struct task ***tasks, size_t *ntasks)
 	c->mms = calloc(k->n_mms + 1, sizeof(*c->mms));
 	if (!c->files || !c->mms)
 		return -ENOMEM;
+	err = load_tmpfs_mounts(c);
 	for (size_t i = 0; i < k->n_files && err == 0; i++)
 		err = file_load(c, k->files[i], &c->files[i]);
 	for (size_t i = 0; i < k->n_mms && err == 0; i++)

@@ -79,6 +79,9 @@ int mm_load(struct load_ctx *c, const Amber__Kernel__Mm *pb, struct mm **out);
 int file_save(struct save_ctx *c, struct file *f, uint64_t id);
 int file_load(struct load_ctx *c, const Amber__Kernel__File *pb, struct file **out);
 int task_save(struct save_ctx *c, struct task *t);
+struct dentry;
+int tmpfs_save(struct save_ctx *c, struct dentry *root, const char *mount_path);
+int tmpfs_load(struct load_ctx *c, const Amber__Kernel__TmpfsMount *pb, struct dentry *root);
 int task_load_all(struct load_ctx *c, struct task ***tasks, size_t *ntasks);
 
 #endif

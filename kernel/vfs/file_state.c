@@ -43,11 +43,15 @@ int file_save(struct save_ctx *c, struct file *f, uint64_t id)
 	n = vfs_path_name(&sandbox.root, &f->path, path, sizeof(path));
 	if (n < 0)
 		return n;
-	/* tmpfs data is not in the image yet: refusing now beats a restore
-	 * that cannot find the file. */
-	if (f->path.mnt->fstype && strcmp(f->path.mnt->fstype, "tmpfs") == 0) {
-		snprintf(c->err, sizeof(c->err), "open file %s: files on tmpfs are not checkpointable yet", path);
-		return -ENOTSUP;
+	/* A deleted file would come back as whatever bears its name then. */
+	{
+		struct statx stx;
+		int err = inode_stat(f->inode, &stx);
+
+		if (err == 0 && stx.stx_nlink == 0 && !S_ISDIR(stx.stx_mode)) {
+			snprintf(c->err, sizeof(c->err), "open file %s was deleted: not checkpointable yet", path);
+			return -ENOTSUP;
+		}
 	}
 	pb->path = save_strdup(c, path);
 	if (!pb->path)

@@ -6,10 +6,11 @@
 # left; a failed checkpoint leaves the container running and the earlier
 # image intact; a bad image is refused with one line and leaves nothing.
 #
-# usage: checkpoint.sh STATIC_COUNTER DYNAMIC_COUNTER   (RUNSC in the environment)
+# usage: checkpoint.sh STATIC_COUNTER DYNAMIC_COUNTER TMPFS_PROG   (RUNSC in the environment)
 set -u
 static_prog=$1
 dynamic_prog=$2
+tmpfs_prog=$3
 work=$(mktemp -d /tmp/checkpoint.XXXXXX)
 root=$work/state
 root2=$work/state2
@@ -78,6 +79,26 @@ round_trip() {	# round_trip NAME PROGRAM
 }
 round_trip static "$static_prog"
 round_trip dynamic "$dynamic_prog"
+
+# tmpfs: the tree, its data, links and an open file's offset are in the
+# image (the bundle mounts a tmpfs on /tmp, as the restore's must).
+make_bundle "$work/tmpfs" "$tmpfs_prog" '["/counter", "/tmp", "1500"]' || exit 2
+python3 - "$work/tmpfs/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["mounts"].append({"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["size=64m"]})
+json.dump(c, open(sys.argv[1], "w"), indent=2)
+PY
+rs run --bundle "$work/tmpfs" tmpfs-ref </dev/null >"$work/tmpfs.ref" 2>/dev/null
+check "tmpfs: uninterrupted run" 0 $?
+rs create --bundle "$work/tmpfs" tm </dev/null >"$work/tmpfs.out" 2>"$work/tmpfs.err" && rs start tm
+for _ in $(seq 100); do grep -q amber-cr-point "$work/tmpfs.err" && break; sleep 0.05; done
+rs checkpoint --image-path "$work/tmpfs.img" tm 2>"$work/tmpfs.ckpt"
+check "tmpfs: checkpoint" 0 $?
+rs delete tm
+rs2 restore --image-path "$work/tmpfs.img" --bundle "$work/tmpfs" tm2 </dev/null >>"$work/tmpfs.out" 2>/dev/null
+check "tmpfs: restored run" 0 $?
+check "tmpfs: what the program finds is what an uninterrupted run finds" "$(cat "$work/tmpfs.ref")" "$(cat "$work/tmpfs.out")"
 
 # Two sandboxes from one image, side by side.
 b=$work/dynamic

@@ -2,6 +2,7 @@
  * sentry objects; file data are pages of the memory file (a shmem object
  * per file, so mmap shares them), counted against the mount's size=. */
 #include "kernel/fs/tmpfs/tmpfs.h"
+#include "kernel/fs/tmpfs/internal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -18,28 +19,7 @@
 #define RENAME_EXCHANGE (1 << 1)
 #endif
 
-struct tmpfs_sb {
-	pthread_mutex_t lock;		/* the whole tree's: entries, sizes */
-	uint64_t max_pages;		/* 0: unlimited */
-	uint64_t used_pages;		/* file data held, atomic */
-	uint64_t dev_minor;
-};
-
-struct tmpfs_entry {
-	char *name;
-	struct inode *inode;		/* counted */
-	struct tmpfs_entry *next;
-};
-
-struct tmpfs_node {
-	struct tmpfs_sb *sb;		/* shared; never freed while the sandbox lives */
-	struct tmpfs_entry *entries;	/* directories; under sb->lock */
-	struct inode *parent;		/* directories: not counted ("..") */
-	struct mapping_obj *data;	/* regular files: counted */
-	char *target;			/* symlinks */
-};
-
-static const struct inode_ops tmpfs_inode_ops;
+const struct inode_ops tmpfs_inode_ops;
 static const struct file_ops tmpfs_file_ops, tmpfs_dir_ops;
 
 static void now_ts(struct statx_timestamp *t)
@@ -58,7 +38,7 @@ static void touch(struct inode *ino, bool mtime)
 		ino->stx.stx_mtime = ino->stx.stx_ctime;
 }
 
-static struct inode *tmpfs_inode(struct tmpfs_sb *sb, unsigned int mode)
+struct inode *tmpfs_inode(struct tmpfs_sb *sb, unsigned int mode)
 {
 	struct tmpfs_node *n = calloc(1, sizeof(*n));
 	struct inode *ino;
@@ -142,7 +122,7 @@ static int tmpfs_lookup(struct inode *dir, const char *name, struct inode **out)
 }
 
 /* Adds ino (reference taken) under name. sb->lock held. */
-static int add_entry(struct inode *dir, const char *name, struct inode *ino)
+int tmpfs_add_entry(struct inode *dir, const char *name, struct inode *ino)
 {
 	struct tmpfs_node *d = dir->priv;
 	struct tmpfs_entry *e;
@@ -178,7 +158,7 @@ static int make_node(struct inode *dir, const char *name, unsigned int mode, con
 		ino->stx.stx_size = strlen(target);
 	}
 	pthread_mutex_lock(&d->sb->lock);
-	err = add_entry(dir, name, ino);
+	err = tmpfs_add_entry(dir, name, ino);
 	pthread_mutex_unlock(&d->sb->lock);
 	if (err < 0)
 		inode_put(ino);
@@ -209,7 +189,7 @@ static int tmpfs_link(struct inode *dir, const char *name, struct inode *old)
 		return -EXDEV;
 	pthread_mutex_lock(&d->sb->lock);
 	inode_get(old);
-	err = add_entry(dir, name, old);
+	err = tmpfs_add_entry(dir, name, old);
 	if (err < 0) {
 		inode_put(old);
 	} else {
@@ -446,7 +426,7 @@ static int tmpfs_statfs(struct inode *ino, struct statfs *st)
 	return 0;
 }
 
-static const struct inode_ops tmpfs_inode_ops = {
+const struct inode_ops tmpfs_inode_ops = {
 	.lookup = tmpfs_lookup,
 	.readlink = tmpfs_readlink,
 	.open = tmpfs_open,

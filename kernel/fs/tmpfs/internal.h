@@ -1,0 +1,34 @@
+/* What tmpfs.c and tmpfs_state.c (checkpoint) share. */
+#ifndef AMBER_FS_TMPFS_INTERNAL_H
+#define AMBER_FS_TMPFS_INTERNAL_H
+
+#include "kernel/vfs/vfs.h"
+
+struct tmpfs_sb {
+	pthread_mutex_t lock;		/* the whole tree's: entries, sizes */
+	uint64_t max_pages;		/* 0: unlimited */
+	uint64_t used_pages;		/* file data held, atomic */
+	uint64_t dev_minor;
+};
+
+struct tmpfs_entry {
+	char *name;
+	struct inode *inode;		/* counted */
+	struct tmpfs_entry *next;
+};
+
+struct tmpfs_node {
+	struct tmpfs_sb *sb;		/* shared; never freed while the sandbox lives */
+	struct tmpfs_entry *entries;	/* directories; under sb->lock */
+	struct inode *parent;		/* directories: not counted ("..") */
+	struct mapping_obj *data;	/* regular files: counted */
+	char *target;			/* symlinks */
+};
+
+extern const struct inode_ops tmpfs_inode_ops;
+/* A new inode of this tmpfs (one reference). NULL on -ENOMEM. */
+struct inode *tmpfs_inode(struct tmpfs_sb *sb, unsigned int mode);
+/* Enters ino (its reference taken over) in dir as name. */
+int tmpfs_add_entry(struct inode *dir, const char *name, struct inode *ino);
+
+#endif
