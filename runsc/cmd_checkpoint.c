@@ -47,6 +47,33 @@ struct dump_figures {
 	struct pages_stats pages;
 };
 
+/* The progress bar on a terminal: pages stored so far, bytes, MB/s. */
+struct progress {
+	int64_t t0, last;
+	bool shown;
+};
+
+static void show_progress(void *arg, uint64_t done, uint64_t total, uint64_t bytes)
+{
+	struct progress *p = arg;
+	int64_t now = mono_ns();
+	char bar[31];
+	int fill = total ? (int)(done * 30 / total) : 30;
+	double secs = (double)(now - p->t0) / 1e9;
+
+	if (done < total && now - p->last < 100 * 1000000LL)
+		return;
+	p->last = now;
+	for (int i = 0; i < 30; i++)
+		bar[i] = i < fill ? '#' : ' ';
+	bar[30] = 0;
+	fprintf(stderr, "\rcheckpoint: [%s] %3d%% %.1f MiB, %.0f MB/s", bar, total ? (int)(done * 100 / total) : 100,
+		(double)bytes / (1 << 20), secs > 0 ? (double)bytes / 1e6 / secs : 0.0);
+	if (done >= total)
+		fprintf(stderr, "\r\033[K");	/* the summary line takes its place */
+	p->shown = true;
+}
+
 /* Receives the sandbox's state and writes the image; tells the sentry the
  * outcome either way. Fills *fig on success. Returns 0 or -errno (message
  * printed). */
@@ -115,7 +142,9 @@ static int write_image(int conn, const char *dir, struct dump_figures *fig)
 	}
 	r = image_writer_add(w, IMAGE_KERNEL, pb, pb_len);
 	if (r == 0) {
-		struct pages_source src = { .base = base, .fd = memfd, .extents = ext, .extent_count = next };
+		struct progress bar = { .t0 = mono_ns() };
+		struct pages_source src = { .base = base, .fd = memfd, .extents = ext, .extent_count = next,
+					    .progress = isatty(2) ? show_progress : NULL, .progress_arg = &bar };
 		r = image_writer_pages(w, &src, &st);
 	}
 	if (r == 0) {

@@ -32,6 +32,10 @@ struct pages_source {
 	const struct memfile_extent *extents;
 	size_t extent_count;
 	unsigned threads;		/* 0: one per online CPU */
+	/* Called after each chunk is written, in the writing thread: pages
+	 * stored so far, of total, and bytes of the file so far. May be NULL. */
+	void (*progress)(void *arg, uint64_t done, uint64_t total, uint64_t bytes);
+	void *progress_arg;
 };
 /* With fd >= 0 the writer asks the file where its holes are
  * (SEEK_DATA/SEEK_HOLE) and counts them as zero pages without reading

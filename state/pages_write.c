@@ -522,6 +522,8 @@ static void *compress_worker(void *arg)
 /* Takes chunks from the slots in order and writes them. */
 static int write_chunks(struct pipeline *p, struct out *o, struct chunk_entry *table)
 {
+	uint64_t done_pages = 0;
+
 	for (uint64_t c = 0; c < p->l->chunk_count; c++) {
 		struct slot *s = &p->slots[c % p->nslots];
 		int err;
@@ -539,6 +541,10 @@ static int write_chunks(struct pipeline *p, struct out *o, struct chunk_entry *t
 				.flags = s->flags, .hash = s->hash,
 			};
 			err = out_write(o, s->data, s->size);
+		}
+		if (!err && p->l->src->progress) {
+			done_pages += p->l->chunks[c].pages;
+			p->l->src->progress(p->l->src->progress_arg, done_pages, p->l->stored, o->off);
 		}
 		pthread_mutex_lock(&p->lock);
 		s->ready = false;

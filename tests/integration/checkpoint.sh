@@ -133,6 +133,28 @@ rs2 restore --image-path "$work/lr.img" --bundle "$work/ff" lr2 </dev/null >"$wo
 check "the --leave-running image restores" 7 $?
 check "and continues the same way" "$(tail -n 3 "$work/ff.ref")" "$(tail -n 3 "$work/lr2.out")"
 
+# Repeated checkpoint/restore of one sandbox (CR_ITERS times, default 3),
+# each restore into a new id under a new --root: the output is still the
+# uninterrupted run's.
+iters=${CR_ITERS:-3}
+rs create --bundle "$work/ff" it0 </dev/null >"$work/it.out" 2>/dev/null && rs start it0
+prev_root=$root
+prev=it0
+for i in $(seq 1 "$iters"); do
+	sleep 0.6
+	"$RUNSC" --root "$prev_root" checkpoint --image-path "$work/it$i.img" "$prev" 2>/dev/null
+	st=$?
+	"$RUNSC" --root "$prev_root" delete "$prev" 2>/dev/null
+	[ $st -eq 0 ] || break
+	"$RUNSC" --root "$work/it-root$i" restore --detach --image-path "$work/it$i.img" --bundle "$work/ff" "it$i" </dev/null >>"$work/it.out" 2>/dev/null
+	prev_root=$work/it-root$i
+	prev=it$i
+done
+check "$iters checkpoint/restore round trips of one sandbox" 0 $st
+check "after them it exits 7" "{\"id\":\"$prev\",\"exitStatus\":7}" "$("$RUNSC" --root "$prev_root" wait "$prev")"
+check "and its output is the uninterrupted run's" "$(sha256sum <"$work/ff.ref")" "$(sha256sum <"$work/it.out")"
+"$RUNSC" --root "$prev_root" delete "$prev" 2>/dev/null
+
 # A sleep keeps what it had left: sleep 3, checkpointed after 1 s, ends
 # about 2 s after the restore.
 make_bundle "$work/sleep" "$static_prog" '["/bin/sleep", "3"]' || exit 2
