@@ -51,6 +51,8 @@ int shmem_for_each_page(struct mapping_obj *obj, int (*fn)(uint64_t idx, uint64_
 /* Restore: puts the memory-file page off at index idx (below the size),
  * the reference counted by the caller. Returns 0, -EINVAL or -ENOMEM. */
 int shmem_restore_page(struct mapping_obj *obj, uint64_t idx, uint64_t off);
+bool shmem_is(const struct mapping_obj *obj);
+uint64_t shmem_size_pages(struct mapping_obj *obj);
 
 void mapping_obj_get(struct mapping_obj *obj);
 void mapping_obj_put(struct mapping_obj *obj);

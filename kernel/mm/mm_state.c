@@ -66,6 +66,21 @@ static int save_vma(struct save_ctx *c, struct mm *mm, const struct vma *v, Ambe
 		if (!ref || !fi)
 			return -ENOMEM;
 		err = v->obj->ops->save_path ? v->obj->ops->save_path(v->obj, path, sizeof(path), &id) : -EOPNOTSUPP;
+		if (err == -EOPNOTSUPP && shmem_is(v->obj)) {
+			/* Shared memory (anonymous, or a tmpfs file's data):
+			 * saved once, with its pages, and referred to by id. */
+			int64_t sid = shmem_save(c, v->obj);
+
+			if (sid < 0)
+				return (int)sid;
+			amber__kernel__mapping_ref__init(ref);
+			ref->shmem_id = (uint64_t)sid;
+			vp->obj = ref;
+			if (v->flags & VMA_SHARED)
+				goto push;
+			w.cow_only_private = true;
+			goto walk;
+		}
 		if (err < 0) {
 			snprintf(c->err, sizeof(c->err), "mapping at %#lx (%s): %s", (unsigned long)v->start,
 				 v->obj->name ? v->obj->name : "shared memory",
@@ -88,6 +103,7 @@ static int save_vma(struct save_ctx *c, struct mm *mm, const struct vma *v, Ambe
 			goto push;
 		w.cow_only_private = true;
 	}
+walk:
 	err = pgtable_walk(&mm->pt, v->start, v->end, save_pte, &w);
 	if (err < 0)
 		return err;
@@ -187,7 +203,16 @@ int mm_load(struct load_ctx *c, const Amber__Kernel__Mm *pb, struct mm **out)
 			err = -EINVAL;
 			break;
 		}
-		if (v->obj) {
+		if (v->obj && v->obj->shmem_id) {
+			if (v->obj->shmem_id > c->nshmems || !c->shmems[v->obj->shmem_id - 1]) {
+				snprintf(c->err, sizeof(c->err), "kernel.pb: mm %lu: a mapping of shared memory %lu that is not there",
+					 (unsigned long)pb->id, (unsigned long)v->obj->shmem_id);
+				err = -EINVAL;
+				break;
+			}
+			vma.obj = c->shmems[v->obj->shmem_id - 1];
+			mapping_obj_get(vma.obj);
+		} else if (v->obj) {
 			err = load_mapping(c, v->obj, &vma.obj);
 			if (err < 0)
 				break;

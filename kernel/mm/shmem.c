@@ -241,3 +241,19 @@ int shmem_restore_page(struct mapping_obj *obj, uint64_t idx, uint64_t off)
 	pthread_mutex_unlock(&s->lock);
 	return r;
 }
+
+bool shmem_is(const struct mapping_obj *obj)
+{
+	return obj->ops == &shmem_ops;
+}
+
+uint64_t shmem_size_pages(struct mapping_obj *obj)
+{
+	struct shmem *s = container_of(obj, struct shmem, obj);
+	uint64_t n;
+
+	pthread_mutex_lock(&s->lock);
+	n = s->pages;
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}

@@ -105,6 +105,7 @@ void save_ctx_free(struct save_ctx *c)
 	idmap_free(&c->fdtables);
 	idmap_free(&c->fs);
 	idmap_free(&c->tgs);
+	idmap_free(&c->shmems);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -128,6 +129,98 @@ static int64_t host_mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+struct shmem_walk {
+	struct save_ctx *c;
+	Amber__Kernel__Shmem *pb;
+	size_t cap;
+};
+
+static int shmem_page(uint64_t idx, uint64_t off, void *arg)
+{
+	struct shmem_walk *w = arg;
+
+	if (w->pb->n_pages + 2 > w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 64;
+		uint64_t *p = save_alloc(w->c, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		if (w->pb->n_pages)
+			memcpy(p, w->pb->pages, w->pb->n_pages * sizeof(*p));
+		w->pb->pages = p;
+		w->cap = cap;
+	}
+	w->pb->pages[w->pb->n_pages++] = idx;
+	w->pb->pages[w->pb->n_pages++] = off;
+	return save_add_page(w->c, off >> PAGE_SHIFT);
+}
+
+int64_t shmem_save(struct save_ctx *c, struct mapping_obj *obj)
+{
+	struct shmem_walk w = { .c = c };
+	bool added;
+	uint64_t id = idmap_get(&c->shmems, obj, &added);
+	int err;
+
+	if (!id)
+		return -ENOMEM;
+	if (!added)
+		return (int64_t)id;
+	w.pb = save_alloc(c, sizeof(*w.pb));
+	if (!w.pb)
+		return -ENOMEM;
+	amber__kernel__shmem__init(w.pb);
+	w.pb->id = id;
+	w.pb->size = shmem_size_pages(obj) << PAGE_SHIFT;
+	err = shmem_for_each_page(obj, shmem_page, &w);
+	if (err == 0)
+		err = save_push(c, (void ***)&c->k->shmems, &c->k->n_shmems, w.pb);
+	return err < 0 ? err : (int64_t)id;
+}
+
+int shmem_register(struct load_ctx *c, uint64_t id, struct mapping_obj *obj)
+{
+	if (!id || id > c->nshmems || c->shmems[id - 1]) {
+		snprintf(c->err, sizeof(c->err), "kernel.pb: shared memory id %lu", (unsigned long)id);
+		return -EINVAL;
+	}
+	mapping_obj_get(obj);
+	c->shmems[id - 1] = obj;
+	return 0;
+}
+
+/* Anonymous shared memory: new objects with their pages. */
+static int load_shmems(struct load_ctx *c)
+{
+	for (size_t i = 0; i < c->k->n_shmems; i++) {
+		const Amber__Kernel__Shmem *pb = c->k->shmems[i];
+		struct mapping_obj *obj;
+		int err = 0;
+
+		if (pb->size > (1ULL << 46) || pb->n_pages % 2) {
+			snprintf(c->err, sizeof(c->err), "kernel.pb: shared memory %lu: bad size or pages", (unsigned long)pb->id);
+			return -EINVAL;
+		}
+		obj = shmem_new(pb->size);
+		if (!obj)
+			return -ENOMEM;
+		for (size_t k = 0; k + 1 < pb->n_pages && err == 0; k += 2) {
+			if ((pb->pages[k + 1] >> PAGE_SHIFT) >= c->k->memfile_pages ||
+			    shmem_restore_page(obj, pb->pages[k], pb->pages[k + 1]) < 0) {
+				snprintf(c->err, sizeof(c->err), "kernel.pb: shared memory %lu: bad page", (unsigned long)pb->id);
+				err = -EINVAL;
+			} else {
+				err = load_add_page(c, pb->pages[k + 1] >> PAGE_SHIFT);
+			}
+		}
+		if (err == 0)
+			err = shmem_register(c, pb->id, obj);
+		mapping_obj_put(obj);
+		if (err < 0)
+			return err;
+	}
+	return 0;
 }
 
 static bool is_tmpfs_root(const struct path *p)
@@ -203,6 +296,9 @@ int kernel_save(struct save_ctx *c)
 	c->k->memory_limit = sentry_memfile->limit_pages << PAGE_SHIFT;
 	if (!c->k->hostname)
 		return -ENOMEM;
+	/* tmpfs first: its files' data get their shared-memory ids, which
+	 * mappings of those files then refer to. */
+	err = save_tmpfs_mounts(c);
 	n = task_list(list, 64);
 	for (int i = 0; i < n; i++) {
 		if (err == 0)
@@ -213,8 +309,6 @@ int kernel_save(struct save_ctx *c)
 		snprintf(c->err, sizeof(c->err), "no task to checkpoint");
 		err = -ESRCH;
 	}
-	if (err == 0)
-		err = save_tmpfs_mounts(c);
 	return err;
 }
 
@@ -288,9 +382,16 @@ int kernel_load(struct load_ctx *c, struct task ***tasks, size_t *ntasks)
 		}
 	c->files = calloc(k->n_files + 1, sizeof(*c->files));
 	c->mms = calloc(k->n_mms + 1, sizeof(*c->mms));
-	if (!c->files || !c->mms)
+	/* Shared-memory ids: tmpfs files' data and anonymous objects. */
+	c->nshmems = k->n_shmems;
+	for (size_t i = 0; i < k->n_tmpfs; i++)
+		c->nshmems += k->tmpfs[i]->n_nodes;
+	c->shmems = calloc(c->nshmems + 1, sizeof(*c->shmems));
+	if (!c->files || !c->mms || !c->shmems)
 		return -ENOMEM;
 	err = load_tmpfs_mounts(c);
+	if (err == 0)
+		err = load_shmems(c);
 	for (size_t i = 0; i < k->n_files && err == 0; i++)
 		err = file_load(c, k->files[i], &c->files[i]);
 	for (size_t i = 0; i < k->n_mms && err == 0; i++)
@@ -312,6 +413,11 @@ int kernel_load(struct load_ctx *c, struct task ***tasks, size_t *ntasks)
 	for (size_t i = 0; c->fs && i < k->n_fs_contexts; i++)
 		if (c->fs[i])
 			fs_ctx_put(c->fs[i]);
+	for (size_t i = 0; i < c->nshmems; i++)
+		if (c->shmems[i])
+			mapping_obj_put(c->shmems[i]);
+	free(c->shmems);
+	c->shmems = NULL;
 	free(c->files);
 	free(c->mms);
 	free(c->fdtables);

@@ -34,7 +34,7 @@ void idmap_free(struct idmap *m);
 
 struct save_ctx {
 	KernelPb *k;
-	struct idmap mms, files, fdtables, fs, tgs;
+	struct idmap mms, files, fdtables, fs, tgs, shmems;
 	uint64_t *pages;		/* memory-file page indexes the image carries (unsorted, repeats) */
 	size_t npages, pages_cap;
 	void **allocs;			/* everything allocated for k */
@@ -58,6 +58,8 @@ struct load_ctx {
 	struct fdtable **fdtables;
 	struct fs_ctx **fs;
 	struct thread_group **tgs;
+	struct mapping_obj **shmems;	/* by id - 1; tmpfs files' data, then anonymous */
+	size_t nshmems;
 	const int *stdio;		/* the restoring sandbox's stdio host fds */
 	uint64_t *page_idx;		/* references to memory-file pages, collected while loading */
 	size_t npage_idx, page_idx_cap;
@@ -82,6 +84,12 @@ int task_save(struct save_ctx *c, struct task *t);
 struct dentry;
 int tmpfs_save(struct save_ctx *c, struct dentry *root, const char *mount_path);
 int tmpfs_load(struct load_ctx *c, const Amber__Kernel__TmpfsMount *pb, struct dentry *root);
+struct mapping_obj;
+/* The id of a shared-memory object, saving it (pages and all) when it is
+ * new; tmpfs files' data have theirs from tmpfs_save. 0 on -ENOMEM. */
+int64_t shmem_save(struct save_ctx *c, struct mapping_obj *obj);
+/* Records obj (a reference taken) as shared-memory id. */
+int shmem_register(struct load_ctx *c, uint64_t id, struct mapping_obj *obj);
 int task_load_all(struct load_ctx *c, struct task ***tasks, size_t *ntasks);
 
 #endif

@@ -1,6 +1,7 @@
 /* A program whose files live on a tmpfs (DIR), checkpointed in the middle:
  * it makes files, a directory, a symlink, a hard link and holds one file
- * open at an offset, sleeps SLEEP_MS (the checkpoint comes then), and
+ * open at an offset, maps a file and shared anonymous memory MAP_SHARED,
+ * sleeps SLEEP_MS (the checkpoint comes then), and
  * prints what it finds afterwards. Restored, it must print what an
  * uninterrupted run prints: the tree and the data are in the image. */
 #include <dirent.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,6 +47,18 @@ int main(int argc, char **argv)
 	path(p, dir, "a");
 	path(q, dir, "h");
 	link(p, q);
+	path(p, dir, "m");
+	int mfd = open(p, O_RDWR | O_CREAT, 0644);
+	if (mfd < 0 || ftruncate(mfd, 8192) < 0)
+		return 1;
+	char *map = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	char *anon = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (map == MAP_FAILED || anon == MAP_FAILED)
+		return 1;
+	memcpy(map, "MAPPED", 6);
+	memcpy(map + 4096, "second page", 11);
+	for (int i = 0; i < 3 * 4096; i++)
+		anon[i] = (char)(i * 7);
 
 	{
 		struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -75,6 +89,15 @@ int main(int argc, char **argv)
 	path(p, dir, "d");
 	stat(p, &st);
 	printf("d mode %o\n", st.st_mode & 07777);
+	memset(buf, 0, 32);
+	if (pread(mfd, buf, 6, 0) != 6 || pwrite(mfd, "written", 7, 4096 + 20) != 7)
+		printf("m: read or write failed\n");
+	printf("m through read: %s\n", buf);
+	printf("m through the mapping: %.6s %.11s %.7s\n", map, map + 4096, map + 4096 + 20);
+	sum = 0;
+	for (int i = 0; i < 3 * 4096; i++)
+		sum = sum * 31 + (unsigned char)anon[i];
+	printf("shared anonymous: sum %u\n", sum);
 	{
 		DIR *d = opendir(dir);
 		struct dirent *e;

@@ -83,6 +83,12 @@ static int save_node(struct tsave *s, struct inode *ino, uint64_t parent, const 
 	if (n->target && !(pb->target = save_strdup(s->c, n->target)))
 		return -ENOMEM;
 	if (n->data) {
+		bool fresh;
+		uint64_t sid = idmap_get(&s->c->shmems, n->data, &fresh);
+
+		if (!sid)
+			return -ENOMEM;
+		pb->shmem_id = sid;
 		s->cur = pb;
 		s->pages_cap = 0;
 		err = shmem_for_each_page(n->data, save_page, s);
@@ -231,6 +237,8 @@ int tmpfs_load(struct load_ctx *c, const Amber__Kernel__TmpfsMount *pb, struct d
 			}
 			if (err == 0)
 				__atomic_add_fetch(&rn->sb->used_pages, e->n_pages / 2, __ATOMIC_RELAXED);
+			if (err == 0 && e->shmem_id)
+				err = shmem_register(c, e->shmem_id, tn->data);
 		}
 		set_times(ino, e);
 		if (err == 0)
