@@ -34,7 +34,8 @@ int restore_open(struct restore_state *rs, const char *dir, bool eager, char *er
 /* After kernel_init and the mounts: rebuilds the kernel and starts
  * loading memory. *task is the task to run (restored, no exec). */
 int restore_load(struct restore_state *rs, const int stdio[3], struct task **task, char *err, size_t errlen);
-/* Logs the loader's figures. */
-void restore_report(struct restore_state *rs);
+/* Logs the time to the first application instruction (started) and the
+ * loader's figures: time to all pages loaded, faults that waited. */
+void restore_report(struct restore_state *rs, const struct timespec *started);
 
 #endif

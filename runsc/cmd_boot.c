@@ -509,7 +509,7 @@ launched:
 	/* The status outlives this process in the state directory, for a
 	 * wait or state that comes later; waits in flight get it first. */
 	save_exit(state_fd, b.sb.wait_status);
-	restore_report(&rs);
+	restore_report(&rs, &b.sb.started);
 	pthread_mutex_lock(&b.sb.lock);
 	while (b.waiters > 0)
 		pthread_cond_wait(&b.sb.cond, &b.sb.lock);

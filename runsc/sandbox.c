@@ -6,6 +6,7 @@
 #include <sys/signalfd.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 static void *task_thread(void *arg)
@@ -24,6 +25,8 @@ static void *task_thread(void *arg)
 		pthread_cond_wait(&sb->cond, &sb->lock);
 	if (err == 0)
 		sb->status = SANDBOX_RUNNING;
+	if (err == 0)
+		clock_gettime(CLOCK_MONOTONIC, &sb->started);	/* the first application instruction is next */
 	pthread_mutex_unlock(&sb->lock);
 	if (err == 0)
 		status = task_run(sb->task);

@@ -5,6 +5,7 @@
 #define AMBER_RUNSC_SANDBOX_H
 
 #include <pthread.h>
+#include <time.h>
 #include <stdbool.h>
 #include "kernel/task/task.h"
 
@@ -15,6 +16,7 @@ struct sandbox_run {
 	const char *path;		/* program to run, resolved */
 	char **argv, **envp;		/* borrowed until the task thread has exec'd */
 	bool restored;			/* the task comes from an image: no exec */
+	struct timespec started;	/* CLOCK_MONOTONIC when the task first ran */
 	pthread_mutex_t lock;		/* protects below */
 	pthread_cond_t cond;
 	enum sandbox_status status;
