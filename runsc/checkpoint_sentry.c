@@ -19,27 +19,6 @@
 #include <string.h>
 #include <time.h>
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* Sorted, merged page runs from the pages the objects reference. */
-static size_t page_extents(uint64_t *pages, size_t n, struct memfile_extent *out)
-{
-	size_t k = 0;
-
-	qsort(pages, n, sizeof(*pages), cmp_u64);
-	for (size_t i = 0; i < n; i++) {
-		if (k && out[k - 1].start + out[k - 1].count == pages[i])
-			out[k - 1].count++;
-		else if (!k || out[k - 1].start + out[k - 1].count <= pages[i])
-			out[k++] = (struct memfile_extent){ .start = pages[i], .count = 1 };
-	}
-	return k;
-}
-
 static struct json_object *reply_error(const char *fmt, const char *detail)
 {
 	struct json_object *r = json_object_new_object();
@@ -93,7 +72,7 @@ struct json_object *sentry_checkpoint(struct json_object *req, int conn, bool *s
 		goto out;
 	}
 	amber__kernel__kernel__pack(c.k, pb);
-	next = page_extents(c.pages, c.npages, ext);
+	next = save_page_extents(&c, ext);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 
 	hdr = json_object_new_object();

@@ -718,9 +718,6 @@ int cmd_restore(struct global_flags *g, int argc, char **argv)
 	struct restore_opts ro = { 0 };
 	char abs_image[PATH_MAX], default_image[PATH_MAX];
 	int64_t t0 = mono_ns();
-	struct container_state st;
-	const char *status;
-	int ws;
 
 	if (cr_parse(g, argc, argv, flags, sizeof(flags) / sizeof(flags[0]), &id) < 0)
 		return 2;
@@ -753,26 +750,9 @@ int cmd_restore(struct global_flags *g, int argc, char **argv)
 	}
 	ro.image = abs_image;
 	ro.eager = background && strcmp(background, "false") == 0;
-	if (lifecycle_create(g, bundle, id, pid_file, NULL, &ro) < 0)
+	if (lifecycle_create(g, bundle, id, pid_file, NULL, &ro) < 0 || start_created(g, id) < 0)
 		return 1;
-	if (container_lookup(g, id, &st, &status) < 0)
-		return 1;
-	if (start_with_hooks(g, id, &st) < 0) {
-		delete_with_hooks(g, &st);
-		state_free(&st);
-		return 1;
-	}
-	state_free(&st);
 	if (work)
 		write_restore_stats(work, mono_ns() - t0);
-	if (detach)
-		return 0;
-	ws = wait_container(g, id);
-	if (container_lookup(g, id, &st, &status) == 0) {
-		delete_with_hooks(g, &st);
-		state_free(&st);
-	}
-	if (ws < 0)
-		return 1;
-	return (ws & 0x7f) ? 128 + (ws & 0x7f) : (ws >> 8) & 0xff;
+	return detach ? 0 : wait_and_delete(g, id);
 }

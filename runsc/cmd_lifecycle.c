@@ -3,6 +3,7 @@
 #include "runsc/lifecycle.h"
 #include "runsc/control.h"
 #include "runsc/hooks.h"
+#include "runsc/sandbox.h"
 #include "runsc/oci_spec.h"
 
 #include <dirent.h>
@@ -280,8 +281,7 @@ int cmd_wait(struct global_flags *g, int argc, char **argv)
 	ws = wait_container(g, id);
 	if (ws < 0)
 		return 1;
-	printf("{\"id\":\"%s\",\"exitStatus\":%d}\n", id,
-	       (ws & 0x7f) ? 128 + (ws & 0x7f) : (ws >> 8) & 0xff);
+	printf("{\"id\":\"%s\",\"exitStatus\":%d}\n", id, sandbox_exit_code(ws));
 	return 0;
 }
 
@@ -327,35 +327,44 @@ int cmd_run(struct global_flags *g, int argc, char **argv)
 		{ "--pid-file", true, &pid_file, NULL }, { "--detach", false, NULL, &detach },
 		{ "-d", false, NULL, &detach },
 	};
-	struct container_state st;
-	const char *status;
-	int ws;
 
 	if (parse_args(g, argc, argv, specs, 5, &id, 1) != 1) {
 		if (!id)
 			cli_error("run: a container id is required");
 		return 2;
 	}
-	if (lifecycle_create(g, bundle, id, pid_file, NULL, NULL) < 0)
+	if (lifecycle_create(g, bundle, id, pid_file, NULL, NULL) < 0 || start_created(g, id) < 0)
 		return 1;
+	return detach ? 0 : wait_and_delete(g, id);
+}
+
+int start_created(struct global_flags *g, const char *id)
+{
+	struct container_state st;
+	const char *status;
+
 	if (container_lookup(g, id, &st, &status) < 0)
-		return 1;
+		return -ENOENT;
 	if (start_with_hooks(g, id, &st) < 0) {
 		delete_with_hooks(g, &st);
 		state_free(&st);
-		return 1;
+		return -EIO;
 	}
 	state_free(&st);
-	if (detach)
-		return 0;
-	ws = wait_container(g, id);
+	return 0;
+}
+
+int wait_and_delete(struct global_flags *g, const char *id)
+{
+	struct container_state st;
+	const char *status;
+	int ws = wait_container(g, id);
+
 	if (container_lookup(g, id, &st, &status) == 0) {
 		delete_with_hooks(g, &st);
 		state_free(&st);
 	}
-	if (ws < 0)
-		return 1;
-	return (ws & 0x7f) ? 128 + (ws & 0x7f) : (ws >> 8) & 0xff;
+	return ws < 0 ? 1 : sandbox_exit_code(ws);
 }
 
 int cmd_list(struct global_flags *g, int argc, char **argv)

@@ -32,6 +32,11 @@ int parse_args(struct global_flags *g, int argc, char **argv, const struct arg_s
 int start_with_hooks(struct global_flags *g, const char *id, struct container_state *stp);
 int delete_with_hooks(struct global_flags *g, struct container_state *st);
 int wait_container(struct global_flags *g, const char *id);
+/* The rest of run and restore: start the created container with its hooks
+ * (deleting it if that fails; 0 or -errno, message printed), then wait for
+ * it, delete it and return its exit code (128+N for signal N). */
+int start_created(struct global_flags *g, const char *id);
+int wait_and_delete(struct global_flags *g, const char *id);
 
 /* Loads id's state and finds its status: "created", "running" or
  * "stopped". Prints an error and returns -ENOENT for an unknown id. */

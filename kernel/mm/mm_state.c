@@ -26,21 +26,12 @@ static int save_pte(uaddr_t addr, uint64_t *pte, void *arg)
 	struct pte_walk *w = arg;
 	Amber__Kernel__Mm *pb = w->pb;
 
+	int err;
+
 	if (w->cow_only_private && (*pte & PTE_COW))
 		return 0;
-	if (pb->n_ptes + 2 > *w->cap) {
-		size_t cap = *w->cap ? *w->cap * 2 : 1024;
-		uint64_t *n = save_alloc(w->c, cap * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		if (pb->n_ptes)
-			memcpy(n, pb->ptes, pb->n_ptes * sizeof(*n));
-		pb->ptes = n;
-		*w->cap = cap;
-	}
-	pb->ptes[pb->n_ptes++] = addr;
-	pb->ptes[pb->n_ptes++] = PTE_OFF(*pte) | (*pte & PTE_COW);
-	return save_add_page(w->c, PTE_OFF(*pte) >> PAGE_SHIFT);
+	err = save_push_pair(w->c, &pb->ptes, &pb->n_ptes, w->cap, addr, PTE_OFF(*pte) | (*pte & PTE_COW));
+	return err < 0 ? err : save_add_page(w->c, PTE_OFF(*pte) >> PAGE_SHIFT);
 }
 
 static int save_vma(struct save_ctx *c, struct mm *mm, const struct vma *v, Amber__Kernel__Mm *pb, size_t *cap)

@@ -80,18 +80,84 @@ int save_push(struct save_ctx *c, void ***arr, size_t *n, void *item)
 	return 0;
 }
 
+/* Appends v to a malloc'd array, doubling it as it fills. */
+static int u64_push(uint64_t **arr, size_t *n, size_t *cap, uint64_t v)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 4096;
+		uint64_t *g = realloc(*arr, c * sizeof(*g));
+		if (!g)
+			return -ENOMEM;
+		*arr = g;
+		*cap = c;
+	}
+	(*arr)[(*n)++] = v;
+	return 0;
+}
+
 int save_add_page(struct save_ctx *c, uint64_t page)
 {
-	if (c->npages == c->pages_cap) {
-		size_t cap = c->pages_cap ? c->pages_cap * 2 : 4096;
-		uint64_t *n = realloc(c->pages, cap * sizeof(*n));
-		if (!n)
+	return u64_push(&c->pages, &c->npages, &c->pages_cap, page);
+}
+
+int save_push_pair(struct save_ctx *c, uint64_t **arr, size_t *n, size_t *cap, uint64_t a, uint64_t b)
+{
+	/* In the arena, like every array of the message: the old one stays
+	 * until the end. */
+	if (*n + 2 > *cap) {
+		size_t grown = *cap ? *cap * 2 : 64;
+		uint64_t *p = save_alloc(c, grown * sizeof(*p));
+		if (!p)
 			return -ENOMEM;
-		c->pages = n;
-		c->pages_cap = cap;
+		if (*n)
+			memcpy(p, *arr, *n * sizeof(*p));
+		*arr = p;
+		*cap = grown;
 	}
-	c->pages[c->npages++] = page;
+	(*arr)[(*n)++] = a;
+	(*arr)[(*n)++] = b;
 	return 0;
+}
+
+struct shmem_walk {
+	struct save_ctx *c;
+	uint64_t **pages;
+	size_t *n, cap;
+};
+
+static int shmem_page(uint64_t idx, uint64_t off, void *arg)
+{
+	struct shmem_walk *w = arg;
+	int err = save_push_pair(w->c, w->pages, w->n, &w->cap, idx, off);
+
+	return err < 0 ? err : save_add_page(w->c, off >> PAGE_SHIFT);
+}
+
+int save_shmem_pages(struct save_ctx *c, struct mapping_obj *obj, uint64_t **pages, size_t *n)
+{
+	struct shmem_walk w = { .c = c, .pages = pages, .n = n };
+
+	return shmem_for_each_page(obj, shmem_page, &w);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+size_t save_page_extents(struct save_ctx *c, struct memfile_extent *out)
+{
+	size_t k = 0;
+
+	qsort(c->pages, c->npages, sizeof(*c->pages), cmp_u64);
+	for (size_t i = 0; i < c->npages; i++) {
+		if (k && out[k - 1].start + out[k - 1].count == c->pages[i])
+			out[k - 1].count++;
+		else if (!k || out[k - 1].start + out[k - 1].count <= c->pages[i])
+			out[k++] = (struct memfile_extent){ .start = c->pages[i], .count = 1 };
+	}
+	return k;
 }
 
 void save_ctx_free(struct save_ctx *c)
@@ -111,16 +177,7 @@ void save_ctx_free(struct save_ctx *c)
 
 int load_add_page(struct load_ctx *c, uint64_t page)
 {
-	if (c->npage_idx == c->page_idx_cap) {
-		size_t cap = c->page_idx_cap ? c->page_idx_cap * 2 : 4096;
-		uint64_t *n = realloc(c->page_idx, cap * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		c->page_idx = n;
-		c->page_idx_cap = cap;
-	}
-	c->page_idx[c->npage_idx++] = page;
-	return 0;
+	return u64_push(&c->page_idx, &c->npage_idx, &c->page_idx_cap, page);
 }
 
 static int64_t host_mono_ns(void)
@@ -131,34 +188,9 @@ static int64_t host_mono_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-struct shmem_walk {
-	struct save_ctx *c;
-	Amber__Kernel__Shmem *pb;
-	size_t cap;
-};
-
-static int shmem_page(uint64_t idx, uint64_t off, void *arg)
-{
-	struct shmem_walk *w = arg;
-
-	if (w->pb->n_pages + 2 > w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 64;
-		uint64_t *p = save_alloc(w->c, cap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		if (w->pb->n_pages)
-			memcpy(p, w->pb->pages, w->pb->n_pages * sizeof(*p));
-		w->pb->pages = p;
-		w->cap = cap;
-	}
-	w->pb->pages[w->pb->n_pages++] = idx;
-	w->pb->pages[w->pb->n_pages++] = off;
-	return save_add_page(w->c, off >> PAGE_SHIFT);
-}
-
 int64_t shmem_save(struct save_ctx *c, struct mapping_obj *obj)
 {
-	struct shmem_walk w = { .c = c };
+	Amber__Kernel__Shmem *pb;
 	bool added;
 	uint64_t id = idmap_get(&c->shmems, obj, &added);
 	int err;
@@ -167,15 +199,15 @@ int64_t shmem_save(struct save_ctx *c, struct mapping_obj *obj)
 		return -ENOMEM;
 	if (!added)
 		return (int64_t)id;
-	w.pb = save_alloc(c, sizeof(*w.pb));
-	if (!w.pb)
+	pb = save_alloc(c, sizeof(*pb));
+	if (!pb)
 		return -ENOMEM;
-	amber__kernel__shmem__init(w.pb);
-	w.pb->id = id;
-	w.pb->size = shmem_size_pages(obj) << PAGE_SHIFT;
-	err = shmem_for_each_page(obj, shmem_page, &w);
+	amber__kernel__shmem__init(pb);
+	pb->id = id;
+	pb->size = shmem_size_pages(obj) << PAGE_SHIFT;
+	err = save_shmem_pages(c, obj, &pb->pages, &pb->n_pages);
 	if (err == 0)
-		err = save_push(c, (void ***)&c->k->shmems, &c->k->n_shmems, w.pb);
+		err = save_push(c, (void ***)&c->k->shmems, &c->k->n_shmems, pb);
 	return err < 0 ? err : (int64_t)id;
 }
 
@@ -310,12 +342,6 @@ int kernel_save(struct save_ctx *c)
 		err = -ESRCH;
 	}
 	return err;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
 }
 
 /* The page references the loaded objects hold become the memory file's

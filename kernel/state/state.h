@@ -48,6 +48,17 @@ char *save_strdup(struct save_ctx *c, const char *s);
 /* Appends a pointer to a repeated field, growing it in the arena. */
 int save_push(struct save_ctx *c, void ***arr, size_t *n, void *item);
 int save_add_page(struct save_ctx *c, uint64_t page);
+/* Appends (a, b) to a packed repeated uint64 field in the arena; *cap is
+ * its capacity, kept by the caller across calls. */
+int save_push_pair(struct save_ctx *c, uint64_t **arr, size_t *n, size_t *cap, uint64_t a, uint64_t b);
+struct mapping_obj;
+/* A shared-memory object's pages as (index, memory-file offset) pairs,
+ * each page added to the image. */
+int save_shmem_pages(struct save_ctx *c, struct mapping_obj *obj, uint64_t **pages, size_t *n);
+struct memfile_extent;
+/* The image's pages (kernel_save's) as sorted, merged extents; out holds
+ * c->npages entries at most. Returns their number. */
+size_t save_page_extents(struct save_ctx *c, struct memfile_extent *out);
 void save_ctx_free(struct save_ctx *c);
 
 struct load_ctx {
@@ -84,7 +95,6 @@ int task_save(struct save_ctx *c, struct task *t);
 struct dentry;
 int tmpfs_save(struct save_ctx *c, struct dentry *root, const char *mount_path);
 int tmpfs_load(struct load_ctx *c, const Amber__Kernel__TmpfsMount *pb, struct dentry *root);
-struct mapping_obj;
 /* The id of a shared-memory object, saving it (pages and all) when it is
  * new; tmpfs files' data have theirs from tmpfs_save. 0 on -ENOMEM. */
 int64_t shmem_save(struct save_ctx *c, struct mapping_obj *obj);

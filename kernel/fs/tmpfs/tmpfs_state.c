@@ -20,29 +20,7 @@ struct tsave {
 	struct save_ctx *c;
 	Amber__Kernel__TmpfsMount *pb;
 	struct idmap inodes;		/* inode -> node id, for hard links */
-	Amber__Kernel__TmpfsNode *cur;
-	size_t pages_cap;
 };
-
-static int save_page(uint64_t idx, uint64_t off, void *arg)
-{
-	struct tsave *s = arg;
-	Amber__Kernel__TmpfsNode *n = s->cur;
-
-	if (n->n_pages + 2 > s->pages_cap) {
-		size_t cap = s->pages_cap ? s->pages_cap * 2 : 64;
-		uint64_t *p = save_alloc(s->c, cap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		if (n->n_pages)
-			memcpy(p, n->pages, n->n_pages * sizeof(*p));
-		n->pages = p;
-		s->pages_cap = cap;
-	}
-	n->pages[n->n_pages++] = idx;
-	n->pages[n->n_pages++] = off;
-	return save_add_page(s->c, off >> PAGE_SHIFT);
-}
 
 /* sb->lock held by the caller for the whole walk. */
 static int save_node(struct tsave *s, struct inode *ino, uint64_t parent, const char *name)
@@ -89,9 +67,7 @@ static int save_node(struct tsave *s, struct inode *ino, uint64_t parent, const 
 		if (!sid)
 			return -ENOMEM;
 		pb->shmem_id = sid;
-		s->cur = pb;
-		s->pages_cap = 0;
-		err = shmem_for_each_page(n->data, save_page, s);
+		err = save_shmem_pages(s->c, n->data, &pb->pages, &pb->n_pages);
 		if (err < 0)
 			return err;
 	}
