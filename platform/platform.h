@@ -1,6 +1,6 @@
 /* The platform: how the sentry runs application code and changes the
- * application's host address space. Implementations (ptrace now, systrap
- * next) fill in struct platform_ops; the kernel only calls the wrappers. */
+ * application's host address space. Implementations (ptrace, systrap) fill
+ * in struct platform_ops; the kernel only calls the wrappers. */
 #ifndef AMBER_PLATFORM_H
 #define AMBER_PLATFORM_H
 
@@ -52,6 +52,7 @@ struct platform_ops {
 
 extern const struct platform_ops *platform;
 extern const struct platform_ops platform_ptrace;
+extern const struct platform_ops platform_systrap;
 
 /* Selects the platform by name. Returns 0 or -EINVAL. */
 int platform_select(const char *name);

@@ -5,6 +5,7 @@
  * with the container's exit code, leaving the wait status in the state
  * directory. */
 #include "runsc/cli.h"
+#include "platform/platform.h"
 #include "runsc/checkpoint.h"
 #include "runsc/control.h"
 #include "runsc/oci_spec.h"
@@ -480,6 +481,10 @@ int cmd_boot(struct global_flags *g, int argc, char **argv)
 		r = sandbox_launch(&b.sb, false);
 		if (r < 0) {
 			report(ready, "restore: start the restored task: %s", cli_strerror(r));
+	if (platform_select(g->platform) < 0) {
+		report(ready, "unknown platform %s (available: ptrace, systrap)", g->platform);
+		return 2;
+	}
 			return 1;
 		}
 		goto launched;

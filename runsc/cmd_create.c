@@ -3,6 +3,7 @@
  * loaded; the container runs on `runsc start`. The container's stdio are
  * create's own. */
 #include "runsc/cli.h"
+#include "platform/platform.h"
 #include "runsc/lifecycle.h"
 #include "runsc/oci_spec.h"
 #include "runsc/hooks.h"
@@ -128,6 +129,10 @@ int lifecycle_create(struct global_flags *g, const char *bundle, const char *id,
 		cli_error("invalid container id %s", id);
 		return -EINVAL;
 	}
+	if (platform_select(g->platform) < 0) {
+		cli_error("unknown platform %s (available: ptrace, systrap)", g->platform);
+		return -EINVAL;
+	}
 	if (!realpath(bundle, abs_bundle)) {
 		cli_error("bundle %s: %s", bundle, cli_strerror(errno));
 		return -errno;
@@ -238,6 +243,8 @@ int lifecycle_create(struct global_flags *g, const char *bundle, const char *id,
 			args[na++] = "--debug";
 		if (g->strace)
 			args[na++] = "--strace";
+		args[na++] = "--platform";
+		args[na++] = (char *)g->platform;
 		args[na++] = "boot";
 		args[na++] = "--bundle";
 		args[na++] = abs_bundle;

@@ -111,7 +111,7 @@ int cmd_do(struct global_flags *g, int argc, char **argv)
 		return 2;
 	}
 	if (platform_select(g->platform) < 0) {
-		cli_error("unknown platform %s (available: ptrace)", g->platform);
+		cli_error("unknown platform %s (available: ptrace, systrap)", g->platform);
 		return 2;
 	}
 	if (g->debug_log) {

@@ -14,7 +14,7 @@ static void usage(void)
 		"  do       run a program in a sandbox whose root is the host's, read-only\n"
 		"  create, start, run, state, list, kill, wait, ps, delete\n"
 		"           the OCI container lifecycle (root file system read-only for now)\n\n"
-		"Global flags: --root DIR, --platform ptrace, --network none, --debug,\n"
+		"Global flags: --root DIR, --platform ptrace|systrap, --network none, --debug,\n"
 		"  --debug-log FILE, --log FILE, --log-format text|json, --strace\n");
 }
 

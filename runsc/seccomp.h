@@ -1,8 +1,9 @@
 /* The host system calls runsc's long-lived processes may make: a libseccomp
  * allowlist for the sentry (runsc/seccomp_sentry.c) and one for the gofer
- * (runsc/seccomp_gofer.c). Anything else kills the whole process
- * (SECCOMP_RET_KILL_PROCESS), so a missing rule shows up as a SIGSYS death
- * in the tests, never as a silently different result.
+ * (runsc/seccomp_gofer.c). Anything else kills the whole process (a
+ * SECCOMP_RET_TRAP with no SIGSYS handler; runsc/seccomp_sentry.c says why
+ * not RET_KILL_PROCESS), so a missing rule shows up as a SIGSYS death in
+ * the tests, never as a silently different result.
  *
  * The lists were measured with tools/seccomp-audit, which reports every
  * host system call of the sentry, its stubs and the gofer over a command

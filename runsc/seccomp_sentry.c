@@ -6,15 +6,21 @@
  * those calls is here.
  *
  * Stub processes are forked from task threads after the filter is in
- * place, so they inherit it. That costs nothing for the application: a
- * stub runs its code under PTRACE_SYSEMU, whose syscall-stop comes before
- * seccomp and skips the call, so no application system call ever meets
- * this filter. What does meet it is the stub's own start (stub_child() and
- * the stub page, platform/ptrace/ptrace.c) and the mmap, munmap and
- * mprotect the sentry injects into a stub. Those calls are in the list
- * below, marked "stub"; all of them the sentry could make in its own right
- * without gaining anything, except dup2, setsid and PTRACE_TRACEME, which
- * are argument-checked or harmless.
+ * place, so they inherit it. On the ptrace platform that costs the
+ * application nothing: a stub runs its code under PTRACE_SYSEMU, whose
+ * syscall-stop comes before seccomp and skips the call. On systrap the
+ * stub adds a filter of its own that traps every application call
+ * (SECCOMP_RET_TRAP, platform/systrap/systrap.c); of two stacked filters
+ * the stricter action wins, which is why a call outside this list traps
+ * rather than kills: for the sentry, with no SIGSYS handler, a trap is as
+ * fatal as a kill, while for an application call it is the systrap
+ * platform's way in. What does meet this list as the stub's own calls is
+ * the stub's start (stub_child() in either platform) and the mmap,
+ * munmap, mprotect, arch_prctl and futex the stub makes for the sentry.
+ * Those calls are in the list below, marked "stub"; all of them the
+ * sentry could make in its own right without gaining anything, except
+ * dup2, setsid, seccomp and PTRACE_TRACEME, which are argument-checked or
+ * harmless.
  *
  * A call outside the list kills the sentry with SIGSYS (runsc do exits
  * with 159); a stub killed so shows up as a dead address space. To find
@@ -30,6 +36,8 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <linux/userfaultfd.h>
+#include <linux/seccomp.h>
+#include <asm/prctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -64,7 +72,8 @@ static const struct seccomp_rule sentry_rules[] = {
 	SC_ALLOW(wait4),					/* ptrace stops of a stub (__WALL); the gofer's exit */
 	SC_ALLOW1(kill, SC_EQ32(1, SIGKILL)),			/* end a stub (address space gone) or the gofer */
 	SC_ALLOW1(kill, SC_EQ32(1, SIGSTOP)),			/* stub: stop itself for the tracer (stub page) */
-	SC_ALLOW1(tgkill, SC_EQ32(2, SIGSTOP)),		/* platform_interrupt: kick a running stub */
+	SC_ALLOW1(tgkill, SC_EQ32(2, SIGSTOP)),		/* platform_interrupt: kick a running stub (ptrace) */
+	SC_ALLOW1(tgkill, SC_EQ32(2, SIGURG)),			/* platform_interrupt: kick a running stub (systrap) */
 
 	/* -- a new stub, between fork and its first stop (stub_child) -- */
 	SC_ALLOW1(clone, SC_EQ(0, CLONE_FORK_FLAGS)),		/* fork a stub (glibc fork) */
@@ -78,6 +87,12 @@ static const struct seccomp_rule sentry_rules[] = {
 	SC_ALLOW(rt_sigprocmask),				/* stub: unblock all; pthread_create blocks around clone */
 	SC_ALLOW(rseq),						/* stub: unregister glibc's rseq; new threads register */
 	SC_ALLOW(getpid),					/* stub: kill(getpid(), SIGSTOP); the stub's parent check */
+	SC_ALLOW(sigaltstack),					/* stub (systrap): its handlers' stack */
+	SC_ALLOW1(seccomp, SC_EQ32(0, SECCOMP_SET_MODE_FILTER)),	/* stub (systrap): trap the application's calls */
+	SC_ALLOW1(arch_prctl, SC_EQ32(0, ARCH_GET_FS)),		/* stub (systrap): the fs base it starts with */
+	SC_ALLOW1(arch_prctl, SC_EQ32(0, ARCH_GET_GS)),		/* stub (systrap): the gs base it starts with */
+	SC_ALLOW1(arch_prctl, SC_EQ32(0, ARCH_SET_FS)),		/* stub (systrap): the application's fs base */
+	SC_ALLOW1(arch_prctl, SC_EQ32(0, ARCH_SET_GS)),		/* stub (systrap): the application's gs base */
 
 	/* -- memory -- */
 	SC_ALLOW(mmap),						/* malloc, thread stacks; stub: map the memory file (injected) */
@@ -218,7 +233,8 @@ static const struct seccomp_rule sanitizer_rules[] = {
 #ifdef AMBER_SECCOMP_LOG
 #define SECCOMP_DEFAULT_ACTION SCMP_ACT_LOG
 #else
-#define SECCOMP_DEFAULT_ACTION SCMP_ACT_KILL_PROCESS
+/* A trap, not a kill: see the top of this file. */
+#define SECCOMP_DEFAULT_ACTION SCMP_ACT_TRAP
 #endif
 
 int seccomp_install_rules(const struct seccomp_rule *rules, size_t count)

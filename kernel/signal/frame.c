@@ -182,17 +182,30 @@ long sig_return(struct task *t)
 	r->orig_rax = (uint64_t)-1;	/* no restart of the call the handler interrupted */
 	t->sigmask = frame.uc.uc_sigmask & ~((1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1)));
 	if (sc->fpstate) {
-		xbuf = malloc(xsize);
+		const struct fpx_sw_bytes *sw;
+		uint32_t n = 512;
+
+		xbuf = calloc(1, xsize);
 		if (!xbuf)
 			goto bad;
-		if (copy_in(t->mm, xbuf, sc->fpstate, xsize) < 0 ||
-		    platform->ctx_set_fpstate(t->ctx, xbuf, xsize) < 0) {
-			free(xbuf);
-			goto bad;
-		}
+		/* As Linux: the frame says how much XSAVE state it holds
+		 * (the software bytes of its legacy area); without them it is
+		 * a bare FXSAVE image. Reading more could run off the top of
+		 * the stack, where a frame built by frame_setup may end. */
+		if (copy_in(t->mm, xbuf, sc->fpstate, 512) < 0)
+			goto bad_free;
+		sw = (const struct fpx_sw_bytes *)(xbuf + SW_BYTES_OFFSET);
+		if (sw->magic1 == FP_XSTATE_MAGIC1 && sw->xstate_size >= 512 + 64 && sw->xstate_size <= xsize &&
+		    sw->extended_size >= sw->xstate_size + sizeof(uint32_t))
+			n = sw->xstate_size;
+		if ((n > 512 && copy_in(t->mm, xbuf + 512, sc->fpstate + 512, n - 512) < 0) ||
+		    platform->ctx_set_fpstate(t->ctx, xbuf, xsize) < 0)
+			goto bad_free;
 		free(xbuf);
 	}
 	return (long)r->rax;
+bad_free:
+	free(xbuf);
 bad:
 	/* A corrupt frame: Linux kills the task with SIGSEGV. */
 	sig_force(t, SIGSEGV, 0x80 /* SI_KERNEL */, 0);

@@ -14,12 +14,16 @@
  *
  * FILE is the file pread_4k reads; by default the binary itself (argv[0] when
  * it holds a '/'), which is always larger than 4 KiB, else /bin/sh.
+ *
+ * fork_exit_wait, pthread_create_join and pipe_pingpong need a second task; a
+ * runtime without fork or clone fails them like any other call.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +31,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,13 +46,18 @@ struct bench_ctx {
 	const char *file;       /* file for pread_4k */
 	int fd;                 /* open fd for pread_4k, /dev/null for write_1m */
 	char *buf;              /* scratch buffer, WRITE_CHUNK bytes */
+	int ping_fd;            /* pipe_pingpong: write end towards the echo child */
+	int pong_fd;            /* pipe_pingpong: read end from the echo child */
+	pid_t child;            /* pipe_pingpong: the echo child */
 };
 
+/* setup, op and teardown return 0, or -1 with errno set. */
 struct bench {
 	const char *name;
 	const char *what;
 	int (*setup)(struct bench_ctx *ctx);
-	int (*op)(struct bench_ctx *ctx);   /* 0 or -1 with errno set */
+	int (*op)(struct bench_ctx *ctx);
+	int (*teardown)(struct bench_ctx *ctx);
 };
 
 static void die(const char *what)
@@ -152,17 +162,136 @@ static int op_write_1m(struct bench_ctx *ctx)
 	return 0;
 }
 
+/* Reap pid and fail unless it exited with status 0. */
+static int reap(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		errno = ECHILD;
+		return -1;
+	}
+	return 0;
+}
+
+static int op_fork_exit_wait(struct bench_ctx *ctx)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0)
+		_exit(0);
+	return reap(pid);
+}
+
+static void *thread_noop(void *arg)
+{
+	return arg;
+}
+
+static int op_pthread_create_join(struct bench_ctx *ctx)
+{
+	pthread_t t;
+	void *ret;
+	int err = pthread_create(&t, NULL, thread_noop, ctx);
+
+	if (!err)
+		err = pthread_join(t, &ret);
+	if (!err && ret != ctx)
+		err = EINVAL;
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+/* The echo child of pipe_pingpong: send back each byte until end of file. */
+static void echo_loop(int in, int out)
+{
+	char c;
+	ssize_t n;
+
+	while ((n = read(in, &c, 1)) == 1)
+		if (write(out, &c, 1) != 1)
+			_exit(1);
+	_exit(n == 0 ? 0 : 1);
+}
+
+static int setup_pingpong(struct bench_ctx *ctx)
+{
+	int ping[2], pong[2];
+
+	if (pipe(ping))
+		return -1;
+	if (pipe(pong))
+		goto err_ping;
+	ctx->child = fork();
+	if (ctx->child < 0)
+		goto err_pong;
+	if (ctx->child == 0) {
+		close(ping[1]);
+		close(pong[0]);
+		echo_loop(ping[0], pong[1]);
+	}
+	close(ping[0]);
+	close(pong[1]);
+	ctx->ping_fd = ping[1];
+	ctx->pong_fd = pong[0];
+	return 0;
+
+err_pong:
+	close(pong[0]);
+	close(pong[1]);
+err_ping:
+	close(ping[0]);
+	close(ping[1]);
+	return -1;
+}
+
+static int op_pipe_pingpong(struct bench_ctx *ctx)
+{
+	char c = 'p';
+	ssize_t n = write(ctx->ping_fd, &c, 1);
+
+	if (n == 1) {
+		c = 0;
+		n = read(ctx->pong_fd, &c, 1);
+	}
+	if (n == 1 && c == 'p')
+		return 0;
+	if (n >= 0)
+		errno = EIO;    /* end of file or a wrong byte: the child is gone */
+	return -1;
+}
+
+/* End of file on its input ends the echo child; it must exit cleanly. */
+static int teardown_pingpong(struct bench_ctx *ctx)
+{
+	close(ctx->ping_fd);
+	close(ctx->pong_fd);
+	return reap(ctx->child);
+}
+
 static const struct bench benches[] = {
-	{ "getpid", "raw getpid syscall", NULL, op_getpid },
+	{ "getpid", "raw getpid syscall", NULL, op_getpid, NULL },
 	{ "clock_gettime", "libc clock_gettime(CLOCK_MONOTONIC); vDSO where the runtime has one",
-	  NULL, op_clock_gettime },
-	{ "open_close", "open(" BENCH_FILE ", O_RDONLY) + close", NULL, op_open_close },
-	{ "stat", "stat(" BENCH_FILE ")", NULL, op_stat },
-	{ "pread_4k", "pread 4 KiB at offset 0 of an open file", setup_pread, op_pread },
+	  NULL, op_clock_gettime, NULL },
+	{ "open_close", "open(" BENCH_FILE ", O_RDONLY) + close", NULL, op_open_close, NULL },
+	{ "stat", "stat(" BENCH_FILE ")", NULL, op_stat, NULL },
+	{ "pread_4k", "pread 4 KiB at offset 0 of an open file", setup_pread, op_pread, NULL },
+	{ "fork_exit_wait", "fork, child _exit(0), waitpid", NULL, op_fork_exit_wait, NULL },
+	{ "pthread_create_join", "pthread_create of a thread that returns at once + pthread_join",
+	  NULL, op_pthread_create_join, NULL },
+	{ "pipe_pingpong", "one byte to a child process and back through two pipes",
+	  setup_pingpong, op_pipe_pingpong, teardown_pingpong },
 	{ "mmap_touch_256", "mmap 1 MiB anonymous, write one byte in each of 256 pages, munmap",
-	  NULL, op_mmap_touch },
+	  NULL, op_mmap_touch, NULL },
 	{ "write_1m", "write 1 MiB to /dev/null as 16 writes of 64 KiB",
-	  setup_devnull, op_write_1m },
+	  setup_devnull, op_write_1m, NULL },
 };
 
 #define BENCH_COUNT (sizeof(benches) / sizeof(benches[0]))
@@ -192,7 +321,7 @@ static int usage(void)
 int main(int argc, char **argv)
 {
 	static char buf[WRITE_CHUNK];
-	struct bench_ctx ctx = { .fd = -1, .buf = buf };
+	struct bench_ctx ctx = { .fd = -1, .buf = buf, .ping_fd = -1, .pong_fd = -1 };
 	const struct bench *b = NULL;
 	char *end;
 	long iters;
@@ -200,7 +329,7 @@ int main(int argc, char **argv)
 
 	if (argc == 2 && strcmp(argv[1], "list") == 0) {
 		for (size_t i = 0; i < BENCH_COUNT; i++)
-			printf("%-16s %s\n", benches[i].name, benches[i].what);
+			printf("%-20s %s\n", benches[i].name, benches[i].what);
 		return 0;
 	}
 	if (argc < 3 || argc > 4)
@@ -231,6 +360,8 @@ int main(int argc, char **argv)
 	t0 = now_ns();
 	run_ops(b, &ctx, iters);
 	t1 = now_ns();
+	if (b->teardown && b->teardown(&ctx))
+		die(b->name);
 
 	printf("%s %.1f\n", b->name, (t1 - t0) / (double)iters);
 	return 0;

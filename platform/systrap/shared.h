@@ -1,0 +1,83 @@
+/* What the sentry and a systrap stub share: the layout of the stub's
+ * region and of the context page through which they hand a thread back
+ * and forth. Included by the sentry (systrap.c) and by the stub's own
+ * freestanding code (stub.c), so it holds only types and constants.
+ *
+ * The context page is mapped writable in the stub, where the application
+ * can write it too: the sentry treats everything it reads from it as
+ * untrusted input about that one task, never as a pointer or a size it
+ * acts on unchecked. */
+#ifndef AMBER_PLATFORM_SYSTRAP_SHARED_H
+#define AMBER_PLATFORM_SYSTRAP_SHARED_H
+
+#include <stdint.h>
+#include "platform/arch/x86_64/regs.h"
+
+/* The stub region, at the same address in every stub and reserved in the
+ * sentry: code (read/execute, the seccomp filter's "stub" range), the
+ * shared context, the stub's own stack (start-up code below, signal
+ * stack above). */
+#define SYSTRAP_CODE_SIZE	(4 * 4096UL)
+#define SYSTRAP_CTX_SIZE	(16 * 4096UL)
+#define SYSTRAP_STACK_SIZE	(32 * 4096UL)
+#define SYSTRAP_REGION_SIZE	(SYSTRAP_CODE_SIZE + SYSTRAP_CTX_SIZE + SYSTRAP_STACK_SIZE)
+#define SYSTRAP_CTX_OFF		SYSTRAP_CODE_SIZE
+#define SYSTRAP_STACK_OFF	(SYSTRAP_CODE_SIZE + SYSTRAP_CTX_SIZE)
+/* The XSAVE area inside the context; AMX-sized states (11 KiB) fit. */
+#define SYSTRAP_FP_OFF		4096UL
+#define SYSTRAP_FP_MAX		(SYSTRAP_CTX_SIZE - SYSTRAP_FP_OFF)
+
+/* The signal that kicks a stub out of application code. */
+#define SYSTRAP_SIGKICK		23	/* SIGURG: ignored by default, never sent by the host to a stub */
+
+/* Who holds the context: the futex word. */
+enum {
+	SYSTRAP_ST_APP = 0,	/* the stub runs application code */
+	SYSTRAP_ST_EVENT = 1,	/* the stub posted an event or a command's result: the sentry's turn */
+	SYSTRAP_ST_CMD = 2,	/* the sentry posted a command: the stub's turn */
+};
+
+enum systrap_event {
+	SYSTRAP_EV_HELLO = 1,	/* a new stub is ready (or the application jumped into its start-up code) */
+	SYSTRAP_EV_SYSCALL,	/* regs.orig_rax holds the call */
+	SYSTRAP_EV_FAULT,	/* SIGSEGV: signo, code, addr */
+	SYSTRAP_EV_SIGNAL,	/* SIGBUS, SIGFPE, SIGILL, SIGTRAP: signo, code, addr */
+	SYSTRAP_EV_INTERRUPT,	/* the sentry's kick arrived */
+	SYSTRAP_EV_DONE,	/* a command finished: ret */
+};
+
+enum systrap_cmd {
+	SYSTRAP_CMD_RUN = 1,	/* load regs into the thread and return to application code */
+	SYSTRAP_CMD_MMAP,	/* arg: addr, len, prot, offset in the memory file */
+	SYSTRAP_CMD_MUNMAP,	/* arg: addr, len */
+	SYSTRAP_CMD_MPROTECT,	/* arg: addr, len, prot */
+	SYSTRAP_CMD_GET_FP,	/* copy the thread's XSAVE area into fp; ret = its size */
+	SYSTRAP_CMD_SET_FP,	/* load fp (arg[0] bytes) into the thread's XSAVE area */
+	SYSTRAP_CMD_INIT_FP,	/* reset the thread's FPU/vector state, as exec does */
+};
+
+struct systrap_shared {
+	uint32_t state;			/* SYSTRAP_ST_*: the futex word */
+	uint32_t stub_sleeping;		/* the stub waits in FUTEX_WAIT: wake it */
+	uint32_t sentry_sleeping;	/* the sentry waits in FUTEX_WAIT: wake it */
+	uint32_t event;			/* enum systrap_event */
+	int32_t signo, code;
+	uint64_t addr;
+	uint32_t cmd;			/* enum systrap_cmd */
+	uint32_t stub_spin_max;		/* the sentry's cap on the stub's spin (pause loops) */
+	uint64_t arg[6];
+	int64_t ret;
+	uint32_t stub_spin;		/* the stub's adaptive spin budget (its own state) */
+	uint32_t stub_probe;
+	uint64_t fs_base, gs_base;	/* the values the stub last loaded (no FSGSBASE) */
+	uint32_t fsgsbase;		/* rd/wrfsbase usable: read the live values */
+	uint32_t started;		/* the stub has said hello */
+	struct arch_regs regs;
+};
+
+_Static_assert(sizeof(struct systrap_shared) <= SYSTRAP_FP_OFF, "shared header fits before the XSAVE area");
+
+/* Stub memory-file fd, as on the ptrace platform. */
+#define SYSTRAP_MEMFD		3
+
+#endif

@@ -1,0 +1,371 @@
+/* The systrap stub: code that runs inside every stub process, copied from
+ * its own section (amber_systrap_text) to the same address in each. It
+ * is freestanding: no libc, no data outside the stub region, nothing the
+ * compiler could turn into a call or a relocation out of the section
+ * (CMakeLists.txt builds this file with the flags that ensure it, and a
+ * build step checks the object's relocations).
+ *
+ * Application code runs under a seccomp filter that traps every system
+ * call made outside this code. The kernel then delivers SIGSYS, on the
+ * stub's signal stack, to stub_handler, which puts the registers in the
+ * shared context, hands the thread to the sentry and carries out what
+ * the sentry asks (map memory, read or load the XSAVE area) until told to
+ * run application code again; the return from the handler (rt_sigreturn)
+ * loads the sentry's registers. Page faults and other synchronous signals
+ * take the same path, and so does the sentry's kick (SYSTRAP_SIGKICK). */
+#include "platform/systrap/shared.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <asm/unistd.h>
+#include <linux/futex.h>
+
+#define STUB __attribute__((section("amber_systrap_text"), noinline))
+#define STUB_EXPORT __attribute__((section("amber_systrap_text"), noinline, used, visibility("hidden")))
+#define STUB_INLINE static inline __attribute__((always_inline))
+
+/* The start of the copied code; rip-relative, so in a stub it is the
+ * stub's own copy. */
+extern char __start_amber_systrap_text[] __attribute__((visibility("hidden")));
+
+/* The kernel's x86-64 signal frame, as rt_sigreturn reads it. */
+struct k_sigcontext {
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t di, si, bp, bx, dx, ax, cx, sp, ip, flags;
+	uint16_t cs, gs, fs, ss;
+	uint64_t err, trapno, oldmask, cr2;
+	uint64_t fpstate;
+	uint64_t reserved1[8];
+};
+
+struct k_ucontext {
+	uint64_t flags;
+	uint64_t link;
+	uint64_t ss_sp;
+	int32_t ss_flags, ss_pad;
+	uint64_t ss_size;
+	struct k_sigcontext mc;
+	uint64_t sigmask;
+};
+
+struct k_siginfo {
+	int32_t signo, err, code, pad;
+	union {
+		struct { uint64_t addr; } fault;
+		struct { uint64_t call_addr; int32_t nr; uint32_t arch; } sys;
+	};
+};
+
+#define K_SIGILL	4
+#define K_SIGTRAP	5
+#define K_SIGBUS	7
+#define K_SIGFPE	8
+#define K_SIGSEGV	11
+#define K_SIGSYS	31
+#define K_SYS_SECCOMP	1
+#define K_AUDIT_ARCH_X86_64 0xc000003eU
+#define K_MAP_SHARED	0x01
+#define K_MAP_FIXED	0x10
+#define K_ARCH_SET_GS	0x1001
+#define K_ARCH_SET_FS	0x1002
+#define K_EINVAL	22
+
+/* XSAVE area (standard format) fields the stub touches. */
+#define FX_FCW		0
+#define FX_MXCSR	24
+#define FX_MXCSR_MASK	28
+#define FX_SW_BYTES	464
+#define FX_LEGACY	512
+#define XS_HEADER	512
+#define XS_HEADER_SIZE	64
+#define FP_XSTATE_MAGIC1 0x46505853U
+
+STUB_INLINE long sc(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	register long r10 __asm__("r10") = a3;
+	register long r8 __asm__("r8") = a4;
+	register long r9 __asm__("r9") = a5;
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+STUB_INLINE struct systrap_shared *shared(void)
+{
+	return (struct systrap_shared *)(__start_amber_systrap_text + SYSTRAP_CTX_OFF);
+}
+
+STUB_INLINE uint8_t *fp_area(void)
+{
+	return (uint8_t *)__start_amber_systrap_text + SYSTRAP_CTX_OFF + SYSTRAP_FP_OFF;
+}
+
+/* Byte copy the compiler cannot turn into a call to memcpy: the empty asm
+ * makes each iteration opaque. */
+STUB_INLINE void copy_bytes(uint8_t *dst, const uint8_t *src, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		dst[i] = src[i];
+		__asm__ volatile("" ::: "memory");
+	}
+}
+
+STUB_INLINE void zero_bytes(uint8_t *dst, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		dst[i] = 0;
+		__asm__ volatile("" ::: "memory");
+	}
+}
+
+STUB_INLINE uint32_t rd32(const uint8_t *p) { return *(const uint32_t *)p; }
+STUB_INLINE uint64_t rd64(const uint8_t *p) { return *(const uint64_t *)p; }
+STUB_INLINE void wr16(uint8_t *p, uint16_t v) { *(uint16_t *)p = v; }
+STUB_INLINE void wr32(uint8_t *p, uint32_t v) { *(uint32_t *)p = v; }
+STUB_INLINE void wr64(uint8_t *p, uint64_t v) { *(uint64_t *)p = v; }
+
+STUB_INLINE uint64_t rdfsbase(void)
+{
+	uint64_t v;
+	__asm__ volatile("rdfsbase %0" : "=r"(v));
+	return v;
+}
+
+STUB_INLINE uint64_t rdgsbase(void)
+{
+	uint64_t v;
+	__asm__ volatile("rdgsbase %0" : "=r"(v));
+	return v;
+}
+
+static void STUB save_regs(struct systrap_shared *sh, const struct k_sigcontext *mc)
+{
+	struct arch_regs *r = &sh->regs;
+
+	r->r8 = mc->r8; r->r9 = mc->r9; r->r10 = mc->r10; r->r11 = mc->r11;
+	r->r12 = mc->r12; r->r13 = mc->r13; r->r14 = mc->r14; r->r15 = mc->r15;
+	r->rdi = mc->di; r->rsi = mc->si; r->rbp = mc->bp; r->rbx = mc->bx;
+	r->rdx = mc->dx; r->rax = mc->ax; r->rcx = mc->cx; r->rsp = mc->sp;
+	r->rip = mc->ip; r->eflags = mc->flags;
+	r->cs = mc->cs; r->ss = mc->ss;
+	r->orig_rax = (uint64_t)-1;
+	if (sh->fsgsbase) {
+		sh->fs_base = rdfsbase();
+		sh->gs_base = rdgsbase();
+	}
+	r->fs_base = sh->fs_base;
+	r->gs_base = sh->gs_base;
+	r->ds = r->es = r->fs = r->gs = 0;
+}
+
+static void STUB load_regs(struct systrap_shared *sh, struct k_sigcontext *mc)
+{
+	const struct arch_regs *r = &sh->regs;
+	uint64_t fs = r->fs_base, gs = r->gs_base;
+
+	mc->r8 = r->r8; mc->r9 = r->r9; mc->r10 = r->r10; mc->r11 = r->r11;
+	mc->r12 = r->r12; mc->r13 = r->r13; mc->r14 = r->r14; mc->r15 = r->r15;
+	mc->di = r->rdi; mc->si = r->rsi; mc->bp = r->rbp; mc->bx = r->rbx;
+	mc->dx = r->rdx; mc->ax = r->rax; mc->cx = r->rcx; mc->sp = r->rsp;
+	mc->ip = r->rip;
+	mc->flags = r->eflags;	/* rt_sigreturn keeps only the user-changeable bits */
+	/* cs and ss stay the kernel's: the application has no business
+	 * choosing a selector, and a bad one would kill the stub. */
+	if (fs != sh->fs_base && sc(__NR_arch_prctl, K_ARCH_SET_FS, (long)fs, 0, 0, 0, 0) == 0)
+		sh->fs_base = fs;
+	if (gs != sh->gs_base && sc(__NR_arch_prctl, K_ARCH_SET_GS, (long)gs, 0, 0, 0, 0) == 0)
+		sh->gs_base = gs;
+}
+
+/* The XSAVE area's size as the kernel wrote it into the frame. */
+static uint64_t STUB fp_size(const uint8_t *fx)
+{
+	uint64_t n = 512;
+
+	if (rd32(fx + FX_SW_BYTES) == FP_XSTATE_MAGIC1)
+		n = rd32(fx + FX_SW_BYTES + 12);	/* xstate_size */
+	if (n < 512)
+		n = 512;
+	return n > SYSTRAP_FP_MAX ? SYSTRAP_FP_MAX : n;
+}
+
+static long STUB fp_get(const struct k_sigcontext *mc)
+{
+	const uint8_t *fx = (const uint8_t *)mc->fpstate;
+	uint64_t n;
+
+	if (!fx)
+		return -K_EINVAL;
+	n = fp_size(fx);
+	copy_bytes(fp_area(), fx, n);
+	return (long)n;
+}
+
+/* Loads the sentry's XSAVE area into the frame. The software bytes and
+ * the features the kernel saved stay the kernel's, and fields a bad value
+ * in would make rt_sigreturn fail are cleaned, so that whatever the
+ * application handed the sentry (a forged signal frame) cannot kill the
+ * stub. */
+static long STUB fp_set(struct k_sigcontext *mc, uint64_t len)
+{
+	uint8_t *fx = (uint8_t *)mc->fpstate;
+	const uint8_t *src = fp_area();
+	uint64_t n, xfeatures = 3, mask;
+
+	if (!fx)
+		return -K_EINVAL;
+	n = fp_size(fx);
+	if (len < n)
+		n = len;
+	if (n < 512)
+		return -K_EINVAL;
+	mask = rd32(fx + FX_MXCSR_MASK);
+	if (mask == 0)
+		mask = 0xffbf;
+	if (rd32(fx + FX_SW_BYTES) == FP_XSTATE_MAGIC1)
+		xfeatures = rd64(fx + FX_SW_BYTES + 8);
+	copy_bytes(fx, src, FX_SW_BYTES);
+	if (n > FX_LEGACY)
+		copy_bytes(fx + FX_LEGACY, src + FX_LEGACY, n - FX_LEGACY);
+	wr32(fx + FX_MXCSR, rd32(fx + FX_MXCSR) & (uint32_t)mask);
+	if (n >= XS_HEADER + XS_HEADER_SIZE) {
+		wr64(fx + XS_HEADER, rd64(fx + XS_HEADER) & xfeatures);
+		zero_bytes(fx + XS_HEADER + 8, XS_HEADER_SIZE - 8);	/* xcomp_bv, reserved */
+	}
+	return 0;
+}
+
+/* Exec's clean state: every XSAVE component in its initial state. */
+static long STUB fp_init(struct k_sigcontext *mc)
+{
+	uint8_t *fx = (uint8_t *)mc->fpstate;
+
+	if (!fx)
+		return -K_EINVAL;
+	zero_bytes(fx, FX_SW_BYTES);
+	wr16(fx + FX_FCW, 0x37f);
+	wr32(fx + FX_MXCSR, 0x1f80);
+	if (fp_size(fx) >= XS_HEADER + XS_HEADER_SIZE)
+		zero_bytes(fx + XS_HEADER, XS_HEADER_SIZE);
+	return 0;
+}
+
+static void STUB post(struct systrap_shared *sh, uint32_t ev)
+{
+	sh->event = ev;
+	__atomic_store_n(&sh->state, SYSTRAP_ST_EVENT, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&sh->sentry_sleeping, __ATOMIC_SEQ_CST))
+		sc(__NR_futex, (long)&sh->state, FUTEX_WAKE, 1, 0, 0, 0);
+}
+
+/* Waits for the sentry's command: spins while that has been paying off
+ * (doubling the budget on success, halving it on a sleep, probing now
+ * and then from zero), never longer than the sentry's cap, which is zero
+ * when the sandbox has more running threads than cores to spin on. */
+static void STUB wait_cmd(struct systrap_shared *sh)
+{
+	uint32_t max = sh->stub_spin_max, budget = sh->stub_spin, min = max >> 6, v;
+
+	if (budget > max)
+		budget = max;
+	if (budget == 0 && max && (++sh->stub_probe & 15) == 0)
+		budget = max / 8 ? max / 8 : 1;
+	for (uint32_t i = 0; i < budget; i++) {
+		if (__atomic_load_n(&sh->state, __ATOMIC_ACQUIRE) == SYSTRAP_ST_CMD) {
+			budget = budget * 2 < min ? min : budget * 2;
+			sh->stub_spin = budget > max ? max : budget;
+			return;
+		}
+		__asm__ volatile("pause" ::: "memory");
+	}
+	for (;;) {
+		__atomic_store_n(&sh->stub_sleeping, 1, __ATOMIC_SEQ_CST);
+		v = __atomic_load_n(&sh->state, __ATOMIC_SEQ_CST);
+		if (v == SYSTRAP_ST_CMD)
+			break;
+		sc(__NR_futex, (long)&sh->state, FUTEX_WAIT, v, 0, 0, 0);
+	}
+	__atomic_store_n(&sh->stub_sleeping, 0, __ATOMIC_RELAXED);
+	sh->stub_spin = budget / 2 < min ? 0 : budget / 2;
+}
+
+void STUB_EXPORT amber_systrap_handler(int sig, struct k_siginfo *si, struct k_ucontext *uc)
+{
+	struct systrap_shared *sh = shared();
+	struct k_sigcontext *mc = &uc->mc;
+	uint32_t ev;
+
+	save_regs(sh, mc);
+	sh->signo = sig;
+	sh->code = si->code;
+	sh->addr = 0;
+	if (sig == K_SIGSYS) {
+		if (si->code != K_SYS_SECCOMP)
+			return;		/* not a trapped call: nobody else may send it */
+		sh->regs.orig_rax = si->sys.arch == K_AUDIT_ARCH_X86_64 ? (uint64_t)(uint32_t)si->sys.nr
+								      : (uint64_t)-1;
+		ev = sh->started ? SYSTRAP_EV_SYSCALL : SYSTRAP_EV_HELLO;
+		sh->started = 1;
+	} else if (sig == K_SIGSEGV) {
+		ev = SYSTRAP_EV_FAULT;
+		sh->addr = si->fault.addr;
+	} else if (sig == K_SIGBUS || sig == K_SIGFPE || sig == K_SIGILL || sig == K_SIGTRAP) {
+		ev = SYSTRAP_EV_SIGNAL;
+		sh->addr = si->fault.addr;
+	} else {
+		ev = SYSTRAP_EV_INTERRUPT;
+	}
+	for (;;) {
+		post(sh, ev);
+		wait_cmd(sh);
+		ev = SYSTRAP_EV_DONE;
+		switch (sh->cmd) {
+		case SYSTRAP_CMD_RUN:
+			load_regs(sh, mc);
+			__atomic_store_n(&sh->state, SYSTRAP_ST_APP, __ATOMIC_RELAXED);
+			return;
+		case SYSTRAP_CMD_MMAP:
+			sh->ret = sc(__NR_mmap, (long)sh->arg[0], (long)sh->arg[1], (long)sh->arg[2],
+				     K_MAP_SHARED | K_MAP_FIXED, SYSTRAP_MEMFD, (long)sh->arg[3]);
+			break;
+		case SYSTRAP_CMD_MUNMAP:
+			sh->ret = sc(__NR_munmap, (long)sh->arg[0], (long)sh->arg[1], 0, 0, 0, 0);
+			break;
+		case SYSTRAP_CMD_MPROTECT:
+			sh->ret = sc(__NR_mprotect, (long)sh->arg[0], (long)sh->arg[1], (long)sh->arg[2], 0, 0, 0);
+			break;
+		case SYSTRAP_CMD_GET_FP:
+			sh->ret = fp_get(mc);
+			break;
+		case SYSTRAP_CMD_SET_FP:
+			sh->ret = fp_set(mc, sh->arg[0]);
+			break;
+		case SYSTRAP_CMD_INIT_FP:
+			sh->ret = fp_init(mc);
+			break;
+		default:
+			sh->ret = -K_EINVAL;
+			break;
+		}
+	}
+}
+
+/* A new stub's first code after the jump from the forked child: drop
+ * every mapping inherited from the sentry but the stub region, then make
+ * the first trapped call, whose handler says hello and waits for the
+ * first program. It never returns: the sentry's first RUN replaces the
+ * registers of that call. */
+void STUB_EXPORT amber_systrap_main(uint64_t user_top)
+{
+	uint64_t base = (uint64_t)__start_amber_systrap_text;
+	uint64_t end = base + SYSTRAP_REGION_SIZE;
+
+	sc(__NR_munmap, 0, (long)base, 0, 0, 0, 0);
+	sc(__NR_munmap, (long)end, (long)(user_top - end), 0, 0, 0, 0);
+	for (;;)
+		sc(__NR_getpid, 0, 0, 0, 0, 0, 0);	/* trapped: not on the stub's list */
+}

@@ -1,0 +1,645 @@
+/* The systrap platform. Each address space is a stub process forked from
+ * the sentry, stripped of every mapping but the stub region (code, one
+ * shared context, a private stack), running application code under a
+ * seccomp filter that traps every system call made outside the stub's
+ * code. The stub's signal handler (stub.c) and the sentry hand the thread
+ * to each other through the context: a futex word both sides spin on
+ * first and sleep on after (see wait_event and the stub's wait_cmd). No
+ * ptrace and, while both sides spin, no host context switch on the path
+ * of a system call; mapping changes are commands the stub carries out. */
+#include "platform/platform.h"
+#include "platform/systrap/shared.h"
+#include "kernel/lib/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <asm/prctl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/futex.h>
+#include <linux/seccomp.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/rseq.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#define USER_TOP	0x7ffffffff000UL	/* 47-bit x86-64 user space */
+#define APP_TOP		0x7ff000000000UL	/* the application stays below */
+#define MAX_SLOTS	4096			/* address spaces per sandbox */
+/* The longest either side spins before it sleeps on the futex. Long
+ * enough to cover a typical sentry system call and the application's
+ * code between two calls in a syscall-heavy loop; short enough that a
+ * wrong guess costs little next to a futex round trip here (20-30 us). */
+#define SPIN_MAX_NS	50000
+/* How often a sleeping side checks that the stub still lives. */
+#define DEAD_CHECK_NS	100000000L
+#define HELLO_TIMEOUT_NS 10000000000L
+
+#ifndef SA_RESTORER
+#define SA_RESTORER	0x04000000
+#endif
+
+#define USER_CS		0x33
+#define USER_DS		0x2b
+
+#ifndef HWCAP2_FSGSBASE
+#define HWCAP2_FSGSBASE	(1 << 1)
+#endif
+
+extern char __start_amber_systrap_text[], __stop_amber_systrap_text[];
+void amber_systrap_entry(uint64_t stack_top, uint64_t user_top);
+void amber_systrap_handler(int sig, void *si, void *uc);
+void amber_systrap_restorer(void);
+
+static uint64_t region;		/* the stub region, reserved in the sentry */
+static int memfile_fd = -1;
+static int ctx_fd = -1;		/* every context, one slot per address space */
+static uint8_t *ctx_map;	/* the sentry's view of ctx_fd */
+static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t slot_used[MAX_SLOTS / 64];
+static struct sock_filter filter[32];
+static struct sock_fprog filter_prog;
+static uint32_t spin_max;	/* pause iterations in SPIN_MAX_NS */
+static uint32_t ncpu = 1;
+static uint32_t running;	/* contexts in application code */
+static bool fsgsbase;
+
+struct platform_as {
+	pid_t pid;
+	unsigned int slot;
+	struct systrap_shared *sh;
+	bool dead;
+	bool reaped;
+	uint32_t spin, probe;	/* the sentry's spin on commands */
+	uint64_t waits, sleeps;	/* for --debug: how the handoffs went */
+};
+
+struct platform_ctx {
+	struct platform_as *as;
+	bool interrupt_pending;
+	uint32_t spin, probe;	/* the sentry's spin on application code */
+};
+
+static uint64_t stub_sym(const void *p)
+{
+	return region + (uint64_t)((const char *)p - __start_amber_systrap_text);
+}
+
+static long futex(uint32_t *word, int op, uint32_t val, const struct timespec *ts)
+{
+	return syscall(SYS_futex, word, op, val, ts, NULL, 0);
+}
+
+/* The stub's seccomp filter: a call from the stub's code, of the few
+ * kinds the stub makes, runs; anything else traps (SIGSYS to the stub's
+ * handler), whatever its architecture. The application can jump into
+ * the stub's code, so each allowed call is one it could not misuse
+ * beyond its own address space: mmap only of the memory file, shared
+ * and fixed; arch_prctl only to set fs or gs. */
+static int build_filter(void)
+{
+	uint64_t lo = region, hi = region + SYSTRAP_CODE_SIZE;
+	enum { T = 23, A = 24 };
+	unsigned int n = 0;
+
+#define LD(off)		filter[n] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off)), n++
+#define JEQ(k, t, f)	filter[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (t) - n - 1, (f) - n - 1), n++
+#define JGE(k, t, f)	filter[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, (k), (t) - n - 1, (f) - n - 1), n++
+#define RET(k)		filter[n] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, (k)), n++
+#define ARG_LO(i)	(offsetof(struct seccomp_data, args) + 8 * (i))
+#define ARG_HI(i)	(ARG_LO(i) + 4)
+	if ((lo >> 32) != ((hi - 1) >> 32))
+		return -EINVAL;
+	LD(offsetof(struct seccomp_data, arch));			/* 0 */
+	JEQ(AUDIT_ARCH_X86_64, 2, T);
+	LD(offsetof(struct seccomp_data, instruction_pointer) + 4);	/* 2 */
+	JEQ((uint32_t)(lo >> 32), 4, T);
+	LD(offsetof(struct seccomp_data, instruction_pointer));		/* 4 */
+	JGE((uint32_t)lo, 6, T);
+	JGE((uint32_t)hi, T, 7);
+	LD(offsetof(struct seccomp_data, nr));				/* 7 */
+	JEQ(__NR_rt_sigreturn, A, 9);
+	JEQ(__NR_futex, A, 10);
+	JEQ(__NR_munmap, A, 11);
+	JEQ(__NR_mprotect, A, 12);
+	JEQ(__NR_arch_prctl, 13, 16);
+	LD(ARG_LO(0));							/* 13 */
+	JEQ(ARCH_SET_FS, A, 15);
+	JEQ(ARCH_SET_GS, A, T);
+	JEQ(__NR_mmap, 17, T);						/* 16: nr still loaded */
+	LD(ARG_LO(3));							/* 17 */
+	JEQ(MAP_SHARED | MAP_FIXED, 19, T);
+	LD(ARG_HI(3));							/* 19 */
+	JEQ(0, 21, T);
+	LD(ARG_LO(4));							/* 21 */
+	JEQ(SYSTRAP_MEMFD, A, T);
+	RET(SECCOMP_RET_TRAP);						/* 23 = T */
+	RET(SECCOMP_RET_ALLOW);						/* 24 = A */
+#undef LD
+#undef JEQ
+#undef JGE
+#undef RET
+	if (n != A + 1)
+		return -EINVAL;
+	filter_prog.len = (unsigned short)n;
+	filter_prog.filter = filter;
+	return 0;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Spin budgets are counted in `pause` instructions, whose cost varies by
+ * CPU (10 to 150 cycles): measure it once. */
+static void calibrate_spin(void)
+{
+	const uint32_t n = 20000;
+	uint64_t t0 = now_ns(), dt;
+	cpu_set_t set;
+
+	for (uint32_t i = 0; i < n; i++)
+		__asm__ volatile("pause" ::: "memory");
+	dt = now_ns() - t0;
+	if (dt == 0)
+		dt = 1;
+	spin_max = (uint32_t)((uint64_t)SPIN_MAX_NS * n / dt);
+	if (spin_max == 0)
+		spin_max = 1;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+		ncpu = (uint32_t)CPU_COUNT(&set);
+}
+
+static int systrap_init(int mfd)
+{
+	size_t code = (size_t)(__stop_amber_systrap_text - __start_amber_systrap_text);
+	uint64_t a;
+	int err;
+
+	if (code > SYSTRAP_CODE_SIZE)
+		return -EINVAL;
+	memfile_fd = mfd;
+	fsgsbase = (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE) != 0;
+	/* The region must be free in the sentry, so that forked stubs find
+	 * it free too; the code is mapped there now and inherited. */
+	for (a = USER_TOP - 16 * SYSTRAP_REGION_SIZE; a >= APP_TOP; a -= 1UL << 24) {
+		a &= ~(uint64_t)0xfff;
+		if ((a >> 32) != ((a + SYSTRAP_CODE_SIZE - 1) >> 32))
+			continue;
+		void *p = mmap((void *)a, SYSTRAP_REGION_SIZE, PROT_NONE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+		if (p == MAP_FAILED)
+			continue;
+		if ((uint64_t)p != a) {
+			munmap(p, SYSTRAP_REGION_SIZE);
+			continue;
+		}
+		if (mprotect(p, SYSTRAP_CODE_SIZE, PROT_READ | PROT_WRITE) < 0)
+			return -errno;
+		memcpy(p, __start_amber_systrap_text, code);
+		if (mprotect(p, SYSTRAP_CODE_SIZE, PROT_READ | PROT_EXEC) < 0)
+			return -errno;
+		region = a;
+		break;
+	}
+	if (!region)
+		return -ENOMEM;
+	ctx_fd = (int)syscall(SYS_memfd_create, "amber-systrap", MFD_CLOEXEC);
+	if (ctx_fd < 0)
+		return -errno;
+	if (ftruncate(ctx_fd, (off_t)(MAX_SLOTS * SYSTRAP_CTX_SIZE)) < 0)
+		return -errno;
+	ctx_map = mmap(NULL, MAX_SLOTS * SYSTRAP_CTX_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
+		       ctx_fd, 0);
+	if (ctx_map == MAP_FAILED) {
+		ctx_map = NULL;
+		return -errno;
+	}
+	err = build_filter();
+	if (err < 0)
+		return err;
+	calibrate_spin();
+	log_debug("systrap: stub region at 0x%lx, %zu bytes of code, spin %u pauses, %u cpus%s",
+		  (unsigned long)region, code, spin_max, ncpu, fsgsbase ? ", fsgsbase" : "");
+	return 0;
+}
+
+static uint64_t systrap_app_top(void)
+{
+	return APP_TOP;
+}
+
+static int slot_alloc(void)
+{
+	int slot = -ENOSPC;
+
+	pthread_mutex_lock(&slot_lock);
+	for (unsigned int i = 0; i < MAX_SLOTS; i++) {
+		if (!(slot_used[i / 64] & (1ULL << (i % 64)))) {
+			slot_used[i / 64] |= 1ULL << (i % 64);
+			slot = (int)i;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&slot_lock);
+	return slot;
+}
+
+static void slot_free(unsigned int slot)
+{
+	/* The context's pages go back to the host: a new stub starts from
+	 * zeros, and an idle sandbox holds no memory for dead ones. */
+	fallocate(ctx_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)slot * (off_t)SYSTRAP_CTX_SIZE,
+		  (off_t)SYSTRAP_CTX_SIZE);
+	pthread_mutex_lock(&slot_lock);
+	slot_used[slot / 64] &= ~(1ULL << (slot % 64));
+	pthread_mutex_unlock(&slot_lock);
+}
+
+struct k_sigaction {
+	void *handler;
+	unsigned long flags;
+	void *restorer;
+	uint64_t mask;
+};
+
+/* Runs in the forked child: only async-signal-safe calls until the jump,
+ * and no system call at all once the filter is in. */
+static void __attribute__((noreturn)) stub_child(pid_t parent, const struct platform_as *as)
+{
+	static const int sigs[] = { SIGSYS, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SYSTRAP_SIGKICK };
+	uint64_t stack = region + SYSTRAP_STACK_OFF;
+	struct systrap_shared *sh = (struct systrap_shared *)(region + SYSTRAP_CTX_OFF);
+	struct k_sigaction ksa = {
+		.handler = (void *)stub_sym((const void *)amber_systrap_handler),
+		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER,
+		.restorer = (void *)stub_sym((const void *)amber_systrap_restorer),
+		.mask = ~0ULL,
+	};
+	stack_t ss = { .ss_sp = (void *)(stack + SYSTRAP_STACK_SIZE / 2), .ss_size = SYSTRAP_STACK_SIZE / 2 };
+	sigset_t none;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	prctl(PR_SET_NAME, "runsc-stub");
+	/* Out of the caller's session, so terminal signals reach only the
+	 * sentry, which decides what the application sees. */
+	setsid();
+	if (mmap((void *)sh, SYSTRAP_CTX_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, ctx_fd,
+		 (off_t)as->slot * (off_t)SYSTRAP_CTX_SIZE) == MAP_FAILED)
+		_exit(1);
+	if (mmap((void *)stack, SYSTRAP_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+		 -1, 0) == MAP_FAILED)
+		_exit(1);
+	if (memfile_fd != SYSTRAP_MEMFD) {
+		if (dup2(memfile_fd, SYSTRAP_MEMFD) < 0)
+			_exit(1);
+	} else {
+		fcntl(SYSTRAP_MEMFD, F_SETFD, 0);
+	}
+	syscall(SYS_close_range, 0, SYSTRAP_MEMFD - 1, 0);
+	syscall(SYS_close_range, SYSTRAP_MEMFD + 1, ~0U, 0);
+	/* fork copied glibc's rseq registration of this thread; the kernel
+	 * would write to that area (soon unmapped) on every return to user
+	 * mode and kill the stub with SIGSEGV. */
+	if (__rseq_size > 0) {
+		void *area = (char *)__builtin_thread_pointer() + __rseq_offset;
+		if (syscall(SYS_rseq, area, __rseq_size, 1 /* RSEQ_FLAG_UNREGISTER */, RSEQ_SIG) < 0)
+			syscall(SYS_rseq, area, 32, 1, RSEQ_SIG);
+	}
+	/* The stub's view of fs and gs starts as the sentry thread's. */
+	if (syscall(SYS_arch_prctl, ARCH_GET_FS, &sh->fs_base) < 0 ||
+	    syscall(SYS_arch_prctl, ARCH_GET_GS, &sh->gs_base) < 0)
+		_exit(1);
+	if (sigaltstack(&ss, NULL) < 0)
+		_exit(1);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (syscall(SYS_rt_sigaction, sigs[i], &ksa, NULL, 8) < 0)
+			_exit(1);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &filter_prog) < 0)
+		_exit(1);
+	((void (*)(uint64_t, uint64_t))stub_sym((const void *)amber_systrap_entry))(
+		stack + SYSTRAP_STACK_SIZE / 2, USER_TOP);
+	_exit(1);
+}
+
+/* Reaps the stub if it has died. */
+static bool stub_gone(struct platform_as *as)
+{
+	int status;
+
+	if (as->reaped)
+		return true;
+	if (waitpid(as->pid, &status, WNOHANG | __WALL) == as->pid) {
+		as->reaped = true;
+		as->dead = true;
+		log_debug("systrap: stub %d died (status 0x%x)", as->pid, status);
+	}
+	return as->dead;
+}
+
+static bool oversubscribed(void)
+{
+	return __atomic_load_n(&running, __ATOMIC_RELAXED) * 2 > ncpu;
+}
+
+/* Hands the context to the stub. */
+static void post_cmd(struct systrap_shared *sh, uint32_t cmd)
+{
+	sh->cmd = cmd;
+	sh->stub_spin_max = oversubscribed() ? 0 : spin_max;
+	__atomic_store_n(&sh->state, SYSTRAP_ST_CMD, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&sh->stub_sleeping, __ATOMIC_SEQ_CST))
+		futex(&sh->state, FUTEX_WAKE, 1, NULL);
+}
+
+/* Waits for the stub to hand the context back: spins while spinning has
+ * been paying off for this context (budget doubled on success, halved
+ * when the wait ended asleep, probed from zero now and then), not at all
+ * while the sandbox runs more application threads than half the cores,
+ * then sleeps on the futex. A stub that died wakes nobody: the sleep
+ * times out now and then to look. Returns 0, or -ESRCH if the stub is
+ * gone. */
+static int wait_event(struct platform_as *as, uint32_t *spin, uint32_t *probe, long limit_ns)
+{
+	struct systrap_shared *sh = as->sh;
+	uint32_t budget = oversubscribed() ? 0 : *spin, min = spin_max >> 6, v;
+	struct timespec ts = { 0, DEAD_CHECK_NS };
+	long slept = 0;
+
+	if (budget == 0 && !oversubscribed() && (++*probe & 15) == 0)
+		budget = spin_max / 8 ? spin_max / 8 : 1;
+	as->waits++;
+	for (uint32_t i = 0; i < budget; i++) {
+		if (__atomic_load_n(&sh->state, __ATOMIC_ACQUIRE) == SYSTRAP_ST_EVENT) {
+			budget = budget * 2 < min ? min : budget * 2;
+			*spin = budget > spin_max ? spin_max : budget;
+			return 0;
+		}
+		__asm__ volatile("pause" ::: "memory");
+	}
+	for (;;) {
+		__atomic_store_n(&sh->sentry_sleeping, 1, __ATOMIC_SEQ_CST);
+		v = __atomic_load_n(&sh->state, __ATOMIC_SEQ_CST);
+		if (v == SYSTRAP_ST_EVENT)
+			break;
+		if (futex(&sh->state, FUTEX_WAIT, v, &ts) < 0 && errno == ETIMEDOUT) {
+			slept += DEAD_CHECK_NS;
+			if (stub_gone(as) || (limit_ns && slept >= limit_ns)) {
+				__atomic_store_n(&sh->sentry_sleeping, 0, __ATOMIC_RELAXED);
+				as->dead = true;
+				return -ESRCH;
+			}
+		}
+	}
+	__atomic_store_n(&sh->sentry_sleeping, 0, __ATOMIC_RELAXED);
+	*spin = budget / 2 < min ? 0 : budget / 2;
+	as->sleeps++;
+	return 0;
+}
+
+/* Has the stub carry out one command while it holds the thread in its
+ * handler. */
+static long stub_call(struct platform_as *as, uint32_t cmd, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	struct systrap_shared *sh = as->sh;
+
+	if (as->dead)
+		return -ESRCH;
+	sh->arg[0] = a0;
+	sh->arg[1] = a1;
+	sh->arg[2] = a2;
+	sh->arg[3] = a3;
+	post_cmd(sh, cmd);
+	if (wait_event(as, &as->spin, &as->probe, 0) < 0)
+		return -ESRCH;
+	/* Only the application, writing the context from another thread of
+	 * its own, can make this anything else. */
+	if (__atomic_load_n(&sh->event, __ATOMIC_RELAXED) != SYSTRAP_EV_DONE)
+		return -EIO;
+	return sh->ret;
+}
+
+static int systrap_as_new(struct platform_as **asp, struct platform_ctx **ctxp)
+{
+	struct platform_as *as = calloc(1, sizeof(*as));
+	struct platform_ctx *ctx = calloc(1, sizeof(*ctx));
+	pid_t parent = getpid();
+	int slot, err, status;
+
+	if (!as || !ctx) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	slot = slot_alloc();
+	if (slot < 0) {
+		err = slot;
+		goto err_free;
+	}
+	as->slot = (unsigned int)slot;
+	as->sh = (struct systrap_shared *)(ctx_map + (size_t)slot * SYSTRAP_CTX_SIZE);
+	memset(as->sh, 0, SYSTRAP_FP_OFF);
+	as->sh->fsgsbase = fsgsbase;
+	as->sh->stub_spin_max = spin_max;
+	as->sh->stub_spin = spin_max;
+	as->spin = ctx->spin = spin_max;
+	as->pid = fork();
+	if (as->pid < 0) {
+		err = -errno;
+		goto err_slot;
+	}
+	if (as->pid == 0)
+		stub_child(parent, as);
+	err = wait_event(as, &as->spin, &as->probe, HELLO_TIMEOUT_NS);
+	if (err == 0 && as->sh->event != SYSTRAP_EV_HELLO)
+		err = -EPROTO;
+	if (err < 0) {
+		log_error("systrap: stub %d did not start: %s", as->pid, strerror(-err));
+		goto err_kill;
+	}
+	ctx->as = as;
+	*asp = as;
+	*ctxp = ctx;
+	return 0;
+
+err_kill:
+	kill(as->pid, SIGKILL);
+	if (!as->reaped)
+		waitpid(as->pid, &status, __WALL);
+err_slot:
+	slot_free(as->slot);
+err_free:
+	free(as);
+	free(ctx);
+	return err;
+}
+
+static void systrap_as_destroy(struct platform_as *as)
+{
+	int status;
+
+	if (!as)
+		return;
+	log_debug("systrap: stub %d: %lu handoffs, %lu slept (stub spin budget %u)", as->pid,
+		  (unsigned long)as->waits, (unsigned long)as->sleeps, as->sh->stub_spin);
+	kill(as->pid, SIGKILL);
+	if (!as->reaped)
+		while (waitpid(as->pid, &status, __WALL) < 0 && errno == EINTR)
+			;
+	slot_free(as->slot);
+	free(as);
+}
+
+static void systrap_ctx_destroy(struct platform_ctx *ctx)
+{
+	free(ctx);
+}
+
+static int systrap_as_map(struct platform_as *as, uint64_t addr, uint64_t len, int prot, uint64_t off)
+{
+	long r = stub_call(as, SYSTRAP_CMD_MMAP, addr, len, (uint64_t)prot, off);
+
+	if (r < 0 && r > -4096)
+		return (int)r;
+	return r == (long)addr ? 0 : -EFAULT;
+}
+
+static int systrap_as_unmap(struct platform_as *as, uint64_t addr, uint64_t len)
+{
+	long r = stub_call(as, SYSTRAP_CMD_MUNMAP, addr, len, 0, 0);
+	return r < 0 ? (int)r : 0;
+}
+
+static int systrap_as_protect(struct platform_as *as, uint64_t addr, uint64_t len, int prot)
+{
+	long r = stub_call(as, SYSTRAP_CMD_MPROTECT, addr, len, (uint64_t)prot, 0);
+	return r < 0 ? (int)r : 0;
+}
+
+static enum platform_event systrap_switch(struct platform_ctx *ctx, struct arch_regs *regs,
+					  struct fault_info *fault)
+{
+	struct platform_as *as = ctx->as;
+	struct systrap_shared *sh = as->sh;
+	uint32_t ev;
+	int err;
+
+	if (as->dead)
+		return PLAT_EV_DEAD;
+	memcpy(&sh->regs, regs, sizeof(*regs));
+	__atomic_add_fetch(&running, 1, __ATOMIC_RELAXED);
+	post_cmd(sh, SYSTRAP_CMD_RUN);
+	err = wait_event(as, &ctx->spin, &ctx->probe, 0);
+	__atomic_sub_fetch(&running, 1, __ATOMIC_RELAXED);
+	if (err < 0)
+		return PLAT_EV_DEAD;
+	memcpy(regs, &sh->regs, sizeof(*regs));
+	regs->cs = USER_CS;
+	regs->ss = USER_DS;
+	ev = __atomic_load_n(&sh->event, __ATOMIC_RELAXED);
+	switch (ev) {
+	case SYSTRAP_EV_SYSCALL:
+	case SYSTRAP_EV_HELLO:	/* the application jumped into the stub's start-up code */
+		return PLAT_EV_SYSCALL;
+	case SYSTRAP_EV_FAULT:
+		fault->signo = SIGSEGV;
+		fault->code = sh->code;
+		fault->addr = sh->addr;
+		return PLAT_EV_FAULT;
+	case SYSTRAP_EV_SIGNAL:
+		fault->signo = sh->signo;
+		fault->code = sh->code;
+		fault->addr = sh->addr;
+		if (fault->signo != SIGBUS && fault->signo != SIGFPE && fault->signo != SIGILL &&
+		    fault->signo != SIGTRAP)
+			fault->signo = SIGSEGV;
+		return PLAT_EV_SIGNAL;
+	case SYSTRAP_EV_INTERRUPT:
+		__atomic_store_n(&ctx->interrupt_pending, false, __ATOMIC_RELAXED);
+		return PLAT_EV_INTERRUPT;
+	default:
+		/* Only a forged context gets here: run the task loop round
+		 * once more, as for a kick. */
+		return PLAT_EV_INTERRUPT;
+	}
+}
+
+static int systrap_get_fpstate(struct platform_ctx *ctx, void *buf, size_t size)
+{
+	long n = stub_call(ctx->as, SYSTRAP_CMD_GET_FP, 0, 0, 0, 0);
+
+	if (n < 0)
+		return (int)n;
+	if ((uint64_t)n > size)
+		n = (long)size;
+	if ((uint64_t)n > SYSTRAP_FP_MAX)
+		n = SYSTRAP_FP_MAX;
+	memcpy(buf, (uint8_t *)ctx->as->sh + SYSTRAP_FP_OFF, (size_t)n);
+	return (int)n;
+}
+
+static int systrap_set_fpstate(struct platform_ctx *ctx, const void *buf, size_t size)
+{
+	long r;
+
+	if (size > SYSTRAP_FP_MAX)
+		size = SYSTRAP_FP_MAX;
+	memcpy((uint8_t *)ctx->as->sh + SYSTRAP_FP_OFF, buf, size);
+	r = stub_call(ctx->as, SYSTRAP_CMD_SET_FP, size, 0, 0, 0);
+	if (r < 0)
+		log_debug("systrap: stub %d: cannot load an XSAVE area of %zu bytes: %ld", ctx->as->pid, size, r);
+	return r < 0 ? (int)r : 0;
+}
+
+static void systrap_init_regs(struct platform_ctx *ctx, struct arch_regs *regs)
+{
+	memset(regs, 0, sizeof(*regs));
+	regs->cs = USER_CS;
+	regs->ss = USER_DS;
+	regs->eflags = ARCH_EFLAGS_DEFAULT;
+	regs->orig_rax = (uint64_t)-1;
+	/* A new program starts with clean FPU and vector registers. */
+	if (stub_call(ctx->as, SYSTRAP_CMD_INIT_FP, 0, 0, 0, 0) < 0)
+		log_warn("systrap: stub %d: cannot reset its FPU state", ctx->as->pid);
+}
+
+static void systrap_interrupt(struct platform_ctx *ctx)
+{
+	if (__atomic_exchange_n(&ctx->interrupt_pending, true, __ATOMIC_RELAXED))
+		return;
+	syscall(SYS_tgkill, ctx->as->pid, ctx->as->pid, SYSTRAP_SIGKICK);
+}
+
+const struct platform_ops platform_systrap = {
+	.name = "systrap",
+	.init = systrap_init,
+	.app_top = systrap_app_top,
+	.as_new = systrap_as_new,
+	.as_destroy = systrap_as_destroy,
+	.ctx_destroy = systrap_ctx_destroy,
+	.as_map = systrap_as_map,
+	.as_unmap = systrap_as_unmap,
+	.as_protect = systrap_as_protect,
+	.ctx_switch = systrap_switch,
+	.ctx_get_fpstate = systrap_get_fpstate,
+	.ctx_set_fpstate = systrap_set_fpstate,
+	.ctx_init_regs = systrap_init_regs,
+	.ctx_interrupt = systrap_interrupt,
+};
