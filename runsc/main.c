@@ -20,7 +20,7 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	struct global_flags g = { .root = "/var/run/runsc", .platform = "ptrace", .network = "none",
+	struct global_flags g = { .root = "/var/run/runsc", .platform = "systrap", .network = "none",
 				  .log_format = "text" };
 	int i = 1;
 

@@ -77,6 +77,10 @@ struct systrap_shared {
 
 _Static_assert(sizeof(struct systrap_shared) <= SYSTRAP_FP_OFF, "shared header fits before the XSAVE area");
 
+/* The most the stub spins, whatever the context says: the application
+ * can write the sentry's cap too. */
+#define SYSTRAP_SPIN_CEIL	(1U << 18)
+
 /* Stub memory-file fd, as on the ptrace platform. */
 #define SYSTRAP_MEMFD		3
 

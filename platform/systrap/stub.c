@@ -268,7 +268,11 @@ static void STUB post(struct systrap_shared *sh, uint32_t ev)
  * when the sandbox has more running threads than cores to spin on. */
 static void STUB wait_cmd(struct systrap_shared *sh)
 {
-	uint32_t max = sh->stub_spin_max, budget = sh->stub_spin, min = max >> 6, v;
+	uint32_t max = sh->stub_spin_max, budget = sh->stub_spin, min, v;
+
+	if (max > SYSTRAP_SPIN_CEIL)
+		max = SYSTRAP_SPIN_CEIL;
+	min = max >> 6;
 
 	if (budget > max)
 		budget = max;

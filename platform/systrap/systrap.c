@@ -43,6 +43,10 @@
 #define SPIN_MAX_NS	50000
 /* How often a sleeping side checks that the stub still lives. */
 #define DEAD_CHECK_NS	100000000L
+/* A stub that has not answered a kick in this long has had its signals
+ * blocked by the application (a forged rt_sigreturn frame can do that):
+ * it would run beyond the sentry's reach, so it is killed. */
+#define KICK_TIMEOUT_NS	5000000000ULL
 #define HELLO_TIMEOUT_NS 10000000000L
 
 #ifndef SA_RESTORER
@@ -87,6 +91,7 @@ struct platform_as {
 struct platform_ctx {
 	struct platform_as *as;
 	bool interrupt_pending;
+	uint64_t kick_ns;	/* when the pending kick was sent */
 	uint32_t spin, probe;	/* the sentry's spin on application code */
 };
 
@@ -377,7 +382,8 @@ static void post_cmd(struct systrap_shared *sh, uint32_t cmd)
  * then sleeps on the futex. A stub that died wakes nobody: the sleep
  * times out now and then to look. Returns 0, or -ESRCH if the stub is
  * gone. */
-static int wait_event(struct platform_as *as, uint32_t *spin, uint32_t *probe, long limit_ns)
+static int wait_event(struct platform_as *as, struct platform_ctx *ctx, uint32_t *spin, uint32_t *probe,
+		      long limit_ns)
 {
 	struct systrap_shared *sh = as->sh;
 	uint32_t budget = oversubscribed() ? 0 : *spin, min = spin_max >> 6, v;
@@ -402,6 +408,11 @@ static int wait_event(struct platform_as *as, uint32_t *spin, uint32_t *probe, l
 			break;
 		if (futex(&sh->state, FUTEX_WAIT, v, &ts) < 0 && errno == ETIMEDOUT) {
 			slept += DEAD_CHECK_NS;
+			if (ctx && __atomic_load_n(&ctx->interrupt_pending, __ATOMIC_RELAXED) &&
+			    now_ns() - __atomic_load_n(&ctx->kick_ns, __ATOMIC_RELAXED) > KICK_TIMEOUT_NS) {
+				log_warn("systrap: stub %d ignores the sentry's kick: killing it", as->pid);
+				kill(as->pid, SIGKILL);
+			}
 			if (stub_gone(as) || (limit_ns && slept >= limit_ns)) {
 				__atomic_store_n(&sh->sentry_sleeping, 0, __ATOMIC_RELAXED);
 				as->dead = true;
@@ -428,7 +439,7 @@ static long stub_call(struct platform_as *as, uint32_t cmd, uint64_t a0, uint64_
 	sh->arg[2] = a2;
 	sh->arg[3] = a3;
 	post_cmd(sh, cmd);
-	if (wait_event(as, &as->spin, &as->probe, 0) < 0)
+	if (wait_event(as, NULL, &as->spin, &as->probe, 0) < 0)
 		return -ESRCH;
 	/* Only the application, writing the context from another thread of
 	 * its own, can make this anything else. */
@@ -467,7 +478,7 @@ static int systrap_as_new(struct platform_as **asp, struct platform_ctx **ctxp)
 	}
 	if (as->pid == 0)
 		stub_child(parent, as);
-	err = wait_event(as, &as->spin, &as->probe, HELLO_TIMEOUT_NS);
+	err = wait_event(as, NULL, &as->spin, &as->probe, HELLO_TIMEOUT_NS);
 	if (err == 0 && as->sh->event != SYSTRAP_EV_HELLO)
 		err = -EPROTO;
 	if (err < 0) {
@@ -546,7 +557,7 @@ static enum platform_event systrap_switch(struct platform_ctx *ctx, struct arch_
 	memcpy(&sh->regs, regs, sizeof(*regs));
 	__atomic_add_fetch(&running, 1, __ATOMIC_RELAXED);
 	post_cmd(sh, SYSTRAP_CMD_RUN);
-	err = wait_event(as, &ctx->spin, &ctx->probe, 0);
+	err = wait_event(as, ctx, &ctx->spin, &ctx->probe, 0);
 	__atomic_sub_fetch(&running, 1, __ATOMIC_RELAXED);
 	if (err < 0)
 		return PLAT_EV_DEAD;
@@ -624,6 +635,7 @@ static void systrap_interrupt(struct platform_ctx *ctx)
 {
 	if (__atomic_exchange_n(&ctx->interrupt_pending, true, __ATOMIC_RELAXED))
 		return;
+	__atomic_store_n(&ctx->kick_ns, now_ns(), __ATOMIC_RELAXED);
 	syscall(SYS_tgkill, ctx->as->pid, ctx->as->pid, SYSTRAP_SIGKICK);
 }
 

@@ -50,6 +50,21 @@ function(amber_compare)
   if(C_FIXTURES)
     set_tests_properties(${C_NAME} PROPERTIES FIXTURES_REQUIRED "${C_FIXTURES}")
   endif()
+  # The default platform is systrap; the syscall tests of static programs
+  # run once more on ptrace (label ptrace), the platform kept for debugging.
+  if(C_NAME MATCHES "^syscalls/.*/static$")
+    add_test(NAME ptrace/${C_NAME} COMMAND ${AMBER_COMPARE} ${C_OPTIONS} -- ${C_COMMAND})
+    set_tests_properties(ptrace/${C_NAME} PROPERTIES
+      ENVIRONMENT "${AMBER_TEST_ENVIRONMENT};RUNSC_FLAGS=--platform=ptrace"
+      TIMEOUT ${C_TIMEOUT}
+      LABELS "ptrace")
+    if(C_ENVIRONMENT)
+      set_property(TEST ptrace/${C_NAME} APPEND PROPERTY ENVIRONMENT ${C_ENVIRONMENT})
+    endif()
+    if(C_FIXTURES)
+      set_tests_properties(ptrace/${C_NAME} PROPERTIES FIXTURES_REQUIRED "${C_FIXTURES}")
+    endif()
+  endif()
   # The same comparison in checkpoint/restore mode (label cr), for every
   # test whose sandboxed side runs a program to its end.
   if(NOT C_OPTIONS MATCHES "--expect-error|--sandbox-only" AND NOT C_NOCR)
@@ -60,6 +75,13 @@ function(amber_compare)
       LABELS "cr;checkpoint")
     if(C_ENVIRONMENT)
       set_property(TEST cr/${C_NAME} APPEND PROPERTY ENVIRONMENT ${C_ENVIRONMENT})
+    endif()
+    # Syscall tests also cross platforms: static programs are checkpointed
+    # on systrap and restored on ptrace, dynamic ones the other way round.
+    if(C_NAME MATCHES "^syscalls/.*/static$")
+      set_property(TEST cr/${C_NAME} APPEND PROPERTY ENVIRONMENT "AMBER_CR_PLATFORMS=systrap ptrace")
+    elseif(C_NAME MATCHES "^syscalls/.*/dynamic$")
+      set_property(TEST cr/${C_NAME} APPEND PROPERTY ENVIRONMENT "AMBER_CR_PLATFORMS=ptrace systrap")
     endif()
     if(C_FIXTURES)
       set_tests_properties(cr/${C_NAME} PROPERTIES FIXTURES_REQUIRED "${C_FIXTURES}")

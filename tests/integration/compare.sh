@@ -25,7 +25,8 @@
 #                       AMBER_CR=1
 #
 # Environment: RUNSC (required) the runsc binary under test; RUNSC_FLAGS extra
-# flags for `runsc do` (split on spaces); RUNGUARD the runguard binary (built
+# flags for `runsc do` (split on spaces); AMBER_CR_PLATFORMS for --cr (see
+# cr_run.sh); RUNGUARD the runguard binary (built
 # from runguard.c here when unset); COMPARE_TMPDIR where to keep scratch files
 # (default $TMPDIR or /tmp).
 #
@@ -129,7 +130,7 @@ else
 fi
 if [ "$cr" = 1 ]; then
 	printf '%s\0' "${envs[@]}" >"$work/cr.env"
-	run sandbox "$here/cr_run.sh" "$RUNSC" "$work" "$work/cr.env" -- "$@"
+	run sandbox env "AMBER_CR_PLATFORMS=${AMBER_CR_PLATFORMS:-}" "$here/cr_run.sh" "$RUNSC" "$work" "$work/cr.env" -- "$@"
 else
 	run sandbox "$RUNSC" do "${runsc_flags[@]}" "$@"
 fi

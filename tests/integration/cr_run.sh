@@ -9,7 +9,8 @@
 #
 # usage: cr_run.sh RUNSC SCRATCH ENVFILE -- CMD [ARGS...]
 # ENVFILE holds the program's environment, NUL-separated (this script's own
-# has bash's additions).
+# has bash's additions). AMBER_CR_PLATFORMS="P1 P2": run the container on
+# platform P1 and restore it on P2 (the platform is not in the image).
 set -u
 runsc=$1
 scratch=$2
@@ -52,7 +53,11 @@ json.dump(c, open(path, "w"))
 PY
 
 # The container's stdio are create's: ours.
-"$runsc" --root "$work/r1" create --bundle "$work/b" c1 || exit 125
+read -r p1 p2 <<<"${AMBER_CR_PLATFORMS:-}"
+plat1=() plat2=()
+[ -n "${p1:-}" ] && plat1=(--platform "$p1")
+[ -n "${p2:-}" ] && plat2=(--platform "$p2")
+"$runsc" --root "$work/r1" "${plat1[@]}" create --bundle "$work/b" c1 || exit 125
 "$runsc" --root "$work/r1" start c1 || exit 125
 # The container's stderr is ours (a file runguard keeps): checkpoint when
 # the program's marker shows there, or at a random moment in 200-600 ms,
@@ -70,7 +75,7 @@ if "$runsc" --root "$work/r1" checkpoint --image-path "$work/img" c1 >/dev/null 
 	if grep -q "amber-cr-point" "$errfile" 2>/dev/null; then at="at amber_cr_point()"; else at="after ${waited} ms"; fi
 	echo "cr_run.sh: checkpointed $at" >&2
 	"$runsc" --root "$work/r1" delete c1 2>/dev/null
-	"$runsc" --root "$work/r2" restore --image-path "$work/img" --bundle "$work/b" c2
+	"$runsc" --root "$work/r2" "${plat2[@]}" restore --image-path "$work/img" --bundle "$work/b" c2
 	exit $?
 fi
 if grep -qE "it is stopped|not running|no task to checkpoint" "$work/ckpt.err"; then

@@ -1,0 +1,207 @@
+/* systrap_hostile MODE: an application that attacks the systrap stub it
+ * runs in (platform/systrap). Everything in its address space is its to
+ * write, the stub's code, context and stack included; the sentry must
+ * treat all of it as the application's own business: Linux's behaviour
+ * for the application, or its death, never a sentry crash or hang.
+ * systrap_hostile.sh runs each mode and checks the outcome.
+ *
+ * Modes:
+ *   find          locate the stub region (above the application's top)
+ *   ctx-garbage   overwrite the shared context with 0xff, then go on
+ *   jump-restorer jump to the stub's rt_sigreturn with a junk frame
+ *   block-signals sigreturn through the stub with every host signal
+ *                 blocked, then spin forever without a system call
+ *   block-syscall the same, then make a system call
+ *   unmap-stub    unmap the stub's code through its own syscall instruction
+ *   seccomp       install a seccomp filter of its own, then go on */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#define PAGE		4096UL
+#define USER_TOP	0x7ffffffff000UL
+#define SCAN_BOTTOM	0x7ff000000000UL
+
+static sigjmp_buf probe_env;
+
+static void on_probe_fault(int sig)
+{
+	(void)sig;
+	siglongjmp(probe_env, 1);
+}
+
+static int readable(uintptr_t a)
+{
+	volatile uint8_t v;
+
+	if (sigsetjmp(probe_env, 1))
+		return 0;
+	v = *(volatile uint8_t *)a;
+	(void)v;
+	return 1;
+}
+
+/* The stub region: the lowest run of readable pages below the top of
+ * user space. Its first pages are the code, then the context. */
+static uintptr_t find_stub(size_t *len)
+{
+	struct sigaction sa = { .sa_handler = on_probe_fault, .sa_flags = SA_NODEFER };
+	uintptr_t a, top = 0;
+
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+	for (a = USER_TOP - PAGE; a >= SCAN_BOTTOM; a -= PAGE) {
+		if (readable(a)) {
+			if (!top)
+				top = a + PAGE;
+		} else if (top) {
+			break;
+		}
+		if (!top && USER_TOP - a > (64UL << 20))
+			break;
+	}
+	signal(SIGSEGV, SIG_DFL);
+	signal(SIGBUS, SIG_DFL);
+	if (!top)
+		return 0;
+	*len = top - (a + PAGE);
+	return a + PAGE;
+}
+
+/* Finds `mov $imm, %eax; syscall` (b8 imm32 0f 05) with the given imm,
+ * or, with imm < 0, any syscall instruction, in the stub's code. */
+static uintptr_t find_syscall(uintptr_t code, size_t len, long imm)
+{
+	const uint8_t *p = (const uint8_t *)code;
+
+	for (size_t i = 5; i + 1 < len; i++) {
+		if (p[i] != 0x0f || p[i + 1] != 0x05)
+			continue;
+		if (imm < 0)
+			return code + i;
+		if (p[i - 5] == 0xb8 && *(const uint32_t *)(p + i - 4) == (uint32_t)imm)
+			return code + i - 5;
+	}
+	return 0;
+}
+
+static void on_segv_exit(int sig)
+{
+	static const char msg[] = "application got SIGSEGV\n";
+	(void)sig;
+	write(1, msg, sizeof(msg) - 1);
+	_exit(42);
+}
+
+static void spin_forever(void)
+{
+	for (;;)
+		__asm__ volatile("" ::: "memory");
+}
+
+static void call_getpid(void)
+{
+	syscall(SYS_getpid);
+	_exit(0);
+}
+
+/* A frame for rt_sigreturn (x86-64 ucontext at rsp) that resumes at
+ * `resume` with every host signal blocked. */
+struct fake_frame {
+	uint64_t uc_flags, uc_link;
+	uint64_t ss_sp;
+	int32_t ss_flags, ss_pad;
+	uint64_t ss_size;
+	uint64_t gregs[23];	/* r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags, csgsfs, err, trapno, oldmask, cr2 */
+	uint64_t fpstate;
+	uint64_t reserved[8];
+	uint64_t sigmask;
+};
+
+static void sigreturn_blocked(uintptr_t restorer, void (*resume)(void))
+{
+	static uint8_t stack[65536] __attribute__((aligned(16)));
+	static struct fake_frame f __attribute__((aligned(16)));
+
+	memset(&f, 0, sizeof(f));
+	f.gregs[15] = (uint64_t)(stack + sizeof(stack) - 8);	/* rsp */
+	f.gregs[16] = (uint64_t)resume;				/* rip */
+	f.gregs[17] = 0x202;					/* eflags */
+	f.gregs[18] = 0x33 | (0x2bULL << 48);			/* cs, ss */
+	f.sigmask = ~0ULL;
+	__asm__ volatile("mov %0, %%rsp\n\tjmp *%1" :: "r"(&f), "r"(restorer) : "memory");
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "find";
+	uintptr_t base, code, ctx, sys;
+	size_t len = 0;
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	base = find_stub(&len);
+	if (!base) {
+		printf("no stub region\n");
+		return 1;
+	}
+	code = base;
+	ctx = base + 4 * PAGE;
+	if (strcmp(mode, "find") == 0) {
+		printf("stub region found, %zu KiB\n", len / 1024);
+		return 0;
+	}
+	if (strcmp(mode, "ctx-garbage") == 0) {
+		memset((void *)ctx, 0xff, PAGE);
+		printf("context overwritten\n");
+		memset((void *)ctx, 0x00, PAGE);
+		printf("context zeroed, pid %ld\n", (long)syscall(SYS_getpid));
+		return 0;
+	}
+	if (strcmp(mode, "jump-restorer") == 0) {
+		signal(SIGSEGV, on_segv_exit);
+		sys = find_syscall(code, 4 * PAGE, SYS_rt_sigreturn);
+		if (!sys)
+			return 2;
+		printf("jumping to the stub's rt_sigreturn\n");
+		__asm__ volatile("mov %0, %%rsp\n\tjmp *%1" :: "r"((uintptr_t)0x1000), "r"(sys) : "memory");
+		return 3;
+	}
+	if (strcmp(mode, "block-signals") == 0 || strcmp(mode, "block-syscall") == 0) {
+		sys = find_syscall(code, 4 * PAGE, SYS_rt_sigreturn);
+		if (!sys)
+			return 2;
+		printf("blocking the stub's signals\n");
+		sigreturn_blocked(sys, strcmp(mode, "block-signals") == 0 ? spin_forever : call_getpid);
+		return 3;
+	}
+	if (strcmp(mode, "unmap-stub") == 0) {
+		sys = find_syscall(code, 4 * PAGE, -1);
+		if (!sys)
+			return 2;
+		printf("unmapping the stub's code\n");
+		__asm__ volatile("mov %0, %%rdi\n\tmov %1, %%rsi\n\tmov $11, %%eax\n\tjmp *%2"
+				 :: "r"(code), "r"((uintptr_t)(4 * PAGE)), "r"(sys) : "rax", "rdi", "rsi", "memory");
+		return 3;
+	}
+	if (strcmp(mode, "seccomp") == 0) {
+		struct sock_filter kill_all[] = { BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS) };
+		struct sock_fprog prog = { 1, kill_all };
+		long r;
+
+		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+		/* Had the host installed it, this process could not print. */
+		printf("seccomp returned %ld; still running, pid %ld\n", r < 0 ? -1L : r, (long)syscall(SYS_getpid));
+		return 0;
+	}
+	printf("unknown mode %s\n", mode);
+	return 2;
+}

@@ -1,0 +1,71 @@
+#!/bin/bash
+# systrap_hostile.sh PROG: runs each mode of systrap_hostile.c in the
+# sandbox on the systrap platform and checks the outcome: the
+# application's Linux behaviour or its death, and every time a runsc that
+# exits on its own, with nothing left behind (the sentry neither crashes
+# nor hangs). Environment: RUNSC (required).
+set -u
+prog=$1
+fails=0
+work=$(mktemp -d "${TMPDIR:-/tmp}/hostile.XXXXXX") || exit 2
+trap 'rm -rf "$work"' EXIT
+
+# check MODE WANT_STATUS WANT_STDOUT_LINE: one run, 30 s at most.
+check() {
+	local mode=$1 want=$2 line=$3 status
+	timeout -k 5 30 "$RUNSC" --platform=systrap do "$prog" "$mode" >"$work/out" 2>"$work/err"
+	status=$?
+	if [ "$status" != "$want" ]; then
+		echo "FAIL $mode: exit status $status, want $want"; sed 's/^/  | /' "$work/out" "$work/err"
+		fails=$((fails + 1))
+	elif ! grep -qx -- "$line" "$work/out"; then
+		echo "FAIL $mode: no line '$line' in stdout"; sed 's/^/  | /' "$work/out"
+		fails=$((fails + 1))
+	else
+		echo "ok   $mode: exit $status, '$line'"
+	fi
+	if pgrep -f "$prog $mode\$" >/dev/null; then
+		echo "FAIL $mode: processes left behind"; pgrep -af "$prog $mode"
+		fails=$((fails + 1))
+	fi
+}
+
+# The application finds the stub's region: it is its address space.
+check find 0 "stub region found, 208 KiB"
+# Garbage in the shared context: the handler rewrites what it posts and
+# the sentry reads nothing it trusts, so the program goes on.
+check ctx-garbage 0 "context zeroed, pid 1"
+# rt_sigreturn through the stub with rsp at an unmapped page: the frame
+# cannot be read (SIGSEGV), nor can one be built for the application's
+# handler on that stack: killed by SIGSEGV, as on Linux.
+check jump-restorer 139 "jumping to the stub's rt_sigreturn"
+# Host signals blocked through a forged frame, then a system call: the
+# kernel forces SIGSYS on the stub, which dies; so does the task.
+check block-syscall 137 "blocking the stub's signals"
+# The stub's code unmapped through its own syscall instruction: the next
+# trap cannot reach a handler; the stub dies, and the task with it.
+check unmap-stub 137 "unmapping the stub's code"
+# seccomp(2) is the sentry's to answer (not implemented: an error); no
+# filter reaches the host, so the process can still print.
+check seccomp 0 "seccomp returned -1; still running, pid 1"
+
+# Host signals blocked, then a loop with no system call: the sentry's
+# kick cannot land. SIGTERM to runsc must still end it: the sentry kills
+# a stub that ignores its kick for 5 s.
+start=$(date +%s)
+timeout -k 5 60 "$RUNSC" --platform=systrap do "$prog" block-signals >"$work/out" 2>"$work/err" &
+pid=$!
+for _ in $(seq 50); do grep -q blocking "$work/out" 2>/dev/null && break; sleep 0.1; done
+kill -TERM "$pid"
+wait "$pid"
+status=$?
+took=$(($(date +%s) - start))
+if [ "$status" = 137 ] && [ "$took" -lt 30 ]; then
+	echo "ok   block-signals: SIGTERM ended it, exit $status after ${took}s"
+else
+	echo "FAIL block-signals: exit $status after ${took}s"; sed 's/^/  | /' "$work/out" "$work/err"
+	fails=$((fails + 1))
+fi
+
+[ "$fails" = 0 ] && echo "all passed" || echo "$fails failed"
+[ "$fails" = 0 ]
