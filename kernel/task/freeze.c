@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static pthread_mutex_t freeze_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -34,6 +35,10 @@ void task_freeze_point(struct task *t)
 		t->fpstate_size = arch_xsave_size();
 		t->fpstate = aligned_alloc(64, (t->fpstate_size + 63) & ~63u);
 	}
+	/* A platform may hand back less than the full area (a signal
+	 * frame's XSAVE size); the rest must read as zeros, not as heap. */
+	if (t->fpstate)
+		memset(t->fpstate, 0, t->fpstate_size);
 	t->fpstate_ok = t->fpstate && t->ctx &&
 			platform->ctx_get_fpstate(t->ctx, t->fpstate, t->fpstate_size) >= 0;
 	t->parked = true;

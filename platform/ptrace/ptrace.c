@@ -310,9 +310,23 @@ static int ptrace_get_fpstate(struct platform_ctx *ctx, void *buf, size_t size)
 static int ptrace_set_fpstate(struct platform_ctx *ctx, const void *buf, size_t size)
 {
 	struct iovec iov = { (void *)buf, size };
+	const uint8_t *x = buf;
 
-	if (ptrace(PTRACE_SETREGSET, ctx->as->pid, NT_X86_XSTATE, &iov) < 0)
-		return -errno;
+	if (ptrace(PTRACE_SETREGSET, ctx->as->pid, NT_X86_XSTATE, &iov) < 0) {
+		int err = -errno;
+		uint64_t bv = 0, comp = 0;
+		uint32_t mxcsr = 0;
+
+		if (size >= 576) {
+			memcpy(&bv, x + 512, 8);
+			memcpy(&comp, x + 520, 8);
+		}
+		if (size >= 28)
+			memcpy(&mxcsr, x + 24, 4);
+		log_debug("ptrace: stub %d refuses an XSAVE area of %zu bytes (xstate_bv 0x%lx, xcomp_bv 0x%lx, mxcsr 0x%x): %d",
+			  ctx->as->pid, size, (unsigned long)bv, (unsigned long)comp, mxcsr, err);
+		return err;
+	}
 	return 0;
 }
 

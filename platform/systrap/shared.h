@@ -72,6 +72,9 @@ struct systrap_shared {
 	uint64_t fs_base, gs_base;	/* the values the stub last loaded (no FSGSBASE) */
 	uint32_t fsgsbase;		/* rd/wrfsbase usable: read the live values */
 	uint32_t started;		/* the stub has said hello */
+	/* Where each side last ran: spinning for a peer on one's own CPU
+	 * only delays it, so either side sleeps at once then. */
+	uint32_t stub_cpu, sentry_cpu;
 	struct arch_regs regs;
 };
 

@@ -187,7 +187,7 @@ static uint64_t STUB fp_size(const uint8_t *fx)
 	uint64_t n = 512;
 
 	if (rd32(fx + FX_SW_BYTES) == FP_XSTATE_MAGIC1)
-		n = rd32(fx + FX_SW_BYTES + 12);	/* xstate_size */
+		n = rd32(fx + FX_SW_BYTES + 16);	/* xstate_size, after magic1, extended_size, xfeatures */
 	if (n < 512)
 		n = 512;
 	return n > SYSTRAP_FP_MAX ? SYSTRAP_FP_MAX : n;
@@ -254,9 +254,20 @@ static long STUB fp_init(struct k_sigcontext *mc)
 	return 0;
 }
 
+/* The CPU this thread runs on, as the vDSO's getcpu reads it without
+ * RDPID: the limit of the per-CPU GDT entry. */
+STUB_INLINE uint32_t this_cpu(void)
+{
+	uint32_t p = 0;
+
+	__asm__ volatile("lsl %1, %0" : "=r"(p) : "r"(0x7bU));
+	return p & 0xfff;
+}
+
 static void STUB post(struct systrap_shared *sh, uint32_t ev)
 {
 	sh->event = ev;
+	sh->stub_cpu = this_cpu();
 	__atomic_store_n(&sh->state, SYSTRAP_ST_EVENT, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&sh->sentry_sleeping, __ATOMIC_SEQ_CST))
 		sc(__NR_futex, (long)&sh->state, FUTEX_WAKE, 1, 0, 0, 0);
@@ -278,6 +289,8 @@ static void STUB wait_cmd(struct systrap_shared *sh)
 		budget = max;
 	if (budget == 0 && max && (++sh->stub_probe & 15) == 0)
 		budget = max / 8 ? max / 8 : 1;
+	if (__atomic_load_n(&sh->sentry_cpu, __ATOMIC_RELAXED) == sh->stub_cpu)
+		budget = 0;	/* the sentry's thread last ran here: let it */
 	for (uint32_t i = 0; i < budget; i++) {
 		if (__atomic_load_n(&sh->state, __ATOMIC_ACQUIRE) == SYSTRAP_ST_CMD) {
 			budget = budget * 2 < min ? min : budget * 2;

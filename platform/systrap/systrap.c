@@ -370,6 +370,7 @@ static void post_cmd(struct systrap_shared *sh, uint32_t cmd)
 {
 	sh->cmd = cmd;
 	sh->stub_spin_max = oversubscribed() ? 0 : spin_max;
+	sh->sentry_cpu = (uint32_t)sched_getcpu();
 	__atomic_store_n(&sh->state, SYSTRAP_ST_CMD, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&sh->stub_sleeping, __ATOMIC_SEQ_CST))
 		futex(&sh->state, FUTEX_WAKE, 1, NULL);
@@ -392,6 +393,8 @@ static int wait_event(struct platform_as *as, struct platform_ctx *ctx, uint32_t
 
 	if (budget == 0 && !oversubscribed() && (++*probe & 15) == 0)
 		budget = spin_max / 8 ? spin_max / 8 : 1;
+	if (__atomic_load_n(&sh->stub_cpu, __ATOMIC_RELAXED) == (uint32_t)sched_getcpu())
+		budget = 0;	/* the stub last ran on this CPU: spinning would only delay it */
 	as->waits++;
 	for (uint32_t i = 0; i < budget; i++) {
 		if (__atomic_load_n(&sh->state, __ATOMIC_ACQUIRE) == SYSTRAP_ST_EVENT) {
