@@ -75,6 +75,7 @@ static const struct seccomp_rule sentry_rules[] = {
 	SC_ALLOW1(tgkill, SC_EQ32(2, SIGSTOP)),		/* platform_interrupt: kick a running stub (ptrace) */
 	SC_ALLOW1(tgkill, SC_EQ32(2, SIGURG)),			/* platform_interrupt: kick a running stub (systrap) */
 	SC_ALLOW(getcpu),					/* systrap: the task thread's CPU, when neither rseq nor the vDSO says */
+	SC_ALLOW(sched_setaffinity),				/* systrap: a stub and its task thread share a CPU under load (pid ns: only our own) */
 
 	/* -- a new stub, between fork and its first stop (stub_child) -- */
 	SC_ALLOW1(clone, SC_EQ(0, CLONE_FORK_FLAGS)),		/* fork a stub (glibc fork) */

@@ -75,6 +75,10 @@ struct systrap_shared {
 	/* Where each side last ran: spinning for a peer on one's own CPU
 	 * only delays it, so either side sleeps at once then. */
 	uint32_t stub_cpu, sentry_cpu;
+	/* Set by the sentry when spinning keeps failing (more runnable
+	 * threads than cores): the stub and its sentry thread then share one
+	 * CPU and wait by yielding it to each other. */
+	uint32_t colocated;
 	struct arch_regs regs;
 };
 

@@ -77,6 +77,8 @@ static uint32_t spin_max;	/* pause iterations in SPIN_MAX_NS */
 static uint32_t ncpu = 1;
 static uint32_t running;	/* contexts in application code */
 static bool fsgsbase;
+static cpu_set_t all_cpus;	/* the sentry's own affinity, to go back to */
+static __thread bool thread_pinned;	/* this task thread shares a CPU with its stub */
 
 struct platform_as {
 	pid_t pid;
@@ -93,6 +95,8 @@ struct platform_ctx {
 	bool interrupt_pending;
 	uint64_t kick_ns;	/* when the pending kick was sent */
 	uint32_t spin, probe;	/* the sentry's spin on application code */
+	uint32_t sleep_streak;	/* handoffs in a row that ended asleep */
+	uint32_t colocated_for;	/* handoffs since the two were put on one CPU */
 };
 
 static uint64_t stub_sym(const void *p)
@@ -114,7 +118,7 @@ static long futex(uint32_t *word, int op, uint32_t val, const struct timespec *t
 static int build_filter(void)
 {
 	uint64_t lo = region, hi = region + SYSTRAP_CODE_SIZE;
-	enum { T = 23, A = 24 };
+	enum { T = 24, A = 25 };
 	unsigned int n = 0;
 
 #define LD(off)		filter[n] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off)), n++
@@ -135,21 +139,22 @@ static int build_filter(void)
 	LD(offsetof(struct seccomp_data, nr));				/* 7 */
 	JEQ(__NR_rt_sigreturn, A, 9);
 	JEQ(__NR_futex, A, 10);
-	JEQ(__NR_munmap, A, 11);
-	JEQ(__NR_mprotect, A, 12);
-	JEQ(__NR_arch_prctl, 13, 16);
-	LD(ARG_LO(0));							/* 13 */
-	JEQ(ARCH_SET_FS, A, 15);
+	JEQ(__NR_sched_yield, A, 11);
+	JEQ(__NR_munmap, A, 12);
+	JEQ(__NR_mprotect, A, 13);
+	JEQ(__NR_arch_prctl, 14, 17);
+	LD(ARG_LO(0));							/* 14 */
+	JEQ(ARCH_SET_FS, A, 16);
 	JEQ(ARCH_SET_GS, A, T);
-	JEQ(__NR_mmap, 17, T);						/* 16: nr still loaded */
-	LD(ARG_LO(3));							/* 17 */
-	JEQ(MAP_SHARED | MAP_FIXED, 19, T);
-	LD(ARG_HI(3));							/* 19 */
-	JEQ(0, 21, T);
-	LD(ARG_LO(4));							/* 21 */
+	JEQ(__NR_mmap, 18, T);						/* 17: nr still loaded */
+	LD(ARG_LO(3));							/* 18 */
+	JEQ(MAP_SHARED | MAP_FIXED, 20, T);
+	LD(ARG_HI(3));							/* 20 */
+	JEQ(0, 22, T);
+	LD(ARG_LO(4));							/* 22 */
 	JEQ(SYSTRAP_MEMFD, A, T);
-	RET(SECCOMP_RET_TRAP);						/* 23 = T */
-	RET(SECCOMP_RET_ALLOW);						/* 24 = A */
+	RET(SECCOMP_RET_TRAP);						/* 24 = T */
+	RET(SECCOMP_RET_ALLOW);						/* 25 = A */
 #undef LD
 #undef JEQ
 #undef JGE
@@ -185,8 +190,10 @@ static void calibrate_spin(void)
 	spin_max = (uint32_t)((uint64_t)SPIN_MAX_NS * n / dt);
 	if (spin_max == 0)
 		spin_max = 1;
-	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0) {
 		ncpu = (uint32_t)CPU_COUNT(&set);
+		all_cpus = set;
+	}
 }
 
 static int systrap_init(int mfd)
@@ -404,6 +411,12 @@ static int wait_event(struct platform_as *as, struct platform_ctx *ctx, uint32_t
 		}
 		__asm__ volatile("pause" ::: "memory");
 	}
+	/* Sharing a CPU with the stub: give it the CPU. */
+	for (uint32_t i = 0; __atomic_load_n(&sh->colocated, __ATOMIC_RELAXED) && i < 64; i++) {
+		if (__atomic_load_n(&sh->state, __ATOMIC_ACQUIRE) == SYSTRAP_ST_EVENT)
+			return 0;
+		sched_yield();
+	}
 	for (;;) {
 		__atomic_store_n(&sh->sentry_sleeping, 1, __ATOMIC_SEQ_CST);
 		v = __atomic_load_n(&sh->state, __ATOMIC_SEQ_CST);
@@ -426,8 +439,53 @@ static int wait_event(struct platform_as *as, struct platform_ctx *ctx, uint32_t
 	__atomic_store_n(&sh->sentry_sleeping, 0, __ATOMIC_RELAXED);
 	*spin = budget / 2 < min ? 0 : budget / 2;
 	as->sleeps++;
-	return 0;
+	return 1;
 }
+
+static void pin_thread(pid_t pid, const cpu_set_t *set)
+{
+	if (sched_setaffinity(pid, sizeof(*set), set) < 0)
+		log_debug("systrap: sched_setaffinity(%d): %s", pid, strerror(errno));
+}
+
+/* When neither side's spin pays off -- more runnable threads than cores,
+ * so the other side is rarely running when it is waited for -- every
+ * handoff costs two wake-ups across CPUs, each waiting for the other
+ * CPU's scheduler (200 us here under load). On one CPU the same handoff
+ * is a yield (10-15 us). So after a run of handoffs that all ended
+ * asleep, the stub and this thread are pinned to the CPU the thread is
+ * on; after a while they are let go again, to see whether cores have
+ * come free. */
+static void colocate(struct platform_ctx *ctx, bool on)
+{
+	struct platform_as *as = ctx->as;
+	cpu_set_t one;
+	int cpu;
+
+	if (on) {
+		cpu = sched_getcpu();
+		if (cpu < 0)
+			return;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		pin_thread(0, &one);
+		pin_thread(as->pid, &one);
+	} else {
+		pin_thread(0, &all_cpus);
+		pin_thread(as->pid, &all_cpus);
+		/* A fair trial: both spin budgets start full again. */
+		ctx->spin = spin_max;
+		as->sh->stub_spin = spin_max;
+	}
+	thread_pinned = on;
+	__atomic_store_n(&as->sh->colocated, on, __ATOMIC_RELAXED);
+	ctx->colocated_for = 0;
+	ctx->sleep_streak = 0;
+	log_debug("systrap: stub %d %s", as->pid, on ? "shares its task thread's CPU" : "may run on any CPU again");
+}
+
+#define COLOCATE_AFTER	8	/* handoffs in a row that ended asleep */
+#define COLOCATE_FOR	4096	/* handoffs before trying apart again */
 
 /* Has the stub carry out one command while it holds the thread in its
  * handler. */
@@ -474,6 +532,11 @@ static int systrap_as_new(struct platform_as **asp, struct platform_ctx **ctxp)
 	as->sh->stub_spin_max = spin_max;
 	as->sh->stub_spin = spin_max;
 	as->spin = ctx->spin = spin_max;
+	if (thread_pinned) {
+		/* The previous program's stub shared this thread's CPU. */
+		pin_thread(0, &all_cpus);
+		thread_pinned = false;
+	}
 	as->pid = fork();
 	if (as->pid < 0) {
 		err = -errno;
@@ -482,7 +545,7 @@ static int systrap_as_new(struct platform_as **asp, struct platform_ctx **ctxp)
 	if (as->pid == 0)
 		stub_child(parent, as);
 	err = wait_event(as, NULL, &as->spin, &as->probe, HELLO_TIMEOUT_NS);
-	if (err == 0 && as->sh->event != SYSTRAP_EV_HELLO)
+	if (err >= 0 && as->sh->event != SYSTRAP_EV_HELLO)
 		err = -EPROTO;
 	if (err < 0) {
 		log_error("systrap: stub %d did not start: %s", as->pid, strerror(-err));
@@ -564,6 +627,14 @@ static enum platform_event systrap_switch(struct platform_ctx *ctx, struct arch_
 	__atomic_sub_fetch(&running, 1, __ATOMIC_RELAXED);
 	if (err < 0)
 		return PLAT_EV_DEAD;
+	if (sh->colocated) {
+		if (++ctx->colocated_for >= COLOCATE_FOR)
+			colocate(ctx, false);
+	} else if (err == 0) {
+		ctx->sleep_streak = 0;
+	} else if (++ctx->sleep_streak >= COLOCATE_AFTER && ncpu > 1) {
+		colocate(ctx, true);
+	}
 	memcpy(regs, &sh->regs, sizeof(*regs));
 	regs->cs = USER_CS;
 	regs->ss = USER_DS;
