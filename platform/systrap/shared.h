@@ -77,7 +77,7 @@ struct systrap_shared {
 	uint32_t stub_cpu, sentry_cpu;
 	/* Set by the sentry when spinning keeps failing (more runnable
 	 * threads than cores): the stub and its sentry thread then share one
-	 * CPU and wait by yielding it to each other. */
+	 * CPU, where a futex wake-up lets the woken side run at once. */
 	uint32_t colocated;
 	struct arch_regs regs;
 };

@@ -299,12 +299,6 @@ static void STUB wait_cmd(struct systrap_shared *sh)
 		}
 		__asm__ volatile("pause" ::: "memory");
 	}
-	/* Sharing a CPU with the sentry's thread: give it the CPU. */
-	for (uint32_t i = 0; sh->colocated && i < 64; i++) {
-		if (__atomic_load_n(&sh->state, __ATOMIC_ACQUIRE) == SYSTRAP_ST_CMD)
-			return;
-		sc(__NR_sched_yield, 0, 0, 0, 0, 0, 0);
-	}
 	for (;;) {
 		__atomic_store_n(&sh->stub_sleeping, 1, __ATOMIC_SEQ_CST);
 		v = __atomic_load_n(&sh->state, __ATOMIC_SEQ_CST);

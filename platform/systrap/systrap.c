@@ -118,7 +118,7 @@ static long futex(uint32_t *word, int op, uint32_t val, const struct timespec *t
 static int build_filter(void)
 {
 	uint64_t lo = region, hi = region + SYSTRAP_CODE_SIZE;
-	enum { T = 24, A = 25 };
+	enum { T = 23, A = 24 };
 	unsigned int n = 0;
 
 #define LD(off)		filter[n] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off)), n++
@@ -139,22 +139,21 @@ static int build_filter(void)
 	LD(offsetof(struct seccomp_data, nr));				/* 7 */
 	JEQ(__NR_rt_sigreturn, A, 9);
 	JEQ(__NR_futex, A, 10);
-	JEQ(__NR_sched_yield, A, 11);
-	JEQ(__NR_munmap, A, 12);
-	JEQ(__NR_mprotect, A, 13);
-	JEQ(__NR_arch_prctl, 14, 17);
-	LD(ARG_LO(0));							/* 14 */
-	JEQ(ARCH_SET_FS, A, 16);
+	JEQ(__NR_munmap, A, 11);
+	JEQ(__NR_mprotect, A, 12);
+	JEQ(__NR_arch_prctl, 13, 16);
+	LD(ARG_LO(0));							/* 13 */
+	JEQ(ARCH_SET_FS, A, 15);
 	JEQ(ARCH_SET_GS, A, T);
-	JEQ(__NR_mmap, 18, T);						/* 17: nr still loaded */
-	LD(ARG_LO(3));							/* 18 */
-	JEQ(MAP_SHARED | MAP_FIXED, 20, T);
-	LD(ARG_HI(3));							/* 20 */
-	JEQ(0, 22, T);
-	LD(ARG_LO(4));							/* 22 */
+	JEQ(__NR_mmap, 17, T);						/* 16: nr still loaded */
+	LD(ARG_LO(3));							/* 17 */
+	JEQ(MAP_SHARED | MAP_FIXED, 19, T);
+	LD(ARG_HI(3));							/* 19 */
+	JEQ(0, 21, T);
+	LD(ARG_LO(4));							/* 21 */
 	JEQ(SYSTRAP_MEMFD, A, T);
-	RET(SECCOMP_RET_TRAP);						/* 24 = T */
-	RET(SECCOMP_RET_ALLOW);						/* 25 = A */
+	RET(SECCOMP_RET_TRAP);						/* 23 = T */
+	RET(SECCOMP_RET_ALLOW);						/* 24 = A */
 #undef LD
 #undef JEQ
 #undef JGE
@@ -376,7 +375,7 @@ static bool oversubscribed(void)
 static void post_cmd(struct systrap_shared *sh, uint32_t cmd)
 {
 	sh->cmd = cmd;
-	sh->stub_spin_max = oversubscribed() ? 0 : spin_max;
+	sh->stub_spin_max = oversubscribed() || sh->colocated ? 0 : spin_max;
 	sh->sentry_cpu = (uint32_t)sched_getcpu();
 	__atomic_store_n(&sh->state, SYSTRAP_ST_CMD, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&sh->stub_sleeping, __ATOMIC_SEQ_CST))
@@ -394,11 +393,12 @@ static int wait_event(struct platform_as *as, struct platform_ctx *ctx, uint32_t
 		      long limit_ns)
 {
 	struct systrap_shared *sh = as->sh;
-	uint32_t budget = oversubscribed() ? 0 : *spin, min = spin_max >> 6, v;
+	bool no_spin = oversubscribed() || __atomic_load_n(&sh->colocated, __ATOMIC_RELAXED);
+	uint32_t budget = no_spin ? 0 : *spin, min = spin_max >> 6, v;
 	struct timespec ts = { 0, DEAD_CHECK_NS };
 	long slept = 0;
 
-	if (budget == 0 && !oversubscribed() && (++*probe & 15) == 0)
+	if (budget == 0 && !no_spin && (++*probe & 15) == 0)
 		budget = spin_max / 8 ? spin_max / 8 : 1;
 	if (__atomic_load_n(&sh->stub_cpu, __ATOMIC_RELAXED) == (uint32_t)sched_getcpu())
 		budget = 0;	/* the stub last ran on this CPU: spinning would only delay it */
@@ -410,12 +410,6 @@ static int wait_event(struct platform_as *as, struct platform_ctx *ctx, uint32_t
 			return 0;
 		}
 		__asm__ volatile("pause" ::: "memory");
-	}
-	/* Sharing a CPU with the stub: give it the CPU. */
-	for (uint32_t i = 0; __atomic_load_n(&sh->colocated, __ATOMIC_RELAXED) && i < 64; i++) {
-		if (__atomic_load_n(&sh->state, __ATOMIC_ACQUIRE) == SYSTRAP_ST_EVENT)
-			return 0;
-		sched_yield();
 	}
 	for (;;) {
 		__atomic_store_n(&sh->sentry_sleeping, 1, __ATOMIC_SEQ_CST);
@@ -451,11 +445,11 @@ static void pin_thread(pid_t pid, const cpu_set_t *set)
 /* When neither side's spin pays off -- more runnable threads than cores,
  * so the other side is rarely running when it is waited for -- every
  * handoff costs two wake-ups across CPUs, each waiting for the other
- * CPU's scheduler (200 us here under load). On one CPU the same handoff
- * is a yield (10-15 us). So after a run of handoffs that all ended
- * asleep, the stub and this thread are pinned to the CPU the thread is
- * on; after a while they are let go again, to see whether cores have
- * come free. */
+ * CPU's scheduler (80-200 us here under load). On one CPU the woken side
+ * preempts at once (12-15 us), and neither side spins there. So after a
+ * run of handoffs that all ended asleep, the stub and this thread are
+ * pinned to the CPU the thread is on; after a while they are let go
+ * again, to see whether cores have come free. */
 static void colocate(struct platform_ctx *ctx, bool on)
 {
 	struct platform_as *as = ctx->as;
