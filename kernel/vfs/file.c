@@ -116,16 +116,21 @@ int64_t vfs_generic_llseek(struct file *f, int64_t off, int whence)
 size_t vfs_emit_dirent(void *buf, size_t len, uint64_t ino, int64_t off, unsigned type, const char *name)
 {
 	size_t nlen = strlen(name);
-	size_t reclen = (offsetof(struct linux_dirent64, d_name) + nlen + 1 + 7) & ~(size_t)7;
-	struct linux_dirent64 *de = buf;
+	size_t hdr = offsetof(struct linux_dirent64, d_name);
+	size_t reclen = (hdr + nlen + 1 + 7) & ~(size_t)7;
+	struct linux_dirent64 de;
 
 	if (reclen > len)
 		return 0;
-	memset(de, 0, reclen);
-	de->d_ino = ino;
-	de->d_off = off;
-	de->d_reclen = (uint16_t)reclen;
-	de->d_type = (uint8_t)type;
-	memcpy(de->d_name, name, nlen);
+	/* The header is built apart and copied: buf has no alignment the
+	 * callers promise (a record may start anywhere in it). */
+	memset(&de, 0, sizeof(de));
+	de.d_ino = ino;
+	de.d_off = off;
+	de.d_reclen = (uint16_t)reclen;
+	de.d_type = (uint8_t)type;
+	memset(buf, 0, reclen);
+	memcpy(buf, &de, hdr);
+	memcpy((char *)buf + hdr, name, nlen);
 	return reclen;
 }
