@@ -6,6 +6,7 @@
 #include "kernel/fs/sys/sysfs.h"
 #include "kernel/fs/tmpfs/tmpfs.h"
 #include "kernel/lib/log.h"
+#include "kernel/time/timekeeper.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -55,6 +56,9 @@ int kernel_init(struct gofer_client *gofer, bool root_readonly, const char *host
 		return err;
 	sentry_memfile = &memfile;
 	err = platform->init(memfile.fd);
+	if (err < 0)
+		return err;
+	err = tk_init();
 	if (err < 0)
 		return err;
 	/* The gofer serves the root writable so that mount points can be

@@ -25,12 +25,27 @@ struct restore_state {
 	struct pages_reader *pr;
 	int uffd_dev;				/* /dev/userfaultfd, or -1 */
 	bool eager;
+	bool same_host;				/* the image was written on this boot of this host */
 	struct lazy *lazy;
 	struct timespec t0;
 };
 /* Before isolation: opens and checks the image. Returns 0 or -errno with
  * one line in err. */
 int restore_open(struct restore_state *rs, const char *dir, bool eager, char *err, size_t errlen);
+/* The bytes of kernel.pb a restore into a created sandbox accepts. */
+#define RESTORE_MAX_KERNEL_PB (1u << 30)
+/* A restore into a created (isolated) sandbox: what runsc read from an
+ * image it checked, kernel.pb (borrowed), the pages file's fd (borrowed)
+ * and /dev/userfaultfd's (taken; -1: none). Returns 0 or -errno with one
+ * line in err. */
+int restore_open_fds(struct restore_state *rs, const void *kernel_pb, size_t len, int pages_fd, int uffd_fd,
+		     bool eager, bool same_host, char *err, size_t errlen);
+/* What restore_open_fds holds, dropped when the restore cannot go on. */
+void restore_drop(struct restore_state *rs);
+/* Then, the created task dropped: the kernel as a fresh one for
+ * restore_load, with no page of the memory file in use (page caches
+ * dropped). Returns 0 or -errno with one line in err. */
+int restore_reset(char *err, size_t errlen);
 /* After kernel_init and the mounts: rebuilds the kernel and starts
  * loading memory. *task is the task to run (restored, no exec). */
 int restore_load(struct restore_state *rs, const int stdio[3], struct task **task, char *err, size_t errlen);

@@ -37,6 +37,7 @@
 
 struct boot {
 	struct sandbox_run sb;
+	struct restore_state *rs;	/* what a restore into this sandbox loads */
 	const char *root, *id;
 	int waiters;			/* "wait" requests in flight; under sb.lock */
 	bool paused;			/* frozen by "pause"; under pause_lock */
@@ -75,6 +76,91 @@ static struct json_object *error_reply(const char *msg)
 /* Serializes pause, resume and checkpoint's view of b->paused; never held
  * with sb.lock, which tasks may need on their way to a safe point. */
 static pthread_mutex_t pause_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* {"cmd":"restore"} on a created sandbox (runsc create, then runsc
+ * restore, as containerd does): runsc has opened and checked the image
+ * and sends kernel.pb with the pages file's fd, then one byte with
+ * /dev/userfaultfd's (see cmd_checkpoint.c). The created task is dropped
+ * unrun and the image loaded in its place, in this same sentry process,
+ * whose pid the engine already knows; the restored task runs at once,
+ * with the sandbox's stdio (create's). Until the created task is dropped
+ * a failure leaves the sandbox as created; after, it ends the sandbox. */
+static struct json_object *restore_created(struct boot *b, struct json_object *req, int conn)
+{
+	static pthread_mutex_t one_at_a_time = PTHREAD_MUTEX_INITIALIZER;
+	static const int stdio[3] = { 0, 1, 2 };
+	struct json_object *v, *r;
+	uint64_t len = json_object_object_get_ex(req, "kernel_pb", &v) ? json_object_get_uint64(v) : 0;
+	bool eager = json_object_object_get_ex(req, "eager", &v) && json_object_get_boolean(v);
+	bool same_host = json_object_object_get_ex(req, "same_host", &v) && json_object_get_boolean(v);
+	bool uffd = json_object_object_get_ex(req, "uffd", &v) && json_object_get_boolean(v);
+	int pages_fd = -1, uffd_fd = -1, err = 0;
+	bool relaunched = false;
+	char msg[1024] = "";
+	uint8_t one, *pb = NULL;
+
+	if (pthread_mutex_trylock(&one_at_a_time) != 0)
+		return error_reply("a restore into this sandbox is already in progress");
+	if (!len || len > RESTORE_MAX_KERNEL_PB) {
+		snprintf(msg, sizeof(msg), "restore: a kernel state of %lu bytes", (unsigned long)len);
+		goto out;
+	}
+	pb = malloc(len);
+	err = pb ? control_recv_raw(conn, pb, len, &pages_fd) : -ENOMEM;
+	if (err == 0 && pages_fd < 0)
+		err = -EPROTO;
+	if (err == 0 && uffd)
+		err = control_recv_raw(conn, &one, 1, &uffd_fd);
+	if (err < 0) {
+		snprintf(msg, sizeof(msg), "restore: receiving the image: %s", strerror(-err));
+		goto out;
+	}
+	if (sandbox_get_status(&b->sb) != SANDBOX_CREATED) {
+		snprintf(msg, sizeof(msg), "cannot restore into container %s: it has started", b->id);
+		goto out;
+	}
+	err = restore_open_fds(b->rs, pb, len, pages_fd, uffd_fd, eager, same_host, msg, sizeof(msg));
+	uffd_fd = -1;	/* the restore state's now */
+	if (err < 0)
+		goto out;
+	if (sandbox_discard(&b->sb) < 0) {
+		restore_drop(b->rs);
+		snprintf(msg, sizeof(msg), "cannot restore into container %s: it has started", b->id);
+		goto out;
+	}
+	/* From here on the created container is gone: a failure ends it. */
+	err = restore_reset(msg, sizeof(msg));
+	if (err == 0)
+		err = restore_load(b->rs, stdio, &b->sb.task, msg, sizeof(msg));
+	if (err == 0) {
+		relaunched = true;
+		err = sandbox_relaunch(&b->sb);
+		if (err < 0)
+			snprintf(msg, sizeof(msg), "restore: start the restored task: %s", strerror(-err));
+	}
+	if (err < 0) {
+		/* The reply goes first: the sentry ends with the sandbox
+		 * (which a failed relaunch stopped already). */
+		r = error_reply(msg);
+		control_send(conn, r);
+		json_object_put(r);
+		msg[0] = 0;
+		if (!relaunched)
+			sandbox_fail(&b->sb, 128 + SIGKILL);
+	}
+out:
+	if (pages_fd >= 0)
+		close(pages_fd);
+	if (uffd_fd >= 0)
+		close(uffd_fd);
+	free(pb);
+	pthread_mutex_unlock(&one_at_a_time);
+	if (msg[0]) {
+		log_warn("%s", msg);
+		return error_reply(msg);
+	}
+	return err < 0 ? NULL : json_object_new_object();
+}
 
 static struct json_object *handle(struct json_object *req, void *arg, int conn)
 {
@@ -124,30 +210,39 @@ static struct json_object *handle(struct json_object *req, void *arg, int conn)
 			return error_reply("cannot start an already running container");
 		if (err == -ESRCH)
 			return error_reply("cannot start a container that has stopped");
+		if (err == -EBUSY)
+			return error_reply("cannot start a container that is being restored");
 		return json_object_new_object();
 	}
+	if (strcmp(c, "restore") == 0)
+		return restore_created(b, req, conn);
 	if (strcmp(c, "signal") == 0) {
 		int sig = json_object_object_get_ex(req, "signal", &v) ? json_object_get_int(v) : 0;
+		struct task *t;
 		if (sig < 1 || sig > LINUX_NSIG)
 			return error_reply("invalid signal");
 		if (sandbox_get_status(&b->sb) == SANDBOX_STOPPED)
 			return error_reply("container not running");
+		t = sandbox_get_task(&b->sb);
+		if (!t)
+			return error_reply("container is being restored");
 		if (sandbox_get_status(&b->sb) == SANDBOX_CREATED && sig == SIGKILL) {
 			/* Killing a created container ends it without running it. */
-			task_exit_group(b->sb.task, SIGKILL);
+			task_exit_group(t, SIGKILL);
 			sandbox_start(&b->sb);
 		} else {
-			sig_send_group(b->sb.task->tg, sig);
+			sig_send_group(t->tg, sig);
 			/* A paused container still dies of SIGKILL, as a frozen
 			 * cgroup's tasks do when runc kills them. */
 			pthread_mutex_lock(&pause_lock);
 			if (sig == SIGKILL && b->paused) {
-				task_exit_group(b->sb.task, SIGKILL);
+				task_exit_group(t, SIGKILL);
 				kernel_thaw();
 				b->paused = false;
 			}
 			pthread_mutex_unlock(&pause_lock);
 		}
+		task_put(t);
 		return json_object_new_object();
 	}
 	if (strcmp(c, "wait") == 0) {
@@ -190,15 +285,17 @@ static struct json_object *handle(struct json_object *req, void *arg, int conn)
 	}
 	if (strcmp(c, "ps") == 0) {
 		struct json_object *a = json_object_new_array();
+		struct task *t = sandbox_get_task(&b->sb);
 		r = json_object_new_object();
-		if (sandbox_get_status(&b->sb) != SANDBOX_STOPPED) {
+		if (t && sandbox_get_status(&b->sb) != SANDBOX_STOPPED) {
 			struct json_object *p = json_object_new_object();
-			json_object_object_add(p, "pid", json_object_new_int(b->sb.task->tg->pid));
-			json_object_object_add(p, "ppid", json_object_new_int(b->sb.task->tg->ppid));
-			json_object_object_add(p, "uid", json_object_new_int((int)b->sb.task->creds.uid));
-			json_object_object_add(p, "cmd", json_object_new_string(b->sb.task->comm));
+			json_object_object_add(p, "pid", json_object_new_int(t->tg->pid));
+			json_object_object_add(p, "ppid", json_object_new_int(t->tg->ppid));
+			json_object_object_add(p, "uid", json_object_new_int((int)t->creds.uid));
+			json_object_object_add(p, "cmd", json_object_new_string(t->comm));
 			json_object_array_add(a, p);
 		}
+		task_put(t);
 		json_object_object_add(r, "processes", a);
 		return r;
 	}
@@ -381,6 +478,7 @@ int cmd_boot(struct global_flags *g, int argc, char **argv)
 		}
 	}
 	b.root = g->root;
+	b.rs = &rs;
 	if (!bundle || !b.id) {
 		report(ready, "boot: --bundle and an id are required");
 		return 2;
@@ -393,6 +491,10 @@ int cmd_boot(struct global_flags *g, int argc, char **argv)
 	log_init(log_fd, g->debug ? LOG_DEBUG : g->strace ? LOG_INFO : g->debug_log ? LOG_WARN : LOG_ERROR);
 	sandbox.strace = g->strace;
 	prctl(PR_SET_NAME, "runsc-sandbox");
+	if (platform_select(g->platform) < 0) {
+		report(ready, "unknown platform %s (available: ptrace, systrap)", g->platform);
+		return 2;
+	}
 
 	if (oci_spec_load(bundle, &spec, err, sizeof(err)) < 0) {
 		report(ready, "%s", err);
@@ -481,10 +583,6 @@ int cmd_boot(struct global_flags *g, int argc, char **argv)
 		r = sandbox_launch(&b.sb, false);
 		if (r < 0) {
 			report(ready, "restore: start the restored task: %s", cli_strerror(r));
-	if (platform_select(g->platform) < 0) {
-		report(ready, "unknown platform %s (available: ptrace, systrap)", g->platform);
-		return 2;
-	}
 			return 1;
 		}
 		goto launched;

@@ -4,10 +4,14 @@
  * page list and the memory file (see checkpoint_sentry.c); this process
  * writes the image beside DIR and renames it into place (state/image.c),
  * so a failure at any point leaves the sandbox running and an earlier image
- * intact. restore: create with the sentry loading the image, then start. */
+ * intact. restore: create with the sentry loading the image, then start;
+ * or, for a container `runsc create` made, load the image into its
+ * sandbox (restore_created). */
 #include "runsc/checkpoint.h"
 #include "runsc/control.h"
+#include "runsc/hooks.h"
 #include "runsc/lifecycle.h"
+#include "runsc/oci_spec.h"
 #include "state/image.h"
 #include "kernel/mm/memfile.h"
 
@@ -682,9 +686,166 @@ int cmd_checkpoint(struct global_flags *g, int argc, char **argv)
 	return r < 0 ? 1 : 0;
 }
 
+/* Runs the hooks of kind for container st in state status; a failure is
+ * fatal (startContainer) or a warning (poststart), as start has them. */
+static int restore_hooks(struct container_state *st, enum oci_hook_kind kind, const char *status)
+{
+	struct oci_spec spec;
+	char err[1024], *state;
+	int r = 0;
+
+	if (oci_spec_load(st->bundle, &spec, err, sizeof(err)) < 0)
+		return 0;
+	state = hooks_state_json(st->id, status, st->sentry_pid, st->bundle);
+	if (state && hooks_run(&spec, kind, state, err, sizeof(err)) < 0) {
+		if (kind == OCI_HOOK_START_CONTAINER) {
+			cli_error("%s", err);
+			r = -EIO;
+		} else {
+			fprintf(stderr, "runsc: warning: %s\n", err);
+		}
+	}
+	free(state);
+	oci_spec_free(&spec);
+	return r;
+}
+
+/* Sends the image to the sentry of created container id. Returns 0, or
+ * -errno with the message printed. */
+static int send_image(struct global_flags *g, const char *id, struct image *img, bool eager)
+{
+	struct json_object *req, *resp = NULL, *e;
+	char sock[PATH_MAX];
+	const void *pb;
+	size_t len;
+	int pages_fd, uffd = -1, conn, r;
+
+	r = image_read(img, IMAGE_KERNEL, &pb, &len);
+	if (r < 0 || len > RESTORE_MAX_KERNEL_PB) {
+		cli_error("restore: kernel.pb: %s", r < 0 ? cli_strerror(r) : "too large");
+		return r < 0 ? r : -EFBIG;
+	}
+	pages_fd = image_file_fd(img, IMAGE_PAGES);
+	if (pages_fd < 0) {
+		cli_error("restore: pages: %s", cli_strerror(pages_fd));
+		return pages_fd;
+	}
+	/* As a new sandbox's restore: without userfaultfd, memory loads
+	 * before the container runs. */
+	if (!eager)
+		uffd = open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
+	state_socket_path(g->root, id, sock, sizeof(sock));
+	conn = control_connect(sock);
+	if (conn < 0) {
+		cli_error("container %s: sandbox not reachable: %s", id, cli_strerror(conn));
+		r = conn;
+		goto out;
+	}
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string("restore"));
+	json_object_object_add(req, "kernel_pb", json_object_new_uint64(len));
+	json_object_object_add(req, "eager", json_object_new_boolean(eager));
+	json_object_object_add(req, "same_host", json_object_new_boolean(manifest_same_host(image_manifest(img))));
+	json_object_object_add(req, "uffd", json_object_new_boolean(uffd >= 0));
+	r = control_send(conn, req);
+	json_object_put(req);
+	if (r == 0)
+		r = control_send_raw(conn, pb, len, pages_fd);
+	if (r == 0 && uffd >= 0)
+		r = control_send_raw(conn, "", 1, uffd);
+	if (r == 0)
+		r = control_recv(conn, &resp);
+	if (r < 0)
+		cli_error("restore: container %s: %s", id, cli_strerror(r));
+	else if (json_object_object_get_ex(resp, "error", &e)) {
+		cli_error("%s", json_object_get_string(e));
+		r = -EIO;
+	}
+	json_object_put(resp);
+	close(conn);
+out:
+	if (uffd >= 0)
+		close(uffd);
+	close(pages_fd);
+	return r;
+}
+
+static bool container_exists(struct global_flags *g, const char *id)
+{
+	struct container_state st;
+	int r = state_load(g->root, id, &st);
+
+	if (r == 0)
+		state_free(&st);
+	return r != -ENOENT;
+}
+
+/* runsc restore of a container that runsc create made, as containerd
+ * does: the image is opened and checked here, where the host's files
+ * are, and its sentry loads it in place of the created task, so the
+ * sandbox's pid stays the one the engine knows. The restored process's
+ * stdio are the sandbox's (create's). Returns 0 or -errno (message
+ * printed); bad input leaves the created container as it was, a failure
+ * once its task was dropped deletes the container. */
+static int restore_created(struct global_flags *g, const char *id, const char *bundle, const char *pid_file,
+			   const struct restore_opts *ro)
+{
+	struct container_state st;
+	char err[1024] = "", abs_bundle[PATH_MAX];
+	struct image *img = NULL;
+	const char *status;
+	int r;
+
+	if (container_lookup(g, id, &st, &status) < 0)
+		return -ENOENT;
+	if (strcmp(status, "created") != 0) {
+		cli_error("cannot restore into container %s: it is %s (only a created one can be)", id, status);
+		r = -EEXIST;
+		goto out;
+	}
+	if (bundle && (!realpath(bundle, abs_bundle) || strcmp(abs_bundle, st.bundle) != 0)) {
+		cli_error("cannot restore into container %s: it was created from bundle %s, not %s", id, st.bundle, bundle);
+		r = -EINVAL;
+		goto out;
+	}
+	r = image_open(&img, ro->image, err, sizeof(err));
+	if (r < 0) {
+		cli_error("restore: image %s: %s", ro->image, err);
+		goto out;
+	}
+	r = restore_hooks(&st, OCI_HOOK_START_CONTAINER, "created");
+	if (r == 0)
+		r = send_image(g, id, img, ro->eager);
+	if (r < 0) {
+		struct container_state now;
+
+		/* Gone with its created task, the container cannot be run:
+		 * nothing of it is left. */
+		if (container_lookup(g, id, &now, &status) == 0) {
+			if (strcmp(status, "created") != 0)
+				delete_with_hooks(g, &now);
+			state_free(&now);
+		}
+		goto out;
+	}
+	restore_hooks(&st, OCI_HOOK_POSTSTART, "running");
+	if (pid_file) {
+		FILE *f = fopen(pid_file, "w");
+
+		if (!f || fprintf(f, "%d", st.sentry_pid) < 0 || fclose(f) != 0) {
+			r = -errno;
+			cli_error("write pid file %s: %s", pid_file, cli_strerror(r));
+		}
+	}
+out:
+	image_close(img);
+	state_free(&st);
+	return r;
+}
+
 int cmd_restore(struct global_flags *g, int argc, char **argv)
 {
-	const char *id = NULL, *bundle = ".", *pid_file = NULL, *image = NULL, *work = NULL, *background = NULL,
+	const char *id = NULL, *bundle = NULL, *pid_file = NULL, *image = NULL, *work = NULL, *background = NULL,
 		   *console = NULL, *cg_mode = NULL, *empty_ns = NULL, *lsm_profile = NULL, *lsm_mount = NULL;
 	bool detach = false, tcp = false, ext_unix = false, shell_job = false, file_locks = false, auto_dedup = false,
 	     lazy = false, no_subreaper = false, no_pivot = false, help = false;
@@ -724,7 +885,8 @@ int cmd_restore(struct global_flags *g, int argc, char **argv)
 	if (help) {
 		cr_usage("restore [flags] ID",
 			 "Creates and starts container ID from an image written by runsc checkpoint,\n"
-			 "with the bundle's config.json.",
+			 "with the bundle's config.json. A container ID that runsc create made (and\n"
+			 "that has not started) is restored in its sandbox, with its stdio.",
 			 flags, sizeof(flags) / sizeof(flags[0]));
 		return 0;
 	}
@@ -750,8 +912,16 @@ int cmd_restore(struct global_flags *g, int argc, char **argv)
 	}
 	ro.image = abs_image;
 	ro.eager = background && strcmp(background, "false") == 0;
-	if (lifecycle_create(g, bundle, id, pid_file, NULL, &ro) < 0 || start_created(g, id) < 0)
+	if (state_check_id(id) < 0) {
+		cli_error("invalid container id %s", id);
 		return 1;
+	}
+	if (container_exists(g, id)) {
+		if (restore_created(g, id, bundle, pid_file, &ro) < 0)
+			return 1;
+	} else if (lifecycle_create(g, bundle ? bundle : ".", id, pid_file, NULL, &ro) < 0 || start_created(g, id) < 0) {
+		return 1;
+	}
 	if (work)
 		write_restore_stats(work, mono_ns() - t0);
 	return detach ? 0 : wait_and_delete(g, id);

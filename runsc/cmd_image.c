@@ -102,6 +102,11 @@ static struct json_object *kernel_json(const Amber__Kernel__Kernel *k)
 			json_object_object_add(e, "path", json_object_new_string(f->path ? f->path : ""));
 		json_object_object_add(e, "flags", hex((uint64_t)(uint32_t)f->flags));
 		json_object_object_add(e, "pos", json_object_new_int64(f->pos));
+		/* Deleted while open: carried in the image, with its size. */
+		if (f->orphan_id && f->orphan_id <= k->n_orphans) {
+			json_object_object_add(e, "deleted", json_object_new_boolean(1));
+			json_object_object_add(e, "size", json_object_new_uint64(k->orphans[f->orphan_id - 1]->size));
+		}
 		json_object_array_add(a, e);
 	}
 	json_object_object_add(o, "files", a);
@@ -154,7 +159,9 @@ static void print_text(struct json_object *o)
 	json_object_object_get_ex(o, "manifest", &m);
 	json_object_object_get_ex(o, "kernel", &k);
 	json_object_object_get_ex(o, "pages", &p);
-	printf("image format %s\n", json_object_get_string(json_object_object_get(m, "version")));
+	printf("image format %s, written on %s\n", json_object_get_string(json_object_object_get(m, "version")),
+	       json_object_get_boolean(json_object_object_get(m, "same_host")) ? "this boot of this host" :
+	       "another host or boot");
 	json_object_object_get_ex(m, "files", &v);
 	for (size_t i = 0; i < json_object_array_length(v); i++) {
 		struct json_object *f = json_object_array_get_idx(v, i);
@@ -199,10 +206,11 @@ static void print_text(struct json_object *o)
 			int64_t fid = json_object_get_int64(json_object_object_get(e, "file"));
 			struct json_object *f = fid >= 1 && (size_t)fid <= json_object_array_length(files)
 						      ? json_object_array_get_idx(files, (size_t)fid - 1) : NULL;
-			printf("  %3s -> file %s %s flags %s pos %s%s\n", json_object_get_string(json_object_object_get(e, "fd")),
+			printf("  %3s -> file %s %s%s flags %s pos %s%s\n", json_object_get_string(json_object_object_get(e, "fd")),
 			       json_object_get_string(json_object_object_get(e, "file")),
 			       !f ? "?" : json_object_object_get_ex(f, "stdio", &s) ? "(stdio)" :
 			       json_object_get_string(json_object_object_get(f, "path")),
+			       f && json_object_object_get_ex(f, "deleted", &s) ? " (deleted, in the image)" : "",
 			       f ? json_object_get_string(json_object_object_get(f, "flags")) : "?",
 			       f ? json_object_get_string(json_object_object_get(f, "pos")) : "?",
 			       json_object_get_boolean(json_object_object_get(e, "cloexec")) ? " cloexec" : "");
@@ -271,6 +279,8 @@ int cmd_image(struct global_flags *g, int argc, char **argv)
 	files = json_object_new_array();
 	json_object_object_add(m, "version", json_object_new_int((int)man->version));
 	json_object_object_add(m, "created_unix_sec", json_object_new_uint64(man->created_unix_sec));
+	json_object_object_add(m, "boot_id", json_object_new_string(man->boot_id));
+	json_object_object_add(m, "same_host", json_object_new_boolean(manifest_same_host(man)));
 	for (size_t i = 0; i < man->file_count; i++) {
 		struct json_object *f = json_object_new_object();
 		char h[24];

@@ -370,18 +370,38 @@ int wait_and_delete(struct global_flags *g, const char *id)
 int cmd_list(struct global_flags *g, int argc, char **argv)
 {
 	const char *format = "table";
-	struct arg_spec specs[] = { { "--format", true, &format, NULL }, { "-f", true, &format, NULL } };
+	bool quiet = false;
+	/* runc's -q: the ids alone, one a line (scripts delete what is left). */
+	struct arg_spec specs[] = { { "--format", true, &format, NULL }, { "-f", true, &format, NULL },
+				    { "--quiet", false, NULL, &quiet }, { "-q", false, NULL, &quiet } };
 	struct json_object *arr = json_object_new_array();
 	struct dirent *de;
 	DIR *d;
 
-	if (parse_args(g, argc, argv, specs, 2, NULL, 0) < 0)
+	if (parse_args(g, argc, argv, specs, 4, NULL, 0) < 0) {
+		json_object_put(arr);
 		return 2;
+	}
 	if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0) {
 		cli_error("invalid format option \"%s\"", format);
+		json_object_put(arr);
 		return 1;
 	}
 	d = opendir(g->root);
+	if (quiet) {
+		while (d && (de = readdir(d))) {
+			struct container_state st;
+
+			if (de->d_name[0] != '.' && state_load(g->root, de->d_name, &st) == 0) {
+				printf("%s\n", st.id);
+				state_free(&st);
+			}
+		}
+		if (d)
+			closedir(d);
+		json_object_put(arr);
+		return 0;
+	}
 	if (strcmp(format, "table") == 0)
 		printf("%-12s %-8s %-10s %-40s %-20s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
 	while (d && (de = readdir(d))) {

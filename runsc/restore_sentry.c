@@ -8,6 +8,8 @@
 #include "kernel/task/task.h"
 #include "kernel/mm/mm.h"
 #include "kernel/lib/log.h"
+#include "kernel/fs/gofer/gofer_fs.h"
+#include "kernel/mm/vdso.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -51,6 +53,7 @@ int restore_open(struct restore_state *rs, const char *dir, bool eager, char *er
 	r = image_open(&rs->img, dir, err, errlen);
 	if (r < 0)
 		return r;
+	rs->same_host = manifest_same_host(image_manifest(rs->img));
 	r = image_read(rs->img, IMAGE_KERNEL, &buf, &len);
 	if (r < 0) {
 		snprintf(err, errlen, "image %s: kernel.pb: %s", dir, strerror(-r));
@@ -74,9 +77,76 @@ int restore_open(struct restore_state *rs, const char *dir, bool eager, char *er
 	return 0;
 }
 
+int restore_open_fds(struct restore_state *rs, const void *kernel_pb, size_t len, int pages_fd, int uffd_fd,
+		     bool eager, bool same_host, char *err, size_t errlen)
+{
+	int r;
+
+	memset(rs, 0, sizeof(*rs));
+	rs->uffd_dev = -1;
+	rs->eager = eager;
+	rs->same_host = same_host;
+	clock_gettime(CLOCK_MONOTONIC, &rs->t0);
+	if (len > RESTORE_MAX_KERNEL_PB)
+		r = -EFBIG;
+	else
+		r = (rs->k = amber__kernel__kernel__unpack(NULL, len, kernel_pb)) ? 0 : -EBADMSG;
+	if (r < 0) {
+		snprintf(err, errlen, "restore: kernel.pb: not a valid kernel state");
+		goto fail;
+	}
+	r = pages_open(&rs->pr, pages_fd, err, errlen);
+	if (r < 0)
+		goto fail;
+	if (!eager)
+		rs->uffd_dev = uffd_fd;
+	else if (uffd_fd >= 0)
+		close(uffd_fd);
+	return 0;
+fail:
+	if (rs->k)
+		amber__kernel__kernel__free_unpacked(rs->k, NULL);
+	rs->k = NULL;
+	if (uffd_fd >= 0)
+		close(uffd_fd);
+	return r;
+}
+
+void restore_drop(struct restore_state *rs)
+{
+	if (rs->k)
+		amber__kernel__kernel__free_unpacked(rs->k, NULL);
+	pages_close(rs->pr);
+	if (rs->uffd_dev >= 0)
+		close(rs->uffd_dev);
+	rs->k = NULL;
+	rs->pr = NULL;
+	rs->uffd_dev = -1;
+}
+
+int restore_reset(char *err, size_t errlen)
+{
+	uint64_t used;
+
+	/* What the created task's exec read stays in the page caches of the
+	 * files it touched; the image's pages go where they were. */
+	gofer_fs_drop_caches();
+	if (vdso_release() < 0) {
+		snprintf(err, errlen, "restore: the created sandbox's vDSO data page is in use");
+		return -EBUSY;
+	}
+	used = __atomic_load_n(&sentry_memfile->used_pages, __ATOMIC_RELAXED);
+	if (used) {
+		snprintf(err, errlen, "restore: the created sandbox still holds %lu pages of memory",
+			 (unsigned long)used);
+		return -EBUSY;
+	}
+	return 0;
+}
+
 int restore_load(struct restore_state *rs, const int stdio[3], struct task **task, char *err, size_t errlen)
 {
-	struct load_ctx c = { .k = rs->k, .stdio = stdio };
+	struct load_ctx c = { .k = rs->k, .stdio = stdio, .same_host = rs->same_host };
 	struct lazy_opts opts = { .mode = rs->eager || rs->uffd_dev < 0 ? LAZY_EAGER : LAZY_BACKGROUND,
 				  .uffd_dev_fd = rs->uffd_dev, .on_error = lazy_failed };
 	struct lazy_mem mem = { .fd = sentry_memfile->fd, .base = sentry_memfile->base,

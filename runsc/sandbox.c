@@ -21,8 +21,26 @@ static void *task_thread(void *arg)
 	sb->exec_err = err;
 	sb->prepared = true;
 	pthread_cond_broadcast(&sb->cond);
-	while (err == 0 && !sb->start)
+	while (err == 0 && !sb->start && !sb->discard)
 		pthread_cond_wait(&sb->cond, &sb->lock);
+	if (err == 0 && sb->discard) {
+		struct task *t = sb->task;
+
+		/* A restore takes the sandbox over: the task goes unrun, its
+		 * stub reaped here, by its tracer; no exit is reported. */
+		sb->task = NULL;
+		pthread_mutex_unlock(&sb->lock);
+		t->exited = true;
+		task_exit_group(t, SIGKILL);
+		mm_put(t->mm);
+		t->mm = NULL;
+		task_put(t);
+		pthread_mutex_lock(&sb->lock);
+		sb->discarded = true;
+		pthread_cond_broadcast(&sb->cond);
+		pthread_mutex_unlock(&sb->lock);
+		return NULL;
+	}
 	if (err == 0)
 		sb->status = SANDBOX_RUNNING;
 	if (err == 0)
@@ -66,6 +84,7 @@ int sandbox_launch(struct sandbox_run *sb, bool start_now)
 	while (!sb->prepared)
 		pthread_cond_wait(&sb->cond, &sb->lock);
 	err = sb->exec_err;
+	sb->joinable = err == 0;
 	pthread_mutex_unlock(&sb->lock);
 	if (err < 0)
 		pthread_join(sb->thread, NULL);
@@ -79,12 +98,96 @@ int sandbox_start(struct sandbox_run *sb)
 	pthread_mutex_lock(&sb->lock);
 	if (sb->status == SANDBOX_STOPPED)
 		err = -ESRCH;
+	else if (sb->discard && !sb->start)
+		err = -EBUSY;
 	else if (sb->start)
 		err = -EALREADY;
-	sb->start = true;
+	if (err != -EBUSY)
+		sb->start = true;
 	pthread_cond_broadcast(&sb->cond);
 	pthread_mutex_unlock(&sb->lock);
 	return err;
+}
+
+int sandbox_discard(struct sandbox_run *sb)
+{
+	pthread_mutex_lock(&sb->lock);
+	if (sb->start || sb->discard || sb->status != SANDBOX_CREATED) {
+		pthread_mutex_unlock(&sb->lock);
+		return -EALREADY;
+	}
+	sb->discard = true;
+	pthread_cond_broadcast(&sb->cond);
+	while (!sb->discarded)
+		pthread_cond_wait(&sb->cond, &sb->lock);
+	sb->joinable = false;
+	pthread_mutex_unlock(&sb->lock);
+	pthread_join(sb->thread, NULL);
+	return 0;
+}
+
+int sandbox_relaunch(struct sandbox_run *sb)
+{
+	pthread_attr_t attr;
+	int err;
+
+	pthread_mutex_lock(&sb->lock);
+	sb->restored = true;
+	sb->prepared = false;
+	sb->discard = false;
+	sb->start = true;
+	pthread_mutex_unlock(&sb->lock);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 8 << 20);
+	pthread_mutex_lock(&sb->lock);
+	err = pthread_create(&sb->thread, &attr, task_thread, sb);
+	sb->joinable = err == 0;
+	pthread_mutex_unlock(&sb->lock);
+	pthread_attr_destroy(&attr);
+	if (err) {
+		struct task *t = sb->task;
+
+		/* No thread to run it, or to end the sandbox: end it here. */
+		pthread_mutex_lock(&sb->lock);
+		sb->task = NULL;
+		pthread_mutex_unlock(&sb->lock);
+		task_put(t);
+		sandbox_fail(sb, 128 + SIGKILL);
+		return -err;
+	}
+	pthread_mutex_lock(&sb->lock);
+	while (!sb->prepared)
+		pthread_cond_wait(&sb->cond, &sb->lock);
+	err = sb->exec_err;
+	pthread_mutex_unlock(&sb->lock);
+	/* On failure the thread reported the sandbox stopped and ended. */
+	return err;
+}
+
+void sandbox_fail(struct sandbox_run *sb, int status)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&sb->lock);
+	sb->wait_status = status;
+	sb->status = SANDBOX_STOPPED;
+	pthread_cond_broadcast(&sb->cond);
+	pthread_mutex_unlock(&sb->lock);
+	/* The main thread joins sb->thread: one that has ended. */
+	if (write(sb->done_fd, &one, sizeof(one)) < 0)
+		abort();
+}
+
+struct task *sandbox_get_task(struct sandbox_run *sb)
+{
+	struct task *t;
+
+	pthread_mutex_lock(&sb->lock);
+	t = sb->task;
+	if (t)
+		__atomic_add_fetch(&t->refs, 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&sb->lock);
+	return t;
 }
 
 int sandbox_wait(struct sandbox_run *sb)
@@ -134,9 +237,12 @@ int sandbox_signals_init(void)
 
 void sandbox_forward_signals(struct sandbox_run *sb, int sfd)
 {
+	bool joinable;
+
 	for (;;) {
 		struct pollfd p[2] = { { sb->done_fd, POLLIN, 0 }, { sfd, POLLIN, 0 } };
 		struct signalfd_siginfo si;
+		struct task *t;
 		int sig;
 
 		if (poll(p, 2, -1) < 0 && errno != EINTR)
@@ -146,13 +252,22 @@ void sandbox_forward_signals(struct sandbox_run *sb, int sfd)
 		if (!p[1].revents || read(sfd, &si, sizeof(si)) != sizeof(si))
 			continue;
 		sig = (int)si.ssi_signo;
+		t = sandbox_get_task(sb);
+		if (!t)
+			continue;	/* a restore is replacing the task */
 		if (sandbox_get_status(sb) == SANDBOX_CREATED && (sig == SIGTERM || sig == SIGINT)) {
 			/* Ended before it started: it never runs. */
-			task_exit_group(sb->task, sig);
+			task_exit_group(t, sig);
 			sandbox_start(sb);
-			continue;
+		} else {
+			sig_send_group(t->tg, sig);
 		}
-		sig_send_group(sb->task->tg, sig);
+		task_put(t);
 	}
-	pthread_join(sb->thread, NULL);
+	pthread_mutex_lock(&sb->lock);
+	joinable = sb->joinable;
+	sb->joinable = false;
+	pthread_mutex_unlock(&sb->lock);
+	if (joinable)
+		pthread_join(sb->thread, NULL);
 }

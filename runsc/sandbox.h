@@ -22,10 +22,13 @@ struct sandbox_run {
 	enum sandbox_status status;
 	bool prepared;			/* exec done (or failed: exec_err) */
 	bool start;			/* start requested */
+	bool discard;			/* a restore replaces the created task */
+	bool discarded;			/* and the task thread has dropped it */
 	int exec_err;
 	int wait_status;		/* valid once STOPPED */
 	int done_fd;			/* eventfd, written when the task thread ends */
 	pthread_t thread;
+	bool joinable;			/* thread is to be joined (a discarded one was) */
 };
 
 /* Starts the task thread, which execs the program, then waits for
@@ -33,8 +36,21 @@ struct sandbox_run {
  * 0, or the exec's -errno (the thread has ended then). */
 int sandbox_launch(struct sandbox_run *sb, bool start_now);
 /* Lets a prepared sandbox run. Returns 0, or -EALREADY / -ESRCH when
- * running or stopped. */
+ * running or stopped, -EBUSY while a restore replaces its task. */
 int sandbox_start(struct sandbox_run *sb);
+/* A restore into a created sandbox, first step: its task thread drops
+ * the created task unrun (its address space, stub and files) and ends
+ * without an exit; sb->task is NULL afterwards. Returns 0, or -EALREADY
+ * when the sandbox was started (or is stopped) first. */
+int sandbox_discard(struct sandbox_run *sb);
+/* Then: runs sb->task, restored, on a new task thread at once. Returns 0
+ * or -errno, the sandbox stopped then. */
+int sandbox_relaunch(struct sandbox_run *sb);
+/* Or: ends a sandbox whose task was discarded, with wait status. */
+void sandbox_fail(struct sandbox_run *sb, int status);
+/* The sandbox's task (a new reference), or NULL while a restore replaces
+ * it. */
+struct task *sandbox_get_task(struct sandbox_run *sb);
 /* Blocks until the sandbox stopped; returns its wait status. */
 int sandbox_wait(struct sandbox_run *sb);
 enum sandbox_status sandbox_get_status(struct sandbox_run *sb);

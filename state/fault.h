@@ -11,6 +11,8 @@
  *   image.read    one whole-file read of an image file
  *   pages.write   one buffer written to the pages file (state/pages_write.c)
  *   pages.read    one read from the pages file (state/pages_read.c)
+ *   time.tsc      the sentry's TSC check: the clocks are the host's, read
+ *                 by system calls (kernel/time/timekeeper.c)
  *
  * The variable is read once, on the first call; with it unset a call costs
  * one atomic load. */

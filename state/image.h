@@ -96,6 +96,11 @@ int image_read(struct image *img, const char *name, const void **buf, size_t *le
 /* Opens the image's pages file with pages_open. */
 int image_open_pages(struct image *img, struct pages_reader **prp);
 
+/* A new read-only fd of listed file name, checked to have the size the
+ * manifest gives (for a process that cannot open it: the restore of a
+ * created sandbox). Returns the fd or -errno. */
+int image_file_fd(struct image *img, const char *name);
+
 /* Reads every file not verified yet (pages) and checks it against the
  * manifest's checksum. Returns 0 or -EBADMSG. */
 int image_verify(struct image *img);

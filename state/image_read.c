@@ -250,6 +250,16 @@ int image_open_pages(struct image *img, struct pages_reader **prp)
 	return err;
 }
 
+int image_file_fd(struct image *img, const char *name)
+{
+	uint64_t size;
+	int i = find(img, name);
+
+	if (i < 0)
+		return fail(img, -ENOENT, "%.64s: not in the image", name);
+	return open_checked(img, name, img->m.files[i].size, IMAGE_MAX_FILE_SIZE, &size);
+}
+
 /* Streams file i through XXH64 without keeping it. */
 static int verify_stream(struct image *img, size_t i)
 {

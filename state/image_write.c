@@ -398,6 +398,7 @@ static int write_manifest(struct image_writer *w)
 	w->m.version = MANIFEST_VERSION;
 	w->m.created_unix_sec = (uint64_t)time(NULL);
 	cpufeat_host(&w->m.cpu);
+	manifest_host_boot_id(w->m.boot_id);
 	err = manifest_encode(&w->m, &buf, &len);
 	if (err)
 		return fail(w, err, "manifest: encoding: %s", strerror(-err));

@@ -26,6 +26,27 @@ bool manifest_name_valid(const char *name)
 	return true;
 }
 
+void manifest_host_boot_id(char buf[MANIFEST_BOOT_ID_SIZE])
+{
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+
+	buf[0] = 0;
+	if (!f)
+		return;
+	if (!fgets(buf, MANIFEST_BOOT_ID_SIZE, f))
+		buf[0] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	fclose(f);
+}
+
+bool manifest_same_host(const struct manifest *m)
+{
+	char here[MANIFEST_BOOT_ID_SIZE];
+
+	manifest_host_boot_id(here);
+	return here[0] && strcmp(here, m->boot_id) == 0;
+}
+
 const struct manifest_file *manifest_find(const struct manifest *m, const char *name)
 {
 	for (size_t i = 0; i < m->file_count; i++)
@@ -113,6 +134,7 @@ int manifest_encode(const struct manifest *m, uint8_t **bufp, size_t *lenp)
 	msg.cpu = &cpu;
 	msg.created_unix_sec = m->created_unix_sec;
 	msg.writer = "amber";
+	msg.boot_id = (char *)m->boot_id;
 
 	payload = amber__state__manifest__get_packed_size(&msg);
 	if (payload > MANIFEST_MAX_PAYLOAD)
@@ -257,6 +279,11 @@ int manifest_decode(const uint8_t *buf, size_t len, struct manifest *m, char *er
 	}
 	m->version = version;
 	m->created_unix_sec = msg->created_unix_sec;
+	if (!copy_str(m->boot_id, sizeof(m->boot_id), msg->boot_id)) {
+		snprintf(errbuf, errlen, "manifest: boot id too long");
+		amber__state__manifest__free_unpacked(msg, NULL);
+		return -EBADMSG;
+	}
 	err = decode_files(msg, m, errbuf, errlen);
 	if (!err)
 		err = decode_cpu(msg->cpu, &m->cpu, errbuf, errlen);

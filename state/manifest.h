@@ -28,6 +28,8 @@
 #define MANIFEST_HEADER_SIZE	24
 #define MANIFEST_MAX_PAYLOAD	(1u << 20)	/* bytes; a real one is < 4 KiB */
 
+#define MANIFEST_BOOT_ID_SIZE	40		/* a UUID (36 characters) and its NUL */
+
 #define IMAGE_MAX_FILES		64		/* files listed in one manifest */
 #define IMAGE_NAME_MAX		64		/* bytes of a file name */
 #define IMAGE_MAX_FILE_SIZE	(1ull << 44)	/* 16 TiB: more than any memory file */
@@ -44,11 +46,21 @@ struct manifest {
 	size_t file_count;
 	struct cpufeat cpu;
 	uint64_t created_unix_sec;
+	/* The writing host's boot id ("" when unknown): an image restored
+	 * where it matches comes back to the same boot of the same machine,
+	 * where a file's device and inode numbers identify it. */
+	char boot_id[MANIFEST_BOOT_ID_SIZE];
 };
 
 /* A file name an image may hold: 1..IMAGE_NAME_MAX bytes of
  * [A-Za-z0-9._-], not starting with '.', and not "manifest". */
 bool manifest_name_valid(const char *name);
+
+/* This host's boot id into buf, or "" when it cannot be read. */
+void manifest_host_boot_id(char buf[MANIFEST_BOOT_ID_SIZE]);
+
+/* Whether m was written on this boot of this host. */
+bool manifest_same_host(const struct manifest *m);
 
 /* Returns the entry for name, or NULL. */
 const struct manifest_file *manifest_find(const struct manifest *m, const char *name);

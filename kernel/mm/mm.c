@@ -7,6 +7,7 @@
  * way was either written while copy-on-write (copy it) or accessed in a way
  * the VMA forbids (SIGSEGV). */
 #include "kernel/mm/internal.h"
+#include "kernel/mm/vdso.h"
 #include "kernel/lib/log.h"
 #include "platform/platform.h"
 
@@ -507,6 +508,12 @@ long mm_mprotect(struct mm *mm, uaddr_t addr, uint64_t len, int prot)
 	if (!mm_range_ok(addr, len))
 		return -ENOMEM;
 	pthread_mutex_lock(&mm->lock);
+	/* Like Linux's, the vDSO's data page may not become writable or
+	 * executable: it is the whole sandbox's. */
+	if ((prot & (PROT_WRITE | PROT_EXEC)) && vdso_vvar_in_range(mm, addr, addr + len)) {
+		pthread_mutex_unlock(&mm->lock);
+		return -EACCES;
+	}
 	ret = vma_protect(&mm->vmas, addr, addr + len, prot & (PROT_READ | PROT_WRITE | PROT_EXEC));
 	if (ret == 0)
 		ret = mm_unmap_host(mm, addr, addr + len);

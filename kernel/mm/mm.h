@@ -27,7 +27,8 @@ struct mapping_ops {
 	void (*put)(struct mapping_obj *obj);
 	/* The sandbox path a checkpoint reopens the object by, and the
 	 * object's identity (size, mtime, dev, ino) to check on restore.
-	 * NULL or -EOPNOTSUPP: it cannot be saved that way. */
+	 * NULL or -EOPNOTSUPP: it cannot be saved that way. Only an inode's
+	 * page cache (&inode->mapping) has one. */
 	int (*save_path)(struct mapping_obj *obj, char *buf, size_t size, struct statx *id);
 };
 struct mapping_obj {

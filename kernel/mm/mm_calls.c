@@ -273,7 +273,8 @@ ssize_t mm_format_maps(struct mm *mm, char **out)
 	for (i = 0; i < mm->vmas.count; i++) {
 		const struct vma *v = &mm->vmas.v[i];
 		const char *name = v->obj && v->obj->name ? v->obj->name :
-				   (v->flags & VMA_HEAP) ? "[heap]" : (v->flags & VMA_STACK) ? "[stack]" : "";
+				   (v->flags & VMA_HEAP) ? "[heap]" : (v->flags & VMA_STACK) ? "[stack]" :
+				   (v->flags & VMA_VDSO) ? "[vdso]" : (v->flags & VMA_VVAR) ? "[vvar]" : "";
 		size_t need = strlen(name) + 128;
 		int n;
 

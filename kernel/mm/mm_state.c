@@ -5,6 +5,7 @@
  * a load; every page faults in through the restored page table. */
 #include "kernel/state/state.h"
 #include "kernel/mm/mm.h"
+#include "kernel/mm/vdso.h"
 #include "kernel/task/task.h"
 
 #include <errno.h>
@@ -13,6 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+#define VVAR_MAX_PAGES 16
 
 struct pte_walk {
 	struct save_ctx *c;
@@ -48,20 +52,29 @@ static int save_vma(struct save_ctx *c, struct mm *mm, const struct vma *v, Ambe
 	vp->prot = v->prot;
 	vp->flags = v->flags;
 	vp->off = v->off;
+	/* The vDSO's data page is the sentry's: the restoring one maps its
+	 * own (vdso.h). */
+	if (v->flags & VMA_VVAR)
+		goto push;
 	if (v->obj) {
 		char path[PATH_MAX];
 		struct statx id;
 		Amber__Kernel__MappingRef *ref = save_alloc(c, sizeof(*ref));
-		Amber__Kernel__FileIdentity *fi = save_alloc(c, sizeof(*fi));
+		/* A mapped file whose name is gone has its data in the image,
+		 * as shared memory, to which the mapping refers. */
+		int64_t sid = orphan_save_mapping(c, v->obj);
 
-		if (!ref || !fi)
+		if (!ref)
 			return -ENOMEM;
-		err = v->obj->ops->save_path ? v->obj->ops->save_path(v->obj, path, sizeof(path), &id) : -EOPNOTSUPP;
-		if (err == -EOPNOTSUPP && shmem_is(v->obj)) {
-			/* Shared memory (anonymous, or a tmpfs file's data):
-			 * saved once, with its pages, and referred to by id. */
-			int64_t sid = shmem_save(c, v->obj);
-
+		if (sid < 0)
+			return (int)sid;
+		err = !sid && v->obj->ops->save_path ? v->obj->ops->save_path(v->obj, path, sizeof(path), &id) : -EOPNOTSUPP;
+		if (err == -EOPNOTSUPP && (sid || shmem_is(v->obj))) {
+			/* Shared memory (anonymous, a tmpfs file's data, or a
+			 * deleted file's): saved once, with its pages, and
+			 * referred to by id. */
+			if (!sid)
+				sid = shmem_save(c, v->obj);
 			if (sid < 0)
 				return (int)sid;
 			amber__kernel__mapping_ref__init(ref);
@@ -79,16 +92,16 @@ static int save_vma(struct save_ctx *c, struct mm *mm, const struct vma *v, Ambe
 			return err == -EOPNOTSUPP ? -ENOTSUP : err;
 		}
 		amber__kernel__mapping_ref__init(ref);
-		amber__kernel__file_identity__init(fi);
 		ref->path = save_strdup(c, path);
-		fi->size = id.stx_size;
-		fi->mtime_sec = id.stx_mtime.tv_sec;
-		fi->mtime_nsec = id.stx_mtime.tv_nsec;
-		fi->mode = id.stx_mode;
-		ref->identity = fi;
 		vp->obj = ref;
 		if (!ref->path)
 			return -ENOMEM;
+		/* Objects with a save_path are page caches of the root
+		 * mount's files (gofer_mapping_save_path). */
+		err = file_identity_save(c, container_of(v->obj, struct inode, mapping), vfs_root_mount, &id,
+					 &ref->identity);
+		if (err < 0)
+			return err;
 		/* Shared file pages are the page cache's. */
 		if (v->flags & VMA_SHARED)
 			goto push;
@@ -142,7 +155,6 @@ static int load_mapping(struct load_ctx *c, const Amber__Kernel__MappingRef *ref
 	const Amber__Kernel__FileIdentity *id = ref->identity;
 	struct path p;
 	struct file *f;
-	struct statx stx;
 	int err;
 
 	if (!ref->path || ref->path[0] != '/' || !id) {
@@ -160,12 +172,7 @@ static int load_mapping(struct load_ctx *c, const Amber__Kernel__MappingRef *ref
 		snprintf(c->err, sizeof(c->err), "mapped file %s: %s", ref->path, strerror(-err));
 		return err;
 	}
-	err = inode_stat(f->inode, &stx);
-	if (err == 0 && (stx.stx_size != id->size || stx.stx_mtime.tv_sec != id->mtime_sec ||
-			 stx.stx_mtime.tv_nsec != id->mtime_nsec)) {
-		snprintf(c->err, sizeof(c->err), "mapped file %s changed since the checkpoint", ref->path);
-		err = -ESTALE;
-	}
+	err = file_identity_check(c, id, f, true, "mapped file", ref->path);
 	*out = err == 0 && f->ops->mmap ? f->ops->mmap(f) : NULL;
 	if (err == 0 && !*out) {
 		snprintf(c->err, sizeof(c->err), "mapped file %s cannot be mapped", ref->path);
@@ -194,7 +201,20 @@ int mm_load(struct load_ctx *c, const Amber__Kernel__Mm *pb, struct mm **out)
 			err = -EINVAL;
 			break;
 		}
-		if (v->obj && v->obj->shmem_id) {
+		if (v->flags & VMA_VVAR) {
+			/* Never writable or executable, and a few pages at most
+			 * (another build's layout may have had more than one). */
+			if ((v->prot & (PROT_WRITE | PROT_EXEC)) || (v->flags & VMA_SHARED) || v->obj ||
+			    v->end - v->start > VVAR_MAX_PAGES * PAGE_SIZE) {
+				snprintf(c->err, sizeof(c->err), "kernel.pb: mm %lu: bad vDSO data mapping at %#lx",
+					 (unsigned long)pb->id, (unsigned long)v->start);
+				err = -EINVAL;
+				break;
+			}
+			vma.obj = vdso_vvar_obj();
+			vma.off = 0;
+			mapping_obj_get(vma.obj);
+		} else if (v->obj && v->obj->shmem_id) {
 			if (v->obj->shmem_id > c->nshmems || !c->shmems[v->obj->shmem_id - 1]) {
 				snprintf(c->err, sizeof(c->err), "kernel.pb: mm %lu: a mapping of shared memory %lu that is not there",
 					 (unsigned long)pb->id, (unsigned long)v->obj->shmem_id);
@@ -223,7 +243,9 @@ int mm_load(struct load_ctx *c, const Amber__Kernel__Mm *pb, struct mm **out)
 	for (size_t i = 0; i + 1 < pb->n_ptes && err == 0; i += 2) {
 		uint64_t addr = pb->ptes[i], off = PTE_OFF(pb->ptes[i + 1]), page = off >> PAGE_SHIFT;
 
-		if ((addr & (PAGE_SIZE - 1)) || !vma_find(&mm->vmas, addr) || page >= c->k->memfile_pages ||
+		const struct vma *in = vma_find(&mm->vmas, addr);
+
+		if ((addr & (PAGE_SIZE - 1)) || !in || (in->flags & VMA_VVAR) || page >= c->k->memfile_pages ||
 		    (pb->ptes[i + 1] & PTE_FLAGS & ~PTE_COW) || pgtable_get(&mm->pt, addr)) {
 			snprintf(c->err, sizeof(c->err), "kernel.pb: mm %lu: bad page-table entry for %#lx",
 				 (unsigned long)pb->id, (unsigned long)addr);

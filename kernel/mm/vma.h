@@ -14,6 +14,8 @@ struct mapping_obj;	/* what a file mapping maps; owned by kernel/mm/mm.c */
 #define VMA_NORESERVE	0x10
 #define VMA_LOCKED	0x20
 #define VMA_DONTFORK	0x40
+#define VMA_VDSO	0x80	/* the vDSO's text (kernel/mm/vdso.c) */
+#define VMA_VVAR	0x100	/* the vDSO's data page: the sentry's, never saved */
 
 struct vma {
 	uaddr_t start;			/* page aligned */

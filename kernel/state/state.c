@@ -3,6 +3,7 @@
 #include "kernel/state/state.h"
 #include "kernel/task/task.h"
 #include "kernel/mm/mm.h"
+#include "kernel/time/timekeeper.h"
 #include "kernel/fs/tmpfs/internal.h"
 
 #include <errno.h>
@@ -172,6 +173,7 @@ void save_ctx_free(struct save_ctx *c)
 	idmap_free(&c->fs);
 	idmap_free(&c->tgs);
 	idmap_free(&c->shmems);
+	idmap_free(&c->orphans);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -206,6 +208,46 @@ int64_t shmem_save(struct save_ctx *c, struct mapping_obj *obj)
 	pb->id = id;
 	pb->size = shmem_size_pages(obj) << PAGE_SHIFT;
 	err = save_shmem_pages(c, obj, &pb->pages, &pb->n_pages);
+	if (err == 0)
+		err = save_push(c, (void ***)&c->k->shmems, &c->k->n_shmems, pb);
+	return err < 0 ? err : (int64_t)id;
+}
+
+int64_t shmem_save_cache(struct save_ctx *c, struct mapping_obj *obj, uint64_t size)
+{
+	Amber__Kernel__Shmem *pb;
+	uint64_t npages = PAGE_ALIGN_UP(size) >> PAGE_SHIFT, pg = 0, offs[256];
+	size_t cap = 0;
+	bool added;
+	uint64_t id = idmap_get(&c->shmems, obj, &added);
+	int err = 0;
+
+	if (!id)
+		return -ENOMEM;
+	if (!added)
+		return (int64_t)id;
+	pb = save_alloc(c, sizeof(*pb));
+	if (!pb)
+		return -ENOMEM;
+	amber__kernel__shmem__init(pb);
+	pb->id = id;
+	pb->size = npages << PAGE_SHIFT;
+	while (pg < npages && err == 0) {
+		long got = obj->ops->get_pages(obj, pg, MIN(npages - pg, ARRAY_SIZE(offs)), offs);
+
+		if (got <= 0)
+			return got < 0 ? (int)got : -EIO;
+		for (long i = 0; i < got; i++) {
+			if (err == 0)
+				err = save_push_pair(c, &pb->pages, &pb->n_pages, &cap, pg + (uint64_t)i, offs[i]);
+			if (err == 0)
+				err = save_add_page(c, offs[i] >> PAGE_SHIFT);
+			/* get_pages' reference: the cache keeps its own while
+			 * the world is stopped. */
+			memfile_unref(sentry_memfile, offs[i], 1);
+		}
+		pg += (uint64_t)got;
+	}
 	if (err == 0)
 		err = save_push(c, (void ***)&c->k->shmems, &c->k->n_shmems, pb);
 	return err < 0 ? err : (int64_t)id;
@@ -320,7 +362,7 @@ int kernel_save(struct save_ctx *c)
 	amber__kernel__kernel__init(c->k);
 	c->k->version = KERNEL_STATE_VERSION;
 	c->k->host_mono_ns = host_mono_ns();
-	c->k->mono_ns = c->k->host_mono_ns + sandbox.mono_offset_ns;
+	c->k->mono_ns = tk_now(CLOCK_MONOTONIC);	/* what the programs read (the vDSO's clock) */
 	clock_gettime(CLOCK_REALTIME, &rt);
 	c->k->realtime_ns = rt.tv_sec * 1000000000LL + rt.tv_nsec;
 	c->k->hostname = save_strdup(c, sandbox.hostname ? sandbox.hostname : "");
@@ -380,6 +422,7 @@ static int restore_refs(struct load_ctx *c)
 int kernel_load(struct load_ctx *c, struct task ***tasks, size_t *ntasks)
 {
 	const KernelPb *k = c->k;
+	bool counted;
 	int err = 0;
 
 	if (k->version != KERNEL_STATE_VERSION) {
@@ -393,7 +436,7 @@ int kernel_load(struct load_ctx *c, struct task ***tasks, size_t *ntasks)
 		return -EINVAL;
 	}
 	c->mono_shift = host_mono_ns() - k->host_mono_ns;
-	sandbox.mono_offset_ns = k->mono_ns - host_mono_ns();
+	tk_set_mono_offset(k->mono_ns - host_mono_ns());
 	if (k->memory_limit)
 		memfile_set_limit(sentry_memfile, k->memory_limit);
 	for (size_t i = 0; i < k->n_files; i++)
@@ -406,6 +449,12 @@ int kernel_load(struct load_ctx *c, struct task ***tasks, size_t *ntasks)
 			snprintf(c->err, sizeof(c->err), "kernel.pb: address space with id %lu", (unsigned long)k->mms[i]->id);
 			return -EINVAL;
 		}
+	for (size_t i = 0; i < k->n_orphans; i++)
+		if (k->orphans[i]->id != i + 1) {
+			snprintf(c->err, sizeof(c->err), "kernel.pb: orphan file with id %lu", (unsigned long)k->orphans[i]->id);
+			return -EINVAL;
+		}
+	c->orphans = calloc(k->n_orphans + 1, sizeof(*c->orphans));
 	c->files = calloc(k->n_files + 1, sizeof(*c->files));
 	c->mms = calloc(k->n_mms + 1, sizeof(*c->mms));
 	/* Shared-memory ids: tmpfs files' data and anonymous objects. */
@@ -413,7 +462,7 @@ int kernel_load(struct load_ctx *c, struct task ***tasks, size_t *ntasks)
 	for (size_t i = 0; i < k->n_tmpfs; i++)
 		c->nshmems += k->tmpfs[i]->n_nodes;
 	c->shmems = calloc(c->nshmems + 1, sizeof(*c->shmems));
-	if (!c->files || !c->mms || !c->shmems)
+	if (!c->files || !c->mms || !c->shmems || !c->orphans)
 		return -ENOMEM;
 	err = load_tmpfs_mounts(c);
 	if (err == 0)
@@ -424,24 +473,33 @@ int kernel_load(struct load_ctx *c, struct task ***tasks, size_t *ntasks)
 		err = mm_load(c, k->mms[i], &c->mms[i]);
 	if (err == 0)
 		err = restore_refs(c);
+	/* Until then the loaded objects' pages have no reference counts:
+	 * releasing them would free pages that were never allocated. On a
+	 * failure before, they are left to the sentry, which exits. */
+	counted = err == 0;
 	if (err == 0)
 		err = task_load_all(c, tasks, ntasks);
 	/* The tasks hold what they use; the tables' references go. */
-	for (size_t i = 0; i < k->n_files; i++)
+	for (size_t i = 0; i < k->n_files && counted; i++)
 		if (c->files[i])
 			file_put(c->files[i]);
 	for (size_t i = 0; i < k->n_mms; i++)
 		if (c->mms[i] && err == 0)	/* on failure the sentry exits */
 			mm_put(c->mms[i]);
-	for (size_t i = 0; c->fdtables && i < k->n_fdtables; i++)
+	for (size_t i = 0; c->fdtables && i < k->n_fdtables && counted; i++)
 		if (c->fdtables[i])
 			fdtable_put(c->fdtables[i]);
 	for (size_t i = 0; c->fs && i < k->n_fs_contexts; i++)
 		if (c->fs[i])
 			fs_ctx_put(c->fs[i]);
-	for (size_t i = 0; i < c->nshmems; i++)
+	for (size_t i = 0; i < c->nshmems && counted; i++)
 		if (c->shmems[i])
 			mapping_obj_put(c->shmems[i]);
+	for (size_t i = 0; i < k->n_orphans && counted; i++)
+		if (c->orphans[i])
+			inode_put(c->orphans[i]);
+	free(c->orphans);
+	c->orphans = NULL;
 	free(c->shmems);
 	c->shmems = NULL;
 	free(c->files);

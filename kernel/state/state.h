@@ -34,7 +34,7 @@ void idmap_free(struct idmap *m);
 
 struct save_ctx {
 	KernelPb *k;
-	struct idmap mms, files, fdtables, fs, tgs, shmems;
+	struct idmap mms, files, fdtables, fs, tgs, shmems, orphans;
 	uint64_t *pages;		/* memory-file page indexes the image carries (unsorted, repeats) */
 	size_t npages, pages_cap;
 	void **allocs;			/* everything allocated for k */
@@ -71,7 +71,9 @@ struct load_ctx {
 	struct thread_group **tgs;
 	struct mapping_obj **shmems;	/* by id - 1; tmpfs files' data, then anonymous */
 	size_t nshmems;
+	struct inode **orphans;		/* by id - 1, made by the first file that refers to one */
 	const int *stdio;		/* the restoring sandbox's stdio host fds */
+	bool same_host;			/* restoring on the boot of the host that wrote the image */
 	uint64_t *page_idx;		/* references to memory-file pages, collected while loading */
 	size_t npage_idx, page_idx_cap;
 	char err[PATH_MAX + 256];
@@ -91,6 +93,20 @@ int mm_save(struct save_ctx *c, struct mm *mm, uint64_t id);
 int mm_load(struct load_ctx *c, const Amber__Kernel__Mm *pb, struct mm **out);
 int file_save(struct save_ctx *c, struct file *f, uint64_t id);
 int file_load(struct load_ctx *c, const Amber__Kernel__File *pb, struct file **out);
+struct inode;
+struct mount;
+struct statx;
+/* What a file reopened by path on restore must still be: stx are ino's
+ * attributes, mnt the mount it is reached through. */
+int file_identity_save(struct save_ctx *c, struct inode *ino, struct mount *mnt, const struct statx *stx,
+		       Amber__Kernel__FileIdentity **out);
+/* Checks reopened file f against id: its type, and when data_kept its
+ * size and mtime; on the boot of the host that wrote the image, in the
+ * same tree (the root of f's mount is the same directory), its device
+ * and inode. Returns 0, or -ESTALE with c->err naming what (the
+ * words "what path"). */
+int file_identity_check(struct load_ctx *c, const Amber__Kernel__FileIdentity *id, struct file *f, bool data_kept,
+			const char *what, const char *path);
 int task_save(struct save_ctx *c, struct task *t);
 struct dentry;
 int tmpfs_save(struct save_ctx *c, struct dentry *root, const char *mount_path);
@@ -98,6 +114,19 @@ int tmpfs_load(struct load_ctx *c, const Amber__Kernel__TmpfsMount *pb, struct d
 /* The id of a shared-memory object, saving it (pages and all) when it is
  * new; tmpfs files' data have theirs from tmpfs_save. 0 on -ENOMEM. */
 int64_t shmem_save(struct save_ctx *c, struct mapping_obj *obj);
+/* The id of a file's page cache (obj) saved as shared memory of size
+ * bytes, every page of it read in through get_pages: the data of a file
+ * with no name left. Saved once per obj. */
+int64_t shmem_save_cache(struct save_ctx *c, struct mapping_obj *obj, uint64_t size);
+/* Files with no name left (kernel/fs/tmpfs/orphan_state.c). orphan_save:
+ * when f's inode has lost its last name, saves it once (its data as
+ * shared memory) and sets *id to its Kernel.orphans id; else *id = 0.
+ * orphan_save_mapping: the same for a mapped page cache, returning the
+ * shared-memory id of its data, or 0 when the file still has a name.
+ * orphan_load: the restored file for File pb, which refers to one. */
+int orphan_save(struct save_ctx *c, struct file *f, const char *path, uint64_t *id);
+int64_t orphan_save_mapping(struct save_ctx *c, struct mapping_obj *obj);
+int orphan_load(struct load_ctx *c, const Amber__Kernel__File *pb, struct file **out);
 /* Records obj (a reference taken) as shared-memory id. */
 int shmem_register(struct load_ctx *c, uint64_t id, struct mapping_obj *obj);
 int task_load_all(struct load_ctx *c, struct task ***tasks, size_t *ntasks);

@@ -15,7 +15,8 @@
 #define MAX_RW_COUNT (INT_MAX & PAGE_MASK)	/* Linux caps one transfer */
 #define IOV_MAX_SEGS 1024
 
-static __thread uint8_t io_buf[IO_CHUNK];
+/* Aligned: getdents fills it with struct linux_dirent64 records. */
+static __thread uint8_t io_buf[IO_CHUNK] __attribute__((aligned(8)));
 
 static bool seekable(struct file *f)
 {

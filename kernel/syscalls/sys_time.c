@@ -1,8 +1,10 @@
-/* Clocks and sleeps. Clocks read the host's; the CPU-time clocks report
- * the whole sandbox's CPU time (sentry included), a known approximation.
- * Sleeps wait in task_wait and restart with what is left after an
- * interruption (restart_syscall), as Linux's do. */
+/* Clocks and sleeps. Clocks are the timekeeper's (kernel/time), the same
+ * the vDSO reads; the CPU-time clocks report the whole sandbox's CPU time
+ * (sentry included), a known approximation. Sleeps wait in task_wait and
+ * restart with what is left after an interruption (restart_syscall), as
+ * Linux's do. */
 #include "kernel/syscalls/syscalls.h"
+#include "kernel/time/timekeeper.h"
 
 #include <errno.h>
 #include <sys/syscall.h>
@@ -38,15 +40,11 @@ static int64_t ts_ns(const struct linux_timespec *ts)
 	return ts->tv_sec * NSEC_PER_SEC + ts->tv_nsec;
 }
 
-/* The application's clocks: the host's, with the monotonic ones shifted
- * after a restore so that they go on from the checkpoint. */
+/* The application's clocks: the monotonic ones are shifted after a
+ * restore so that they go on from the checkpoint (timekeeper.h). */
 static int64_t clock_now(clockid_t c)
 {
-	struct timespec ts;
-	clock_gettime(c, &ts);
-	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec +
-	       (c == CLOCK_MONOTONIC || c == CLOCK_MONOTONIC_RAW || c == CLOCK_MONOTONIC_COARSE || c == CLOCK_BOOTTIME
-		? sandbox.mono_offset_ns : 0);
+	return tk_now(c);
 }
 
 /* Deadlines are on the host's monotonic clock, which task_wait reads. */
@@ -91,13 +89,12 @@ SYSCALL(clock_getres)
 
 SYSCALL(gettimeofday)
 {
-	struct timespec ts;
+	int64_t now = clock_now(CLOCK_REALTIME);
 	struct linux_timeval tv;
 	int32_t tz[2] = { 0, 0 };
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	tv.tv_sec = ts.tv_sec;
-	tv.tv_usec = ts.tv_nsec / 1000;
+	tv.tv_sec = now / NSEC_PER_SEC;
+	tv.tv_usec = now % NSEC_PER_SEC / 1000;
 	if (a[0] && copy_out(t->mm, a[0], &tv, sizeof(tv)) < 0)
 		return -EFAULT;
 	if (a[1] && copy_out(t->mm, a[1], tz, sizeof(tz)) < 0)
@@ -105,9 +102,10 @@ SYSCALL(gettimeofday)
 	return 0;
 }
 
+/* The coarse clock's seconds, as Linux's time(2). */
 SYSCALL(time)
 {
-	int64_t now = time(NULL);
+	int64_t now = clock_now(CLOCK_REALTIME_COARSE) / NSEC_PER_SEC;
 
 	if (a[0] && copy_out(t->mm, a[0], &now, sizeof(now)) < 0)
 		return -EFAULT;

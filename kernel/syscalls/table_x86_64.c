@@ -68,6 +68,7 @@ SYSCALL(tkill);
 SYSCALL(time);
 SYSCALL(futex);
 SYSCALL(sched_getaffinity);
+SYSCALL(getcpu);
 SYSCALL(set_tid_address);
 SYSCALL(restart_syscall);
 SYSCALL(clock_gettime);
@@ -194,6 +195,7 @@ const syscall_fn syscall_table[SYSCALL_COUNT] = {
 	[__NR_time] = sys_time,
 	[__NR_futex] = sys_futex,
 	[__NR_sched_getaffinity] = sys_sched_getaffinity,
+	[__NR_getcpu] = sys_getcpu,
 	[__NR_set_tid_address] = sys_set_tid_address,
 	[__NR_restart_syscall] = sys_restart_syscall,
 	[__NR_clock_gettime] = sys_clock_gettime,

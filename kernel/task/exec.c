@@ -4,6 +4,7 @@
  * only once everything has succeeded. Addresses are not randomised yet. */
 #include "kernel/task/task.h"
 #include "kernel/task/elf.h"
+#include "kernel/mm/vdso.h"
 #include "kernel/lib/log.h"
 
 #include <errno.h>
@@ -328,7 +329,7 @@ static int do_exec(struct task *t, const char *path, char *const argv[], char *c
 	struct platform_ctx *ctx = NULL;
 	struct mm *mm = NULL;
 	struct exec_args a = { (char **)argv, (char **)envp, count_vec(argv), count_vec(envp) };
-	uint64_t bias = 0, ibias = 0, entry, sp, auxv[64];
+	uint64_t bias = 0, ibias = 0, entry, sp, auxv[64], vdso_base;
 	char interp_path[PATH_MAX];
 	size_t na = 0;
 	ssize_t n;
@@ -414,8 +415,13 @@ static int do_exec(struct task *t, const char *path, char *const argv[], char *c
 			goto out;
 		entry = ibias + iinfo.entry;
 	}
+	/* Below the interpreter, like Linux's layout without randomisation. */
+	err = vdso_map(mm, &vdso_base);
+	if (err < 0)
+		goto out;
 
 #define AUX(k, v) do { auxv[na++] = (k); auxv[na++] = (v); } while (0)
+	AUX(AT_SYSINFO_EHDR, vdso_base);	/* first, as Linux's ARCH_DLINFO puts it */
 	AUX(AT_HWCAP, getauxval(AT_HWCAP));
 	AUX(AT_PAGESZ, PAGE_SIZE);
 	AUX(AT_CLKTCK, 100);

@@ -50,6 +50,11 @@ struct dentry *dentry_new_root(struct inode *ino)
 	return dentry_alloc("/", NULL, ino);
 }
 
+struct dentry *dentry_new_unlinked(struct dentry *parent, const char *name, struct inode *ino)
+{
+	return dentry_alloc(name, parent, ino);
+}
+
 void dentry_get(struct dentry *d)
 {
 	__atomic_add_fetch(&d->refs, 1, __ATOMIC_RELAXED);

@@ -2,7 +2,8 @@
  * path in the restored sandbox (whose mounts come from the same spec), with
  * its status flags and offset; the sandbox's stdio are bound to the
  * restoring command's. A file opened read-only must be the same file
- * (size and mtime); one opened for writing must still exist. */
+ * (size and mtime); one opened for writing must still exist. A file whose
+ * last name is gone is in the image itself (kernel/fs/tmpfs/orphan_state.c). */
 #include "kernel/state/state.h"
 #include "kernel/vfs/vfs.h"
 #include "kernel/task/task.h"
@@ -17,6 +18,78 @@
 #include <unistd.h>
 
 #define REOPEN_MASK (O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY)
+
+static uint64_t stx_dev(const struct statx *stx)
+{
+	return linux_encode_dev(stx->stx_dev_major, stx->stx_dev_minor);
+}
+
+/* The device and inode of the root of mount mnt: which tree it is. */
+static void fs_root(struct mount *mnt, uint64_t *dev, uint64_t *ino)
+{
+	struct statx stx;
+
+	*dev = *ino = 0;
+	if (inode_stat(mnt->root->inode, &stx) == 0) {
+		*dev = stx_dev(&stx);
+		*ino = stx.stx_ino;
+	}
+}
+
+/* Files whose device and inode numbers are the host's: the gofer's,
+ * which are reopened by path (their page cache has a save_path). */
+static bool host_numbers(struct inode *ino)
+{
+	return ino->mapping.ops && ino->mapping.ops->save_path;
+}
+
+int file_identity_save(struct save_ctx *c, struct inode *ino, struct mount *mnt, const struct statx *stx,
+		       Amber__Kernel__FileIdentity **out)
+{
+	Amber__Kernel__FileIdentity *fi = save_alloc(c, sizeof(*fi));
+
+	if (!fi)
+		return -ENOMEM;
+	amber__kernel__file_identity__init(fi);
+	fi->size = stx->stx_size;
+	fi->mtime_sec = stx->stx_mtime.tv_sec;
+	fi->mtime_nsec = stx->stx_mtime.tv_nsec;
+	fi->mode = stx->stx_mode;
+	if (host_numbers(ino)) {
+		fi->dev = stx_dev(stx);
+		fi->ino = stx->stx_ino;
+		fs_root(mnt, &fi->fs_dev, &fi->fs_ino);
+	}
+	*out = fi;
+	return 0;
+}
+
+int file_identity_check(struct load_ctx *c, const Amber__Kernel__FileIdentity *id, struct file *f, bool data_kept,
+			const char *what, const char *path)
+{
+	struct statx stx;
+	uint64_t root_dev, root_ino;
+	int err = inode_stat(f->inode, &stx);
+
+	if (err < 0)
+		return err;
+	if ((stx.stx_mode & S_IFMT) != (id->mode & S_IFMT) ||
+	    (data_kept && (stx.stx_size != id->size || stx.stx_mtime.tv_sec != id->mtime_sec ||
+			   stx.stx_mtime.tv_nsec != id->mtime_nsec))) {
+		snprintf(c->err, sizeof(c->err), "%s %s changed since the checkpoint", what, path);
+		return -ESTALE;
+	}
+	/* On the boot of the host that wrote the image, in the same tree,
+	 * the file is the one with its device and inode. */
+	fs_root(f->path.mnt, &root_dev, &root_ino);
+	if (c->same_host && id->dev && host_numbers(f->inode) && id->fs_dev == root_dev && id->fs_ino == root_ino &&
+	    (stx_dev(&stx) != id->dev || stx.stx_ino != id->ino)) {
+		snprintf(c->err, sizeof(c->err), "%s %s is another file than the one checkpointed (inode %lu, was %lu)",
+			 what, path, (unsigned long)stx.stx_ino, (unsigned long)id->ino);
+		return -ESTALE;
+	}
+	return 0;
+}
 
 int file_save(struct save_ctx *c, struct file *f, uint64_t id)
 {
@@ -43,42 +116,61 @@ int file_save(struct save_ctx *c, struct file *f, uint64_t id)
 	n = vfs_path_name(&sandbox.root, &f->path, path, sizeof(path));
 	if (n < 0)
 		return n;
-	/* A deleted file would come back as whatever bears its name then. */
-	{
-		struct statx stx;
-		int err = inode_stat(f->inode, &stx);
-
-		if (err == 0 && stx.stx_nlink == 0 && !S_ISDIR(stx.stx_mode)) {
-			snprintf(c->err, sizeof(c->err), "open file %s was deleted: not checkpointable yet", path);
-			return -ENOTSUP;
-		}
-	}
 	pb->path = save_strdup(c, path);
 	if (!pb->path)
 		return -ENOMEM;
+	/* A deleted file would come back as whatever bears its name then:
+	 * the image carries it instead. */
+	n = orphan_save(c, f, path, &pb->orphan_id);
+	if (n < 0)
+		return n;
+	if (pb->orphan_id)
+		return save_push(c, (void ***)&c->k->files, &c->k->n_files, pb);
 	if (S_ISREG(f->inode->stx.stx_mode)) {
 		struct statx stx;
-		Amber__Kernel__FileIdentity *fi = save_alloc(c, sizeof(*fi));
 		int err = inode_stat(f->inode, &stx);
 
-		if (!fi)
-			return -ENOMEM;
+		if (err == 0)
+			err = file_identity_save(c, f->inode, f->path.mnt, &stx, &pb->identity);
 		if (err < 0)
 			return err;
-		amber__kernel__file_identity__init(fi);
-		fi->size = stx.stx_size;
-		fi->mtime_sec = stx.stx_mtime.tv_sec;
-		fi->mtime_nsec = stx.stx_mtime.tv_nsec;
-		fi->mode = stx.stx_mode;
-		pb->identity = fi;
 	}
 	return save_push(c, (void ***)&c->k->files, &c->k->n_files, pb);
 }
 
-int file_load(struct load_ctx *c, const Amber__Kernel__File *pb, struct file **out)
+/* A file that still has its name: opened again by it, and checked to be
+ * the file that was saved. */
+static int reopen(struct load_ctx *c, const Amber__Kernel__File *pb, struct file **out)
 {
 	struct path p;
-	struct statx stx;
+	int err;
+
+	err = vfs_lookup(&sandbox.root, &sandbox.root, pb->path, 0, &p);
+	if (err < 0) {
+		snprintf(c->err, sizeof(c->err), "open file %s: %s", pb->path, strerror(-err));
+		return err;
+	}
+	err = vfs_open(&p, pb->flags & ~REOPEN_MASK, out);
+	path_put(&p);
+	if (err < 0) {
+		snprintf(c->err, sizeof(c->err), "open file %s: %s", pb->path, strerror(-err));
+		return err;
+	}
+	/* A file open for writing may have been written since; one open
+	 * read-only must hold what it held. */
+	if (pb->identity) {
+		err = file_identity_check(c, pb->identity, *out, (pb->flags & O_ACCMODE) == O_RDONLY, "open file",
+					  pb->path);
+		if (err < 0) {
+			file_put(*out);
+			return err;
+		}
+	}
+	return 0;
+}
+
+int file_load(struct load_ctx *c, const Amber__Kernel__File *pb, struct file **out)
+{
 	int err;
 
 	if (pb->stdio) {
@@ -103,33 +195,12 @@ int file_load(struct load_ctx *c, const Amber__Kernel__File *pb, struct file **o
 		snprintf(c->err, sizeof(c->err), "kernel.pb: file %lu: no path", (unsigned long)pb->id);
 		return -EINVAL;
 	}
-	err = vfs_lookup(&sandbox.root, &sandbox.root, pb->path, 0, &p);
-	if (err < 0) {
-		snprintf(c->err, sizeof(c->err), "open file %s: %s", pb->path, strerror(-err));
+	if (pb->orphan_id)
+		err = orphan_load(c, pb, out);
+	else
+		err = reopen(c, pb, out);
+	if (err < 0)
 		return err;
-	}
-	err = vfs_open(&p, pb->flags & ~REOPEN_MASK, out);
-	path_put(&p);
-	if (err < 0) {
-		snprintf(c->err, sizeof(c->err), "open file %s: %s", pb->path, strerror(-err));
-		return err;
-	}
-	if (pb->identity) {
-		const Amber__Kernel__FileIdentity *id = pb->identity;
-		bool writable = (pb->flags & O_ACCMODE) != O_RDONLY;
-
-		err = inode_stat((*out)->inode, &stx);
-		if (err == 0 && ((stx.stx_mode & S_IFMT) != (id->mode & S_IFMT) ||
-				 (!writable && (stx.stx_size != id->size || stx.stx_mtime.tv_sec != id->mtime_sec ||
-						stx.stx_mtime.tv_nsec != id->mtime_nsec)))) {
-			snprintf(c->err, sizeof(c->err), "open file %s changed since the checkpoint", pb->path);
-			err = -ESTALE;
-		}
-		if (err < 0) {
-			file_put(*out);
-			return err;
-		}
-	}
 	(*out)->flags = pb->flags & ~REOPEN_MASK;
 	(*out)->pos = pb->pos;
 	return 0;

@@ -69,6 +69,15 @@ struct inode_ops {
 	int (*setattr)(struct inode *ino, const struct vfs_attr *a);
 	/* Refreshes ino->stx when it can change behind the cache (host fds, proc). */
 	int (*getattr)(struct inode *ino);
+	/* Checkpoint, world stopped: whether regular file ino has lost its
+	 * last name (asking the host where the file lives there). If so,
+	 * *stx gets its attributes and *data a new reference to the memory
+	 * object that holds all of its data, whose get_pages never needs the
+	 * name; otherwise *data is NULL. f: an open file of ino (its host fd
+	 * may be the only way to the data), or NULL for a mapping. NULL op:
+	 * the file's link count is the sentry's and its data cannot be saved
+	 * without a name. */
+	int (*orphan)(struct inode *ino, struct file *f, struct statx *stx, struct mapping_obj **data);
 	void (*release)(struct inode *ino);
 };
 
@@ -155,6 +164,11 @@ struct mount *vfs_mount(struct mount *parent, struct dentry *mountpoint, struct 
 extern struct mount *vfs_root_mount;
 /* Copies up to max mounts, in mount order; returns how many. */
 int vfs_mounts(struct mount **out, int max);
+/* A dentry named name under parent (reference taken) for ino (reference
+ * taken over) that no lookup finds: what a restored file with no name
+ * left is opened through, so that it keeps the name it had. NULL on
+ * -ENOMEM. */
+struct dentry *dentry_new_unlinked(struct dentry *parent, const char *name, struct inode *ino);
 /* Forgets the cached child name of dir, so the next lookup asks the
  * filesystem again (after create, unlink, rename, ...). */
 void dentry_invalidate(struct dentry *dir, const char *name);

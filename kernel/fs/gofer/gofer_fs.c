@@ -25,6 +25,7 @@ struct gofer_node {
 	bool mapped;			/* mmapped once: keep cache_fd for faults */
 	struct gofer_node *idle_prev, *idle_next;	/* on the idle list; under idle_lock */
 	bool idle;			/* under idle_lock */
+	struct gofer_node *all_prev, *all_next;	/* every node; under nodes_lock */
 	struct pgtable cache;		/* page index << PAGE_SHIFT -> memory-file page */
 };
 
@@ -113,6 +114,10 @@ static int file_fd(struct file *f)
 	return gf->fd >= 0 ? gf->fd : n->cache_fd;
 }
 
+/* Every node, for gofer_fs_drop_caches. */
+static pthread_mutex_t nodes_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct gofer_node *all_nodes;
+
 static const struct inode_ops gofer_inode_ops;
 static const struct file_ops gofer_file_ops;
 static const struct file_ops gofer_dir_ops;
@@ -145,6 +150,12 @@ static struct inode *gofer_inode_new(struct gofer_client *c, bool ro, const char
 	ino->mapping.ino = stx->stx_ino;
 	if (asprintf(&ino->mapping.name, "/%s", path) < 0)
 		ino->mapping.name = NULL;
+	pthread_mutex_lock(&nodes_lock);
+	n->all_next = all_nodes;
+	if (all_nodes)
+		all_nodes->all_prev = n;
+	all_nodes = n;
+	pthread_mutex_unlock(&nodes_lock);
 	return ino;
 }
 
@@ -242,6 +253,15 @@ static void drop_cache_page(uaddr_t addr, uint64_t pte, void *arg)
 static void gofer_inode_release(struct inode *ino)
 {
 	struct gofer_node *n = ino->priv;
+
+	pthread_mutex_lock(&nodes_lock);
+	if (n->all_prev)
+		n->all_prev->all_next = n->all_next;
+	else
+		all_nodes = n->all_next;
+	if (n->all_next)
+		n->all_next->all_prev = n->all_prev;
+	pthread_mutex_unlock(&nodes_lock);
 
 	pthread_mutex_lock(&idle_lock);
 	idle_unlink(n);
@@ -411,6 +431,68 @@ static int gofer_setattr_op(struct inode *ino, const struct vfs_attr *a)
 	return 0;
 }
 
+static bool same_file(int fd, const struct statx *stx)
+{
+	struct statx other;
+
+	return statx(fd, "", AT_EMPTY_PATH, STATX_INO, &other) == 0 && other.stx_ino == stx->stx_ino &&
+	       other.stx_dev_major == stx->stx_dev_major && other.stx_dev_minor == stx->stx_dev_minor;
+}
+
+/* Checkpoint: the host says whether the file still has a name. One that
+ * has none is read whole into its page cache by the saver (get_pages),
+ * through cache_fd, which is made from the open file's own fd if need
+ * be: never opened by the name the file no longer has. A file open only
+ * for writing, with no readable fd of it in the sandbox, cannot be read:
+ * -EBADF. */
+static int gofer_orphan(struct inode *ino, struct file *f, struct statx *stx, struct mapping_obj **data)
+{
+	struct gofer_node *n = ino->priv;
+	int fd, err = 0;
+
+	*data = NULL;
+	if (!S_ISREG(ino->stx.stx_mode))
+		return 0;
+	pthread_mutex_lock(&n->cache_lock);
+	fd = f ? file_fd(f) : n->cache_fd;
+	if (fd < 0)
+		goto out;
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS | STATX_BTIME, stx) < 0) {
+		err = -errno;
+		goto out;
+	}
+	if (stx->stx_nlink > 0)
+		goto out;
+	if (n->cache_fd < 0) {
+		if ((f->flags & O_ACCMODE) == O_WRONLY) {
+			err = -EBADF;
+			goto out;
+		}
+		n->cache_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		if (n->cache_fd < 0) {
+			err = -errno;
+			goto out;
+		}
+		/* Kept like a mapped file's: the idle list would close it,
+		 * and nothing could open it again. */
+		n->mapped = true;
+	} else if (n->cache_fd != fd && !same_file(n->cache_fd, stx)) {
+		err = -ESTALE;
+		goto out;
+	}
+	mapping_obj_get(&ino->mapping);
+	*data = &ino->mapping;
+out:
+	pthread_mutex_unlock(&n->cache_lock);
+	if (*data) {
+		/* get_pages reads up to the size it knows. */
+		pthread_mutex_lock(&ino->lock);
+		ino->stx = *stx;
+		pthread_mutex_unlock(&ino->lock);
+	}
+	return err;
+}
+
 static const struct inode_ops gofer_inode_ops = {
 	.create = gofer_create_op,
 	.mkdir = gofer_mkdir_op,
@@ -425,6 +507,7 @@ static const struct inode_ops gofer_inode_ops = {
 	.lookup = gofer_lookup,
 	.readlink = gofer_readlink_op,
 	.open = gofer_open_op,
+	.orphan = gofer_orphan,
 	.release = gofer_inode_release,
 };
 
@@ -510,9 +593,15 @@ static int gofer_fsync(struct file *f, bool datasync)
 static struct mapping_obj *gofer_mmap(struct file *f)
 {
 	struct gofer_node *n = f->inode->priv;
+	struct gofer_file *gf = f->priv;
 
 	pthread_mutex_lock(&n->cache_lock);
 	n->mapped = true;
+	/* Faults read through cache_fd: a readable fd of this very file
+	 * serves, where opening one by name would find whatever bears the
+	 * name now (nothing, once the file was unlinked). */
+	if (n->cache_fd < 0 && gf->fd >= 0 && (f->flags & O_ACCMODE) != O_WRONLY)
+		n->cache_fd = fcntl(gf->fd, F_DUPFD_CLOEXEC, 0);
 	pthread_mutex_unlock(&n->cache_lock);
 	mapping_obj_get(&f->inode->mapping);
 	return &f->inode->mapping;
@@ -662,6 +751,18 @@ static void gofer_mapping_put(struct mapping_obj *obj)
 }
 
 struct gofer_client *gofer_fs_root_client;
+
+void gofer_fs_drop_caches(void)
+{
+	pthread_mutex_lock(&nodes_lock);
+	for (struct gofer_node *n = all_nodes; n; n = n->all_next) {
+		pthread_mutex_lock(&n->cache_lock);
+		pgtable_destroy(&n->cache, drop_cache_page, NULL);
+		pgtable_init(&n->cache);
+		pthread_mutex_unlock(&n->cache_lock);
+	}
+	pthread_mutex_unlock(&nodes_lock);
+}
 
 /* Only the root mount's files for now: a bind mount's inode knows its path
  * inside the bind source, not where the source is mounted. */

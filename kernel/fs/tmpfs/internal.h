@@ -30,5 +30,12 @@ extern const struct inode_ops tmpfs_inode_ops;
 struct inode *tmpfs_inode(struct tmpfs_sb *sb, unsigned int mode);
 /* Enters ino (its reference taken over) in dir as name. */
 int tmpfs_add_entry(struct inode *dir, const char *name, struct inode *ino);
+/* Restore: a regular file of sb with no name (nlink 0) of size bytes,
+ * whose data are data (reference taken). NULL on -ENOMEM. */
+struct inode *tmpfs_orphan_new(struct tmpfs_sb *sb, unsigned int mode, struct mapping_obj *data, uint64_t size);
+/* The sandbox's own tmpfs with no mount, no size limit, for files that
+ * belong to no mount of the sandbox (restored orphans of other
+ * filesystems). NULL on -ENOMEM. */
+struct tmpfs_sb *tmpfs_anon_sb(void);
 
 #endif

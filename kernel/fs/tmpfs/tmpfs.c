@@ -412,6 +412,56 @@ static int tmpfs_open(struct inode *ino, struct file *f)
 	return 0;
 }
 
+/* Checkpoint: an unlinked file's data are its shared-memory object. */
+static int tmpfs_orphan(struct inode *ino, struct file *f, struct statx *stx, struct mapping_obj **data)
+{
+	struct tmpfs_node *n = ino->priv;
+
+	*data = NULL;
+	pthread_mutex_lock(&n->sb->lock);
+	if (n->data && ino->stx.stx_nlink == 0) {
+		*stx = ino->stx;
+		mapping_obj_get(n->data);
+		*data = n->data;
+	}
+	pthread_mutex_unlock(&n->sb->lock);
+	return 0;
+}
+
+struct inode *tmpfs_orphan_new(struct tmpfs_sb *sb, unsigned int mode, struct mapping_obj *data, uint64_t size)
+{
+	struct inode *ino = tmpfs_inode(sb, S_IFREG | (mode & 07777));
+	struct tmpfs_node *n;
+	uint64_t used = shmem_used_pages(data);
+
+	if (!ino)
+		return NULL;
+	n = ino->priv;
+	mapping_obj_put(n->data);
+	mapping_obj_get(data);
+	n->data = data;
+	ino->stx.stx_nlink = 0;
+	ino->stx.stx_size = size;
+	ino->stx.stx_blocks = used * (PAGE_SIZE / 512);
+	__atomic_add_fetch(&sb->used_pages, used, __ATOMIC_RELAXED);
+	return ino;
+}
+
+struct tmpfs_sb *tmpfs_anon_sb(void)
+{
+	static struct tmpfs_sb *anon;
+	static pthread_mutex_t once = PTHREAD_MUTEX_INITIALIZER;
+	struct dentry *root;
+
+	pthread_mutex_lock(&once);
+	if (!anon && (root = tmpfs_new(0, 0700)) != NULL) {
+		anon = ((struct tmpfs_node *)root->inode->priv)->sb;
+		/* The root dentry is kept: the sb lives as long as the sandbox. */
+	}
+	pthread_mutex_unlock(&once);
+	return anon;
+}
+
 static int tmpfs_statfs(struct inode *ino, struct statfs *st)
 {
 	struct tmpfs_node *n = ino->priv;
@@ -438,6 +488,7 @@ const struct inode_ops tmpfs_inode_ops = {
 	.unlink = tmpfs_unlink,
 	.rename = tmpfs_rename,
 	.setattr = tmpfs_setattr,
+	.orphan = tmpfs_orphan,
 	.release = tmpfs_release,
 };
 

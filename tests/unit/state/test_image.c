@@ -16,6 +16,7 @@
 #include "state/fault.h"
 #include "state/image.h"
 #include "state/manifest.h"
+#include "state/proto/manifest.pb-c.h"
 #include "tests/unit/state/state_test.h"
 
 #define SEED 77
@@ -644,6 +645,55 @@ Test(state_image, manifest_decode_checks_fields)
 		memcpy(junk + 16, &h, 8);
 		cr_assert_eq(manifest_decode(junk, sizeof(junk), &out, err, sizeof(err)), -EBADMSG);
 		cr_assert(strstr(err, "malformed"), "%s", err);
+	}
+}
+
+/* The writer's boot id: kept through a round trip, it says whether an
+ * image comes back to the boot that wrote it; one that does not fit is
+ * refused. */
+Test(state_image, boot_id)
+{
+	struct manifest m, out;
+	uint8_t *buf;
+	size_t len;
+	char err[256];
+
+	memset(&m, 0, sizeof(m));
+	cpufeat_host(&m.cpu);
+	manifest_host_boot_id(m.boot_id);
+	cr_assert_eq(strlen(m.boot_id), 36, "boot id \"%s\"", m.boot_id);
+	cr_assert_eq(manifest_encode(&m, &buf, &len), 0);
+	cr_assert_eq(manifest_decode(buf, len, &out, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(out.boot_id, m.boot_id);
+	cr_assert(manifest_same_host(&out));
+	free(buf);
+
+	out.boot_id[0] = out.boot_id[0] == '0' ? '1' : '0';
+	cr_assert_not(manifest_same_host(&out));
+	out.boot_id[0] = 0;
+	cr_assert_not(manifest_same_host(&out), "an image that says nothing is from elsewhere");
+
+	/* 40 characters, one more than the field holds, in a message made
+	 * by hand behind a valid header. */
+	{
+		Amber__State__Manifest msg = AMBER__STATE__MANIFEST__INIT;
+		char id[41];
+		uint8_t file[MANIFEST_HEADER_SIZE + 256] = "AMBERIMG";
+		uint32_t n;
+		uint64_t h;
+
+		memset(id, 'a', 40);
+		id[40] = 0;
+		msg.boot_id = id;
+		n = (uint32_t)amber__state__manifest__get_packed_size(&msg);
+		cr_assert_lt(n, 256);
+		amber__state__manifest__pack(&msg, file + MANIFEST_HEADER_SIZE);
+		file[8] = 1;
+		memcpy(file + 12, &n, 4);
+		h = XXH64(file + MANIFEST_HEADER_SIZE, n, 0);
+		memcpy(file + 16, &h, 8);
+		cr_assert_eq(manifest_decode(file, MANIFEST_HEADER_SIZE + n, &out, err, sizeof(err)), -EBADMSG);
+		cr_assert(strstr(err, "boot id"), "%s", err);
 	}
 }
 
