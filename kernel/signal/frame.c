@@ -1,19 +1,15 @@
-/* The x86-64 rt_sigframe, laid out as Linux's arch/x86 signal code does,
- * so unmodified handlers and glibc's __restore_rt work. */
+/* Signal delivery and sigreturn with the x86-64 rt_sigframe
+ * (platform/arch/x86_64/sigframe.h), so unmodified handlers and glibc's
+ * __restore_rt work. */
 #include "kernel/signal/signal.h"
 #include "kernel/lib/log.h"
+#include "platform/arch/x86_64/sigframe.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define UC_FP_XSTATE		0x1
-#define UC_SIGCONTEXT_SS	0x2
-#define UC_STRICT_RESTORE_SS	0x4
-#define FP_XSTATE_MAGIC1	0x46505853U
-#define FP_XSTATE_MAGIC2	0x46505845U
-#define SW_BYTES_OFFSET		464
 #define RED_ZONE		128
 #define LINUX_SA_RESTORER	0x04000000
 #define EFLAGS_TF		0x100
@@ -23,50 +19,6 @@
 #define EFLAGS_USER		0x40dd5
 #define LINUX_SS_ONSTACK		1
 #define LINUX_SS_DISABLE		2
-
-struct linux_sigcontext {
-	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
-	uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
-	uint16_t cs, gs, fs, ss;
-	uint64_t err, trapno, oldmask, cr2;
-	uint64_t fpstate;
-	uint64_t reserved1[8];
-};
-
-struct linux_ucontext {
-	uint64_t uc_flags;
-	uint64_t uc_link;
-	struct linux_stack uc_stack;
-	struct linux_sigcontext uc_mcontext;
-	uint64_t uc_sigmask;
-};
-
-struct linux_siginfo {
-	int32_t si_signo, si_errno, si_code, pad;
-	union {
-		struct { int32_t pid; uint32_t uid; } kill;
-		struct { uint64_t addr; } fault;
-		uint8_t raw[112];
-	};
-};
-
-struct rt_sigframe {
-	uint64_t pretcode;
-	struct linux_ucontext uc;
-	struct linux_siginfo info;
-};
-
-_Static_assert(sizeof(struct linux_sigcontext) == 256, "sigcontext");
-_Static_assert(sizeof(struct linux_siginfo) == 128, "siginfo");
-_Static_assert(offsetof(struct rt_sigframe, info) == 8 + 304, "rt_sigframe");
-
-struct fpx_sw_bytes {
-	uint32_t magic1;
-	uint32_t extended_size;
-	uint64_t xfeatures;
-	uint32_t xstate_size;
-	uint32_t padding[7];
-};
 
 static bool on_altstack(struct task *t, uint64_t sp)
 {

@@ -14,6 +14,7 @@
  * loads the sentry's registers. Page faults and other synchronous signals
  * take the same path, and so does the sentry's kick (SYSTRAP_SIGKICK). */
 #include "platform/systrap/shared.h"
+#include "platform/arch/x86_64/sigframe.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -27,34 +28,6 @@
 /* The start of the copied code; rip-relative, so in a stub it is the
  * stub's own copy. */
 extern char __start_amber_systrap_text[] __attribute__((visibility("hidden")));
-
-/* The kernel's x86-64 signal frame, as rt_sigreturn reads it. */
-struct k_sigcontext {
-	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
-	uint64_t di, si, bp, bx, dx, ax, cx, sp, ip, flags;
-	uint16_t cs, gs, fs, ss;
-	uint64_t err, trapno, oldmask, cr2;
-	uint64_t fpstate;
-	uint64_t reserved1[8];
-};
-
-struct k_ucontext {
-	uint64_t flags;
-	uint64_t link;
-	uint64_t ss_sp;
-	int32_t ss_flags, ss_pad;
-	uint64_t ss_size;
-	struct k_sigcontext mc;
-	uint64_t sigmask;
-};
-
-struct k_siginfo {
-	int32_t signo, err, code, pad;
-	union {
-		struct { uint64_t addr; } fault;
-		struct { uint64_t call_addr; int32_t nr; uint32_t arch; } sys;
-	};
-};
 
 #define K_SIGILL	4
 #define K_SIGTRAP	5
@@ -74,11 +47,9 @@ struct k_siginfo {
 #define FX_FCW		0
 #define FX_MXCSR	24
 #define FX_MXCSR_MASK	28
-#define FX_SW_BYTES	464
 #define FX_LEGACY	512
 #define XS_HEADER	512
 #define XS_HEADER_SIZE	64
-#define FP_XSTATE_MAGIC1 0x46505853U
 
 STUB_INLINE long sc(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -142,15 +113,15 @@ STUB_INLINE uint64_t rdgsbase(void)
 	return v;
 }
 
-static void STUB save_regs(struct systrap_shared *sh, const struct k_sigcontext *mc)
+static void STUB save_regs(struct systrap_shared *sh, const struct linux_sigcontext *mc)
 {
 	struct arch_regs *r = &sh->regs;
 
 	r->r8 = mc->r8; r->r9 = mc->r9; r->r10 = mc->r10; r->r11 = mc->r11;
 	r->r12 = mc->r12; r->r13 = mc->r13; r->r14 = mc->r14; r->r15 = mc->r15;
-	r->rdi = mc->di; r->rsi = mc->si; r->rbp = mc->bp; r->rbx = mc->bx;
-	r->rdx = mc->dx; r->rax = mc->ax; r->rcx = mc->cx; r->rsp = mc->sp;
-	r->rip = mc->ip; r->eflags = mc->flags;
+	r->rdi = mc->rdi; r->rsi = mc->rsi; r->rbp = mc->rbp; r->rbx = mc->rbx;
+	r->rdx = mc->rdx; r->rax = mc->rax; r->rcx = mc->rcx; r->rsp = mc->rsp;
+	r->rip = mc->rip; r->eflags = mc->eflags;
 	r->cs = mc->cs; r->ss = mc->ss;
 	r->orig_rax = (uint64_t)-1;
 	if (sh->fsgsbase) {
@@ -162,17 +133,17 @@ static void STUB save_regs(struct systrap_shared *sh, const struct k_sigcontext 
 	r->ds = r->es = r->fs = r->gs = 0;
 }
 
-static void STUB load_regs(struct systrap_shared *sh, struct k_sigcontext *mc)
+static void STUB load_regs(struct systrap_shared *sh, struct linux_sigcontext *mc)
 {
 	const struct arch_regs *r = &sh->regs;
 	uint64_t fs = r->fs_base, gs = r->gs_base;
 
 	mc->r8 = r->r8; mc->r9 = r->r9; mc->r10 = r->r10; mc->r11 = r->r11;
 	mc->r12 = r->r12; mc->r13 = r->r13; mc->r14 = r->r14; mc->r15 = r->r15;
-	mc->di = r->rdi; mc->si = r->rsi; mc->bp = r->rbp; mc->bx = r->rbx;
-	mc->dx = r->rdx; mc->ax = r->rax; mc->cx = r->rcx; mc->sp = r->rsp;
-	mc->ip = r->rip;
-	mc->flags = r->eflags;	/* rt_sigreturn keeps only the user-changeable bits */
+	mc->rdi = r->rdi; mc->rsi = r->rsi; mc->rbp = r->rbp; mc->rbx = r->rbx;
+	mc->rdx = r->rdx; mc->rax = r->rax; mc->rcx = r->rcx; mc->rsp = r->rsp;
+	mc->rip = r->rip;
+	mc->eflags = r->eflags;	/* rt_sigreturn keeps only the user-changeable bits */
 	/* cs and ss stay the kernel's: the application has no business
 	 * choosing a selector, and a bad one would kill the stub. */
 	if (fs != sh->fs_base && sc(__NR_arch_prctl, K_ARCH_SET_FS, (long)fs, 0, 0, 0, 0) == 0)
@@ -184,16 +155,17 @@ static void STUB load_regs(struct systrap_shared *sh, struct k_sigcontext *mc)
 /* The XSAVE area's size as the kernel wrote it into the frame. */
 static uint64_t STUB fp_size(const uint8_t *fx)
 {
+	const struct fpx_sw_bytes *sw = (const struct fpx_sw_bytes *)(fx + SW_BYTES_OFFSET);
 	uint64_t n = 512;
 
-	if (rd32(fx + FX_SW_BYTES) == FP_XSTATE_MAGIC1)
-		n = rd32(fx + FX_SW_BYTES + 16);	/* xstate_size, after magic1, extended_size, xfeatures */
+	if (sw->magic1 == FP_XSTATE_MAGIC1)
+		n = sw->xstate_size;
 	if (n < 512)
 		n = 512;
 	return n > SYSTRAP_FP_MAX ? SYSTRAP_FP_MAX : n;
 }
 
-static long STUB fp_get(const struct k_sigcontext *mc)
+static long STUB fp_get(const struct linux_sigcontext *mc)
 {
 	const uint8_t *fx = (const uint8_t *)mc->fpstate;
 	uint64_t n;
@@ -210,10 +182,11 @@ static long STUB fp_get(const struct k_sigcontext *mc)
  * in would make rt_sigreturn fail are cleaned, so that whatever the
  * application handed the sentry (a forged signal frame) cannot kill the
  * stub. */
-static long STUB fp_set(struct k_sigcontext *mc, uint64_t len)
+static long STUB fp_set(struct linux_sigcontext *mc, uint64_t len)
 {
 	uint8_t *fx = (uint8_t *)mc->fpstate;
 	const uint8_t *src = fp_area();
+	const struct fpx_sw_bytes *sw;
 	uint64_t n, xfeatures = 3, mask;
 
 	if (!fx)
@@ -226,9 +199,10 @@ static long STUB fp_set(struct k_sigcontext *mc, uint64_t len)
 	mask = rd32(fx + FX_MXCSR_MASK);
 	if (mask == 0)
 		mask = 0xffbf;
-	if (rd32(fx + FX_SW_BYTES) == FP_XSTATE_MAGIC1)
-		xfeatures = rd64(fx + FX_SW_BYTES + 8);
-	copy_bytes(fx, src, FX_SW_BYTES);
+	sw = (const struct fpx_sw_bytes *)(fx + SW_BYTES_OFFSET);
+	if (sw->magic1 == FP_XSTATE_MAGIC1)
+		xfeatures = sw->xfeatures;
+	copy_bytes(fx, src, SW_BYTES_OFFSET);
 	if (n > FX_LEGACY)
 		copy_bytes(fx + FX_LEGACY, src + FX_LEGACY, n - FX_LEGACY);
 	wr32(fx + FX_MXCSR, rd32(fx + FX_MXCSR) & (uint32_t)mask);
@@ -240,13 +214,13 @@ static long STUB fp_set(struct k_sigcontext *mc, uint64_t len)
 }
 
 /* Exec's clean state: every XSAVE component in its initial state. */
-static long STUB fp_init(struct k_sigcontext *mc)
+static long STUB fp_init(struct linux_sigcontext *mc)
 {
 	uint8_t *fx = (uint8_t *)mc->fpstate;
 
 	if (!fx)
 		return -K_EINVAL;
-	zero_bytes(fx, FX_SW_BYTES);
+	zero_bytes(fx, SW_BYTES_OFFSET);
 	wr16(fx + FX_FCW, 0x37f);
 	wr32(fx + FX_MXCSR, 0x1f80);
 	if (fp_size(fx) >= XS_HEADER + XS_HEADER_SIZE)
@@ -310,18 +284,18 @@ static void STUB wait_cmd(struct systrap_shared *sh)
 	sh->stub_spin = budget / 2 < min ? 0 : budget / 2;
 }
 
-void STUB_EXPORT amber_systrap_handler(int sig, struct k_siginfo *si, struct k_ucontext *uc)
+void STUB_EXPORT amber_systrap_handler(int sig, struct linux_siginfo *si, struct linux_ucontext *uc)
 {
 	struct systrap_shared *sh = shared();
-	struct k_sigcontext *mc = &uc->mc;
+	struct linux_sigcontext *mc = &uc->uc_mcontext;
 	uint32_t ev;
 
 	save_regs(sh, mc);
 	sh->signo = sig;
-	sh->code = si->code;
+	sh->code = si->si_code;
 	sh->addr = 0;
 	if (sig == K_SIGSYS) {
-		if (si->code != K_SYS_SECCOMP)
+		if (si->si_code != K_SYS_SECCOMP)
 			return;		/* not a trapped call: nobody else may send it */
 		sh->regs.orig_rax = si->sys.arch == K_AUDIT_ARCH_X86_64 ? (uint64_t)(uint32_t)si->sys.nr
 								      : (uint64_t)-1;
