@@ -1,7 +1,13 @@
 #include "platform/platform.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/rseq.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 const struct platform_ops *platform = &platform_ptrace;
 
@@ -16,4 +22,32 @@ int platform_select(const char *name)
 		return 0;
 	}
 	return -EINVAL;
+}
+
+int platform_stub_child_setup(pid_t parent, int memfile_fd)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		return -1;
+	prctl(PR_SET_NAME, "runsc-stub");
+	/* Out of the caller's session, so terminal signals reach only the
+	 * sentry, which decides what the application sees. */
+	setsid();
+	if (memfile_fd != PLATFORM_STUB_MEMFD) {
+		if (dup2(memfile_fd, PLATFORM_STUB_MEMFD) < 0)
+			return -1;
+	} else {
+		fcntl(PLATFORM_STUB_MEMFD, F_SETFD, 0);
+	}
+	syscall(SYS_close_range, 0, PLATFORM_STUB_MEMFD - 1, 0);
+	syscall(SYS_close_range, PLATFORM_STUB_MEMFD + 1, ~0U, 0);
+	/* fork copied glibc's rseq registration of this thread; the kernel
+	 * would write to that area (soon unmapped) on every return to user
+	 * mode and kill the stub with SIGSEGV. */
+	if (__rseq_size > 0) {
+		void *area = (char *)__builtin_thread_pointer() + __rseq_offset;
+		if (syscall(SYS_rseq, area, __rseq_size, 1 /* RSEQ_FLAG_UNREGISTER */, RSEQ_SIG) < 0)
+			syscall(SYS_rseq, area, 32, 1, RSEQ_SIG);
+	}
+	return 0;
 }

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include "platform/arch/x86_64/regs.h"
 
 enum platform_event {
@@ -56,6 +57,16 @@ extern const struct platform_ops platform_systrap;
 
 /* Selects the platform by name. Returns 0 or -EINVAL. */
 int platform_select(const char *name);
+
+/* For the implementations: the memory file's fd inside every stub. */
+#define PLATFORM_STUB_MEMFD 3
+
+/* For the implementations, in a stub just forked from a task thread
+ * (async-signal-safe calls only): die with that thread, check it still
+ * lives, leave the caller's session, keep only the memory file (at
+ * PLATFORM_STUB_MEMFD) and drop glibc's inherited rseq registration.
+ * Returns 0, or -1 when the stub must _exit. */
+int platform_stub_child_setup(pid_t parent, int memfile_fd);
 
 static inline enum platform_event platform_switch(struct platform_ctx *ctx, struct arch_regs *regs,
 						 struct fault_info *fault)

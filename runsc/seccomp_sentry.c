@@ -29,6 +29,7 @@
  * refuse, with its arguments, and the rules never used. */
 #define AMBER_SECCOMP_RULES
 #include "runsc/seccomp.h"
+#include "platform/platform.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -55,8 +56,6 @@
 			    CLONE_THREAD | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID)
 #define CLONE_FORK_FLAGS (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD)
 
-/* The fd number of the memory file inside a stub (STUB_MEMFD in ptrace.c). */
-#define STUB_MEMFD 3
 
 static const struct seccomp_rule sentry_rules[] = {
 	/* -- the task loop: ptrace of the stubs -- */
@@ -83,7 +82,7 @@ static const struct seccomp_rule sentry_rules[] = {
 	SC_ALLOW1(prctl, SC_EQ32(0, PR_SET_NAME)),		/* stub: "runsc-stub" in ps */
 	SC_ALLOW(getppid),					/* stub: check the sentry is still its parent */
 	SC_ALLOW(setsid),					/* stub: leave the caller's session */
-	SC_ALLOW1(dup2, SC_EQ32(1, STUB_MEMFD)),		/* stub: memory file at its fixed fd */
+	SC_ALLOW1(dup2, SC_EQ32(1, PLATFORM_STUB_MEMFD)),		/* stub: memory file at its fixed fd */
 	SC_ALLOW1(fcntl, SC_EQ32(1, F_SETFD)),			/* stub: memory file already at fd 3: clear CLOEXEC */
 	SC_ALLOW(close_range),					/* stub: close every other fd */
 	SC_ALLOW(rt_sigprocmask),				/* stub: unblock all; pthread_create blocks around clone */

@@ -15,7 +15,6 @@
 #include <elf.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/rseq.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -30,7 +29,7 @@
 #define USER_TOP	0x7ffffffff000UL	/* 47-bit x86-64 user space */
 #define APP_TOP		0x7ff000000000UL	/* the application stays below */
 #define STUB_SIZE	PAGE_SIZE
-#define STUB_MEMFD	3			/* the memory file's fd inside a stub */
+#define STUB_MEMFD	PLATFORM_STUB_MEMFD
 
 extern const char amber_stub_begin[], amber_stub_end[], amber_stub_syscall[];
 
@@ -86,31 +85,10 @@ static void __attribute__((noreturn)) stub_child(pid_t parent)
 {
 	sigset_t all;
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
+	if (platform_stub_child_setup(parent, memfile_fd) < 0)
 		_exit(1);
-	prctl(PR_SET_NAME, "runsc-stub");
-	/* Out of the caller's session, so terminal signals reach only the
-	 * sentry, which decides what the application sees. */
-	setsid();
-	if (memfile_fd != STUB_MEMFD) {
-		if (dup2(memfile_fd, STUB_MEMFD) < 0)
-			_exit(1);
-	} else {
-		fcntl(STUB_MEMFD, F_SETFD, 0);
-	}
-	syscall(SYS_close_range, 0, STUB_MEMFD - 1, 0);
-	syscall(SYS_close_range, STUB_MEMFD + 1, ~0U, 0);
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
-	/* fork copied glibc's rseq registration of this thread; the kernel
-	 * would write to that area (soon unmapped) on every return to user
-	 * mode and kill the stub with SIGSEGV. */
-	if (__rseq_size > 0) {
-		void *area = (char *)__builtin_thread_pointer() + __rseq_offset;
-		if (syscall(SYS_rseq, area, __rseq_size, 1 /* RSEQ_FLAG_UNREGISTER */, RSEQ_SIG) < 0)
-			syscall(SYS_rseq, area, 32, 1, RSEQ_SIG);
-	}
 	if (ptrace(PTRACE_TRACEME, 0, 0, 0) < 0)
 		_exit(1);
 	((void (*)(uint64_t, uint64_t, uint64_t))stub_addr)(stub_addr, stub_addr + STUB_SIZE, USER_TOP);

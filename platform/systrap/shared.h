@@ -88,7 +88,7 @@ _Static_assert(sizeof(struct systrap_shared) <= SYSTRAP_FP_OFF, "shared header f
  * can write the sentry's cap too. */
 #define SYSTRAP_SPIN_CEIL	(1U << 18)
 
-/* Stub memory-file fd, as on the ptrace platform. */
+/* The memory file's fd inside a stub (PLATFORM_STUB_MEMFD). */
 #define SYSTRAP_MEMFD		3
 
 #endif

@@ -29,7 +29,6 @@
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/rseq.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -55,6 +54,8 @@
 
 #define USER_CS		0x33
 #define USER_DS		0x2b
+
+_Static_assert(SYSTRAP_MEMFD == PLATFORM_STUB_MEMFD, "the stub's memory-file fd");
 
 #ifndef HWCAP2_FSGSBASE
 #define HWCAP2_FSGSBASE	(1 << 1)
@@ -174,10 +175,11 @@ static uint64_t now_ns(void)
 }
 
 /* Spin budgets are counted in `pause` instructions, whose cost varies by
- * CPU (10 to 150 cycles): measure it once. */
+ * CPU (10 to 150 cycles): measure it once, briefly (tens of microseconds:
+ * this is on every sandbox's start-up path). */
 static void calibrate_spin(void)
 {
-	const uint32_t n = 20000;
+	const uint32_t n = 2000;
 	uint64_t t0 = now_ns(), dt;
 	cpu_set_t set;
 
@@ -304,35 +306,15 @@ static void __attribute__((noreturn)) stub_child(pid_t parent, const struct plat
 	stack_t ss = { .ss_sp = (void *)(stack + SYSTRAP_STACK_SIZE / 2), .ss_size = SYSTRAP_STACK_SIZE / 2 };
 	sigset_t none;
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(1);
-	prctl(PR_SET_NAME, "runsc-stub");
-	/* Out of the caller's session, so terminal signals reach only the
-	 * sentry, which decides what the application sees. */
-	setsid();
+	/* The context and the stack first: the setup closes ctx_fd. */
 	if (mmap((void *)sh, SYSTRAP_CTX_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, ctx_fd,
 		 (off_t)as->slot * (off_t)SYSTRAP_CTX_SIZE) == MAP_FAILED)
 		_exit(1);
 	if (mmap((void *)stack, SYSTRAP_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
 		 -1, 0) == MAP_FAILED)
 		_exit(1);
-	if (memfile_fd != SYSTRAP_MEMFD) {
-		if (dup2(memfile_fd, SYSTRAP_MEMFD) < 0)
-			_exit(1);
-	} else {
-		fcntl(SYSTRAP_MEMFD, F_SETFD, 0);
-	}
-	syscall(SYS_close_range, 0, SYSTRAP_MEMFD - 1, 0);
-	syscall(SYS_close_range, SYSTRAP_MEMFD + 1, ~0U, 0);
-	/* fork copied glibc's rseq registration of this thread; the kernel
-	 * would write to that area (soon unmapped) on every return to user
-	 * mode and kill the stub with SIGSEGV. */
-	if (__rseq_size > 0) {
-		void *area = (char *)__builtin_thread_pointer() + __rseq_offset;
-		if (syscall(SYS_rseq, area, __rseq_size, 1 /* RSEQ_FLAG_UNREGISTER */, RSEQ_SIG) < 0)
-			syscall(SYS_rseq, area, 32, 1, RSEQ_SIG);
-	}
+	if (platform_stub_child_setup(parent, memfile_fd) < 0)
+		_exit(1);
 	/* The stub's view of fs and gs starts as the sentry thread's. */
 	if (syscall(SYS_arch_prctl, ARCH_GET_FS, &sh->fs_base) < 0 ||
 	    syscall(SYS_arch_prctl, ARCH_GET_GS, &sh->gs_base) < 0)
