@@ -146,7 +146,7 @@ static struct json_object *restore_created(struct boot *b, struct json_object *r
 		json_object_put(r);
 		msg[0] = 0;
 		if (!relaunched)
-			sandbox_fail(&b->sb, 128 + SIGKILL);
+			sandbox_stopped(&b->sb, 128 + SIGKILL);
 	}
 out:
 	if (pages_fd >= 0)

@@ -12,7 +12,6 @@
 static void *task_thread(void *arg)
 {
 	struct sandbox_run *sb = arg;
-	uint64_t one = 1;
 	int err, status = 0;
 
 	task_set_current(sb->task);
@@ -52,13 +51,7 @@ static void *task_thread(void *arg)
 	 * before the exit is reported. */
 	mm_put(sb->task->mm);
 	sb->task->mm = NULL;
-	pthread_mutex_lock(&sb->lock);
-	sb->wait_status = status;
-	sb->status = SANDBOX_STOPPED;
-	pthread_cond_broadcast(&sb->cond);
-	pthread_mutex_unlock(&sb->lock);
-	if (write(sb->done_fd, &one, sizeof(one)) < 0)
-		abort();
+	sandbox_stopped(sb, status);
 	return NULL;
 }
 
@@ -152,7 +145,7 @@ int sandbox_relaunch(struct sandbox_run *sb)
 		sb->task = NULL;
 		pthread_mutex_unlock(&sb->lock);
 		task_put(t);
-		sandbox_fail(sb, 128 + SIGKILL);
+		sandbox_stopped(sb, 128 + SIGKILL);
 		return -err;
 	}
 	pthread_mutex_lock(&sb->lock);
@@ -164,7 +157,7 @@ int sandbox_relaunch(struct sandbox_run *sb)
 	return err;
 }
 
-void sandbox_fail(struct sandbox_run *sb, int status)
+void sandbox_stopped(struct sandbox_run *sb, int status)
 {
 	uint64_t one = 1;
 

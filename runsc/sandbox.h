@@ -46,8 +46,9 @@ int sandbox_discard(struct sandbox_run *sb);
 /* Then: runs sb->task, restored, on a new task thread at once. Returns 0
  * or -errno, the sandbox stopped then. */
 int sandbox_relaunch(struct sandbox_run *sb);
-/* Or: ends a sandbox whose task was discarded, with wait status. */
-void sandbox_fail(struct sandbox_run *sb, int status);
+/* Reports the sandbox stopped with this wait status: its task ended, or
+ * was discarded and nothing replaced it. */
+void sandbox_stopped(struct sandbox_run *sb, int status);
 /* The sandbox's task (a new reference), or NULL while a restore replaces
  * it. */
 struct task *sandbox_get_task(struct sandbox_run *sb);

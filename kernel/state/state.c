@@ -190,38 +190,16 @@ static int64_t host_mono_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-int64_t shmem_save(struct save_ctx *c, struct mapping_obj *obj)
+/* The id of obj's Shmem record; *pbp is a new record to fill and push,
+ * or NULL when obj was saved already. */
+static int64_t shmem_record(struct save_ctx *c, struct mapping_obj *obj, uint64_t npages,
+			    Amber__Kernel__Shmem **pbp)
 {
 	Amber__Kernel__Shmem *pb;
 	bool added;
 	uint64_t id = idmap_get(&c->shmems, obj, &added);
-	int err;
 
-	if (!id)
-		return -ENOMEM;
-	if (!added)
-		return (int64_t)id;
-	pb = save_alloc(c, sizeof(*pb));
-	if (!pb)
-		return -ENOMEM;
-	amber__kernel__shmem__init(pb);
-	pb->id = id;
-	pb->size = shmem_size_pages(obj) << PAGE_SHIFT;
-	err = save_shmem_pages(c, obj, &pb->pages, &pb->n_pages);
-	if (err == 0)
-		err = save_push(c, (void ***)&c->k->shmems, &c->k->n_shmems, pb);
-	return err < 0 ? err : (int64_t)id;
-}
-
-int64_t shmem_save_cache(struct save_ctx *c, struct mapping_obj *obj, uint64_t size)
-{
-	Amber__Kernel__Shmem *pb;
-	uint64_t npages = PAGE_ALIGN_UP(size) >> PAGE_SHIFT, pg = 0, offs[256];
-	size_t cap = 0;
-	bool added;
-	uint64_t id = idmap_get(&c->shmems, obj, &added);
-	int err = 0;
-
+	*pbp = NULL;
 	if (!id)
 		return -ENOMEM;
 	if (!added)
@@ -232,6 +210,34 @@ int64_t shmem_save_cache(struct save_ctx *c, struct mapping_obj *obj, uint64_t s
 	amber__kernel__shmem__init(pb);
 	pb->id = id;
 	pb->size = npages << PAGE_SHIFT;
+	*pbp = pb;
+	return (int64_t)id;
+}
+
+int64_t shmem_save(struct save_ctx *c, struct mapping_obj *obj)
+{
+	Amber__Kernel__Shmem *pb;
+	int64_t id = shmem_record(c, obj, shmem_size_pages(obj), &pb);
+	int err;
+
+	if (id < 0 || !pb)
+		return id;
+	err = save_shmem_pages(c, obj, &pb->pages, &pb->n_pages);
+	if (err == 0)
+		err = save_push(c, (void ***)&c->k->shmems, &c->k->n_shmems, pb);
+	return err < 0 ? err : id;
+}
+
+int64_t shmem_save_cache(struct save_ctx *c, struct mapping_obj *obj, uint64_t size)
+{
+	Amber__Kernel__Shmem *pb;
+	uint64_t npages = PAGE_ALIGN_UP(size) >> PAGE_SHIFT, pg = 0, offs[256];
+	int64_t id = shmem_record(c, obj, npages, &pb);
+	size_t cap = 0;
+	int err = 0;
+
+	if (id < 0 || !pb)
+		return id;
 	while (pg < npages && err == 0) {
 		long got = obj->ops->get_pages(obj, pg, MIN(npages - pg, ARRAY_SIZE(offs)), offs);
 
@@ -250,7 +256,7 @@ int64_t shmem_save_cache(struct save_ctx *c, struct mapping_obj *obj, uint64_t s
 	}
 	if (err == 0)
 		err = save_push(c, (void ***)&c->k->shmems, &c->k->n_shmems, pb);
-	return err < 0 ? err : (int64_t)id;
+	return err < 0 ? err : id;
 }
 
 int shmem_register(struct load_ctx *c, uint64_t id, struct mapping_obj *obj)

@@ -28,6 +28,21 @@ endif()
 set(AMBER_TEST_ENVIRONMENT
   "RUNSC=$<TARGET_FILE:runsc>;RUNGUARD=$<TARGET_FILE:amber_runguard>;COMPARE_TMPDIR=${AMBER_COMPARE_TMPDIR}")
 
+# One registration of the comparison of the calling amber_compare (whose
+# C_* variables it reads): TEST's name, its LABELS and extra ENV (lists),
+# then compare.sh options of its own.
+function(_amber_compare_add test labels env)
+  set(environment ${AMBER_TEST_ENVIRONMENT} ${env} ${C_ENVIRONMENT})
+  add_test(NAME ${test} COMMAND ${AMBER_COMPARE} ${ARGN} ${C_OPTIONS} -- ${C_COMMAND})
+  set_tests_properties(${test} PROPERTIES
+    ENVIRONMENT "${environment}"
+    TIMEOUT ${C_TIMEOUT}
+    LABELS "${labels}")
+  if(C_FIXTURES)
+    set_tests_properties(${test} PROPERTIES FIXTURES_REQUIRED "${C_FIXTURES}")
+  endif()
+endfunction()
+
 function(amber_compare)
   cmake_parse_arguments(PARSE_ARGV 0 C "SLOW;NOCR" "NAME;TIMEOUT" "COMMAND;OPTIONS;LABELS;ENVIRONMENT;FIXTURES")
   if(NOT C_NAME OR NOT C_COMMAND)
@@ -39,52 +54,23 @@ function(amber_compare)
   if(NOT C_TIMEOUT)
     set(C_TIMEOUT 150)
   endif()
-  add_test(NAME ${C_NAME} COMMAND ${AMBER_COMPARE} ${C_OPTIONS} -- ${C_COMMAND})
-  set_tests_properties(${C_NAME} PROPERTIES
-    ENVIRONMENT "${AMBER_TEST_ENVIRONMENT}"
-    TIMEOUT ${C_TIMEOUT}
-    LABELS "${C_LABELS}")
-  if(C_ENVIRONMENT)
-    set_property(TEST ${C_NAME} APPEND PROPERTY ENVIRONMENT ${C_ENVIRONMENT})
-  endif()
-  if(C_FIXTURES)
-    set_tests_properties(${C_NAME} PROPERTIES FIXTURES_REQUIRED "${C_FIXTURES}")
-  endif()
+  _amber_compare_add(${C_NAME} "${C_LABELS}" "")
   # The default platform is systrap; the syscall tests of static programs
   # run once more on ptrace (label ptrace), the platform kept for debugging.
   if(C_NAME MATCHES "^syscalls/.*/static$")
-    add_test(NAME ptrace/${C_NAME} COMMAND ${AMBER_COMPARE} ${C_OPTIONS} -- ${C_COMMAND})
-    set_tests_properties(ptrace/${C_NAME} PROPERTIES
-      ENVIRONMENT "${AMBER_TEST_ENVIRONMENT};RUNSC_FLAGS=--platform=ptrace"
-      TIMEOUT ${C_TIMEOUT}
-      LABELS "ptrace")
-    if(C_ENVIRONMENT)
-      set_property(TEST ptrace/${C_NAME} APPEND PROPERTY ENVIRONMENT ${C_ENVIRONMENT})
-    endif()
-    if(C_FIXTURES)
-      set_tests_properties(ptrace/${C_NAME} PROPERTIES FIXTURES_REQUIRED "${C_FIXTURES}")
-    endif()
+    _amber_compare_add(ptrace/${C_NAME} ptrace "RUNSC_FLAGS=--platform=ptrace")
   endif()
   # The same comparison in checkpoint/restore mode (label cr), for every
-  # test whose sandboxed side runs a program to its end.
+  # test whose sandboxed side runs a program to its end. Syscall tests also
+  # cross platforms: static programs are checkpointed on systrap and
+  # restored on ptrace, dynamic ones the other way round.
   if(NOT C_OPTIONS MATCHES "--expect-error|--sandbox-only" AND NOT C_NOCR)
-    add_test(NAME cr/${C_NAME} COMMAND ${AMBER_COMPARE} --cr ${C_OPTIONS} -- ${C_COMMAND})
-    set_tests_properties(cr/${C_NAME} PROPERTIES
-      ENVIRONMENT "${AMBER_TEST_ENVIRONMENT}"
-      TIMEOUT ${C_TIMEOUT}
-      LABELS "cr;checkpoint")
-    if(C_ENVIRONMENT)
-      set_property(TEST cr/${C_NAME} APPEND PROPERTY ENVIRONMENT ${C_ENVIRONMENT})
-    endif()
-    # Syscall tests also cross platforms: static programs are checkpointed
-    # on systrap and restored on ptrace, dynamic ones the other way round.
+    set(platforms "")
     if(C_NAME MATCHES "^syscalls/.*/static$")
-      set_property(TEST cr/${C_NAME} APPEND PROPERTY ENVIRONMENT "AMBER_CR_PLATFORMS=systrap ptrace")
+      set(platforms "AMBER_CR_PLATFORMS=systrap ptrace")
     elseif(C_NAME MATCHES "^syscalls/.*/dynamic$")
-      set_property(TEST cr/${C_NAME} APPEND PROPERTY ENVIRONMENT "AMBER_CR_PLATFORMS=ptrace systrap")
+      set(platforms "AMBER_CR_PLATFORMS=ptrace systrap")
     endif()
-    if(C_FIXTURES)
-      set_tests_properties(cr/${C_NAME} PROPERTIES FIXTURES_REQUIRED "${C_FIXTURES}")
-    endif()
+    _amber_compare_add(cr/${C_NAME} "cr;checkpoint" "${platforms}" --cr)
   endif()
 endfunction()

@@ -38,4 +38,17 @@ struct inode *tmpfs_orphan_new(struct tmpfs_sb *sb, unsigned int mode, struct ma
  * filesystems). NULL on -ENOMEM. */
 struct tmpfs_sb *tmpfs_anon_sb(void);
 
+/* Restore: owner and times of a loaded inode from its record, a TmpfsNode
+ * or an OrphanFile (kernel.proto gives both the same field names). */
+#define TMPFS_LOAD_ATTRS(ino, pb) do {					\
+		(ino)->stx.stx_uid = (pb)->uid;				\
+		(ino)->stx.stx_gid = (pb)->gid;				\
+		(ino)->stx.stx_atime.tv_sec = (pb)->atime_sec;		\
+		(ino)->stx.stx_atime.tv_nsec = (pb)->atime_nsec;	\
+		(ino)->stx.stx_mtime.tv_sec = (pb)->mtime_sec;		\
+		(ino)->stx.stx_mtime.tv_nsec = (pb)->mtime_nsec;	\
+		(ino)->stx.stx_ctime.tv_sec = (pb)->ctime_sec;		\
+		(ino)->stx.stx_ctime.tv_nsec = (pb)->ctime_nsec;	\
+	} while (0)
+
 #endif

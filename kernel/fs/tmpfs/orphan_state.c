@@ -206,14 +206,7 @@ static int orphan_inode(struct load_ctx *c, uint64_t id, struct inode **out)
 	ino = tmpfs_orphan_new(sb, pb->mode, data, pb->size);
 	if (!ino)
 		return -ENOMEM;
-	ino->stx.stx_uid = pb->uid;
-	ino->stx.stx_gid = pb->gid;
-	ino->stx.stx_atime.tv_sec = pb->atime_sec;
-	ino->stx.stx_atime.tv_nsec = pb->atime_nsec;
-	ino->stx.stx_mtime.tv_sec = pb->mtime_sec;
-	ino->stx.stx_mtime.tv_nsec = pb->mtime_nsec;
-	ino->stx.stx_ctime.tv_sec = pb->ctime_sec;
-	ino->stx.stx_ctime.tv_nsec = pb->ctime_nsec;
+	TMPFS_LOAD_ATTRS(ino, pb);
 	c->orphans[id - 1] = ino;
 	*out = ino;
 	return 0;

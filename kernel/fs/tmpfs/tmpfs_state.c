@@ -113,18 +113,6 @@ int tmpfs_save(struct save_ctx *c, struct dentry *root, const char *mount_path)
 	return save_push(c, (void ***)&c->k->tmpfs, &c->k->n_tmpfs, s.pb);
 }
 
-static void set_times(struct inode *ino, const Amber__Kernel__TmpfsNode *pb)
-{
-	ino->stx.stx_uid = pb->uid;
-	ino->stx.stx_gid = pb->gid;
-	ino->stx.stx_atime.tv_sec = pb->atime_sec;
-	ino->stx.stx_atime.tv_nsec = pb->atime_nsec;
-	ino->stx.stx_mtime.tv_sec = pb->mtime_sec;
-	ino->stx.stx_mtime.tv_nsec = pb->mtime_nsec;
-	ino->stx.stx_ctime.tv_sec = pb->ctime_sec;
-	ino->stx.stx_ctime.tv_nsec = pb->ctime_nsec;
-}
-
 static int bad(struct load_ctx *c, const char *mnt, const char *what)
 {
 	snprintf(c->err, sizeof(c->err), "kernel.pb: tmpfs on %s: %s", mnt, what);
@@ -147,7 +135,7 @@ int tmpfs_load(struct load_ctx *c, const Amber__Kernel__TmpfsMount *pb, struct d
 		return -ENOMEM;
 	by_id[1] = root->inode;
 	root->inode->stx.stx_mode = (uint16_t)((root->inode->stx.stx_mode & S_IFMT) | (pb->nodes[0]->mode & 07777));
-	set_times(root->inode, pb->nodes[0]);
+	TMPFS_LOAD_ATTRS(root->inode, pb->nodes[0]);
 	for (size_t i = 1; i < n && err == 0; i++) {
 		const Amber__Kernel__TmpfsNode *e = pb->nodes[i];
 		struct inode *dir = e->parent >= 1 && e->parent <= n ? by_id[e->parent] : NULL;
@@ -216,7 +204,7 @@ int tmpfs_load(struct load_ctx *c, const Amber__Kernel__TmpfsMount *pb, struct d
 			if (err == 0 && e->shmem_id)
 				err = shmem_register(c, e->shmem_id, tn->data);
 		}
-		set_times(ino, e);
+		TMPFS_LOAD_ATTRS(ino, e);
 		if (err == 0)
 			err = tmpfs_add_entry(dir, e->name, ino);
 		if (err < 0) {
@@ -231,7 +219,7 @@ int tmpfs_load(struct load_ctx *c, const Amber__Kernel__TmpfsMount *pb, struct d
 	for (size_t i = 0; i < n && err == 0; i++)
 		if (!pb->nodes[i]->link_to && pb->nodes[i]->id <= n && by_id[pb->nodes[i]->id] &&
 		    S_ISDIR(pb->nodes[i]->mode))
-			set_times(by_id[pb->nodes[i]->id], pb->nodes[i]);
+			TMPFS_LOAD_ATTRS(by_id[pb->nodes[i]->id], pb->nodes[i]);
 	free(by_id);
 	return err;
 }
