@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 const struct platform_ops *platform = &platform_ptrace;
+bool platform_syscall_patching = true;
 
 int platform_select(const char *name)
 {

@@ -4,6 +4,7 @@
 #ifndef AMBER_PLATFORM_H
 #define AMBER_PLATFORM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -21,6 +22,9 @@ struct fault_info {
 	int signo;
 	int code;
 	uint64_t addr;
+	/* PLAT_EV_SYSCALL: the call came by a trap, from a site that may be
+	 * worth patching, not through platform_ops.syscall_entry. */
+	bool trapped;
 };
 
 struct platform_as;	/* one application address space (a stub process) */
@@ -49,6 +53,12 @@ struct platform_ops {
 	void (*ctx_init_regs)(struct platform_ctx *ctx, struct arch_regs *regs);
 	/* May be called from any thread. */
 	void (*ctx_interrupt)(struct platform_ctx *ctx);
+	/* Where a patched system-call site may jump to make its call
+	 * without a trap, entered with the call's number in rax and its
+	 * return address in rcx (as the syscall instruction leaves them,
+	 * and free to clobber r11 as it does); the same address in every
+	 * address space of this sentry. 0 or NULL: no such way in. */
+	uint64_t (*syscall_entry)(void);
 };
 
 extern const struct platform_ops *platform;
@@ -57,6 +67,9 @@ extern const struct platform_ops platform_systrap;
 
 /* Selects the platform by name. Returns 0 or -EINVAL. */
 int platform_select(const char *name);
+
+/* --systrap-disable-syscall-patching clears it (before any program runs). */
+extern bool platform_syscall_patching;
 
 /* For the implementations: the memory file's fd inside every stub. */
 #define PLATFORM_STUB_MEMFD 3
@@ -85,6 +98,13 @@ static inline int platform_as_unmap(struct platform_as *as, uint64_t addr, uint6
 static inline void platform_interrupt(struct platform_ctx *ctx)
 {
 	platform->ctx_interrupt(ctx);
+}
+/* The platform's trap-free way into the sentry for patched call sites
+ * (platform_ops.syscall_entry), or 0 when there is none or patching is
+ * off. */
+static inline uint64_t platform_syscall_entry(void)
+{
+	return platform_syscall_patching && platform->syscall_entry ? platform->syscall_entry() : 0;
 }
 
 #endif

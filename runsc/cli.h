@@ -13,6 +13,7 @@ struct global_flags {
 	const char *log_format;
 	bool debug;
 	bool strace;
+	bool systrap_no_patching;	/* --systrap-disable-syscall-patching */
 };
 
 /* Parses a global or per-command flag at argv[*i]. Returns 1 if it was one

@@ -495,6 +495,7 @@ int cmd_boot(struct global_flags *g, int argc, char **argv)
 		report(ready, "unknown platform %s (available: ptrace, systrap)", g->platform);
 		return 2;
 	}
+	platform_syscall_patching = !g->systrap_no_patching;
 
 	if (oci_spec_load(bundle, &spec, err, sizeof(err)) < 0) {
 		report(ready, "%s", err);

@@ -243,6 +243,8 @@ int lifecycle_create(struct global_flags *g, const char *bundle, const char *id,
 			args[na++] = "--debug";
 		if (g->strace)
 			args[na++] = "--strace";
+		if (g->systrap_no_patching)
+			args[na++] = "--systrap-disable-syscall-patching";
 		args[na++] = "--platform";
 		args[na++] = (char *)g->platform;
 		args[na++] = "boot";

@@ -114,6 +114,7 @@ int cmd_do(struct global_flags *g, int argc, char **argv)
 		cli_error("unknown platform %s (available: ptrace, systrap)", g->platform);
 		return 2;
 	}
+	platform_syscall_patching = !g->systrap_no_patching;
 	if (g->debug_log) {
 		log_fd = open(g->debug_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 		if (log_fd < 0) {

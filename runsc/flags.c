@@ -136,7 +136,8 @@ int parse_common_flag(struct global_flags *g, int argc, char **argv, int *i)
 
 	if (arg[0] != '-' || !arg[1])
 		return 0;
-	if (bool_flag(arg, "debug", &g->debug) || bool_flag(arg, "strace", &g->strace))
+	if (bool_flag(arg, "debug", &g->debug) || bool_flag(arg, "strace", &g->strace) ||
+	    bool_flag(arg, "systrap-disable-syscall-patching", &g->systrap_no_patching))
 		return 1;
 	for (size_t k = 0; k < sizeof(str_flags) / sizeof(str_flags[0]); k++) {
 		r = flag_value(arg, str_flags[k].name, argc, argv, i, (const char **)((char *)g + str_flags[k].off));

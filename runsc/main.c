@@ -15,7 +15,8 @@ static void usage(void)
 		"  create, start, run, state, list, kill, wait, ps, delete\n"
 		"           the OCI container lifecycle (root file system read-only for now)\n\n"
 		"Global flags: --root DIR, --platform ptrace|systrap, --network none, --debug,\n"
-		"  --debug-log FILE, --log FILE, --log-format text|json, --strace\n");
+		"  --debug-log FILE, --log FILE, --log-format text|json, --strace,\n"
+		"  --systrap-disable-syscall-patching\n");
 }
 
 int main(int argc, char **argv)

@@ -13,5 +13,11 @@ int mm_zap_range(struct mm *mm, uaddr_t start, uaddr_t end);
 int mm_unmap_host(struct mm *mm, uaddr_t start, uaddr_t end);
 long mm_do_munmap(struct mm *mm, uaddr_t addr, uint64_t len);
 bool mm_range_ok(uaddr_t addr, uint64_t len);
+/* Writes application memory whatever its protection, as a debugger does
+ * (private mappings only; a copy-on-write page gets its private copy and
+ * the stub's mapping is replaced). 0 or -EFAULT. */
+int mm_poke_locked(struct mm *mm, uaddr_t dst, const void *src, size_t len);
+/* copy_in with mm->lock held. */
+int mm_peek_locked(struct mm *mm, void *dst, uaddr_t src, size_t len);
 
 #endif

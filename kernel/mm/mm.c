@@ -7,6 +7,7 @@
  * way was either written while copy-on-write (copy it) or accessed in a way
  * the VMA forbids (SIGSEGV). */
 #include "kernel/mm/internal.h"
+#include "kernel/mm/syscall_patch.h"
 #include "kernel/mm/vdso.h"
 #include "kernel/lib/log.h"
 #include "platform/platform.h"
@@ -73,6 +74,7 @@ void mm_put(struct mm *mm)
 	pgtable_destroy(&mm->pt, drop_page, NULL);
 	vma_set_destroy(&mm->vmas);
 	free(mm->exe_path);
+	syscall_patch_free(mm);
 	pthread_mutex_destroy(&mm->lock);
 	free(mm);
 }

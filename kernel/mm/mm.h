@@ -12,6 +12,7 @@
 
 struct platform_as;
 struct statx;
+struct syscall_patch;
 
 /* What a file mapping maps: an object whose pages live in the memory file
  * (a file's page cache). get_pages returns referenced memory-file pages for
@@ -73,6 +74,7 @@ struct mm {
 	uint64_t auxv[64];			/* as placed on the stack, for /proc/self/auxv */
 	size_t auxv_len;			/* bytes */
 	char *exe_path;				/* owned; for /proc/self/exe */
+	struct syscall_patch *patch;		/* owned; NULL until a call traps (syscall_patch.c) */
 };
 
 /* A new, empty address space (one reference). NULL on -ENOMEM. */

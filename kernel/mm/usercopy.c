@@ -9,16 +9,24 @@
 #include <sys/mman.h>
 
 /* Returns the sentry address of the byte at addr, made present and, with
- * write, private; or NULL. mm->lock held. */
-static uint8_t *user_page(struct mm *mm, uaddr_t addr, bool write)
+ * write, private; or NULL. With force, a write ignores the protection of
+ * a private mapping, as a debugger's does (never a shared one's: that
+ * would write the file). mm->lock held. */
+static uint8_t *user_page(struct mm *mm, uaddr_t addr, bool write, bool force)
 {
 	uaddr_t page = PAGE_ALIGN_DOWN(addr);
 	struct vma *v = vma_find(&mm->vmas, page);
 	uint64_t pte;
 
-	/* On x86 a writable or executable page is readable too. */
-	if (!v || !(v->prot & (write ? PROT_WRITE : (PROT_READ | PROT_WRITE | PROT_EXEC))))
+	if (!v)
 		return NULL;
+	if (force) {
+		if (v->flags & VMA_SHARED)
+			return NULL;
+	} else if (!(v->prot & (write ? PROT_WRITE : (PROT_READ | PROT_WRITE | PROT_EXEC)))) {
+		/* On x86 a writable or executable page is readable too. */
+		return NULL;
+	}
 	pte = pgtable_get(&mm->pt, page);
 	if (!pte) {
 		if (mm_populate(mm, v, page, page + PAGE_SIZE) < 0)
@@ -26,6 +34,8 @@ static uint8_t *user_page(struct mm *mm, uaddr_t addr, bool write)
 		pte = pgtable_get(&mm->pt, page);
 	}
 	if (write && (pte & PTE_COW)) {
+		/* A forced write's page is mapped in the stub (it is code
+		 * the thread runs): break_cow replaces that mapping. */
 		if (mm_break_cow(mm, v, page, false) < 0)
 			return NULL;
 		pte = pgtable_get(&mm->pt, page);
@@ -35,17 +45,16 @@ static uint8_t *user_page(struct mm *mm, uaddr_t addr, bool write)
 
 /* Copies up to len bytes; returns how many were copied before the first
  * inaccessible byte. */
-static size_t copy_user(struct mm *mm, void *kbuf, uaddr_t uaddr, size_t len, bool write)
+static size_t copy_user_locked(struct mm *mm, void *kbuf, uaddr_t uaddr, size_t len, bool write, bool force)
 {
 	size_t done = 0;
 
 	if (uaddr + len < uaddr)
 		len = (size_t)(0 - uaddr);
-	pthread_mutex_lock(&mm->lock);
 	while (done < len) {
 		uaddr_t a = uaddr + done;
 		size_t n = MIN(len - done, PAGE_SIZE - (a & ~PAGE_MASK));
-		uint8_t *p = user_page(mm, a, write);
+		uint8_t *p = user_page(mm, a, write, force);
 
 		if (!p)
 			break;
@@ -55,8 +64,27 @@ static size_t copy_user(struct mm *mm, void *kbuf, uaddr_t uaddr, size_t len, bo
 			memcpy((uint8_t *)kbuf + done, p, n);
 		done += n;
 	}
+	return done;
+}
+
+static size_t copy_user(struct mm *mm, void *kbuf, uaddr_t uaddr, size_t len, bool write)
+{
+	size_t done;
+
+	pthread_mutex_lock(&mm->lock);
+	done = copy_user_locked(mm, kbuf, uaddr, len, write, false);
 	pthread_mutex_unlock(&mm->lock);
 	return done;
+}
+
+int mm_poke_locked(struct mm *mm, uaddr_t dst, const void *src, size_t len)
+{
+	return copy_user_locked(mm, (void *)src, dst, len, true, true) == len ? 0 : -EFAULT;
+}
+
+int mm_peek_locked(struct mm *mm, void *dst, uaddr_t src, size_t len)
+{
+	return copy_user_locked(mm, dst, src, len, false, false) == len ? 0 : -EFAULT;
 }
 
 int copy_in(struct mm *mm, void *dst, uaddr_t src, size_t len)

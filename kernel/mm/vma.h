@@ -16,6 +16,7 @@ struct mapping_obj;	/* what a file mapping maps; owned by kernel/mm/mm.c */
 #define VMA_DONTFORK	0x40
 #define VMA_VDSO	0x80	/* the vDSO's text (kernel/mm/vdso.c) */
 #define VMA_VVAR	0x100	/* the vDSO's data page: the sentry's, never saved */
+#define VMA_PATCH	0x200	/* patched system calls' table and code (kernel/mm/syscall_patch.c) */
 
 struct vma {
 	uaddr_t start;			/* page aligned */

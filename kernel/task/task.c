@@ -2,6 +2,7 @@
  * kernel, handle that, deliver signals, repeat. */
 #include "kernel/task/task.h"
 #include "kernel/lib/log.h"
+#include "kernel/mm/syscall_patch.h"
 #include "kernel/syscalls/syscalls.h"
 
 #include <errno.h>
@@ -177,11 +178,16 @@ int task_run(struct task *t)
 			sig_deliver(t);
 			continue;
 		}
+		memset(&fi, 0, sizeof(fi));
 		enum platform_event ev = platform_switch(t->ctx, &t->regs, &fi);
 		__atomic_store_n(&t->in_app, false, __ATOMIC_SEQ_CST);
 
 		switch (ev) {
 		case PLAT_EV_SYSCALL:
+			/* Before the call: rip still points past the site
+			 * (execve and rt_sigreturn change it). */
+			if (fi.trapped)
+				syscall_patch_trapped(t->mm, &t->regs);
 			syscall_dispatch(t);
 			break;
 		case PLAT_EV_FAULT:

@@ -4,6 +4,7 @@
  * again after a restore. A restart block's deadline is on the host's
  * monotonic clock: the loader shifts it by the time between checkpoint
  * and restore, so a sleep finishes with what it had left. */
+#include "kernel/mm/syscall_patch.h"
 #include "kernel/state/state.h"
 #include "kernel/task/task.h"
 #include "kernel/syscalls/syscalls.h"
@@ -431,5 +432,10 @@ int task_restore_platform(struct task *t)
 	t->regs.es = fresh.es;
 	t->regs.fs = fresh.fs;
 	t->regs.gs = fresh.gs;
+	/* Patched sites jump through a pointer that was the saving
+	 * sentry's platform's. */
+	err = syscall_patch_rebind(t->mm);
+	if (err < 0)
+		return err;
 	return platform->ctx_set_fpstate(ctx, t->fpstate, t->fpstate_size);
 }

@@ -10,29 +10,47 @@
 #ifndef AMBER_PLATFORM_SYSTRAP_SHARED_H
 #define AMBER_PLATFORM_SYSTRAP_SHARED_H
 
+#ifndef __ASSEMBLER__
 #include <stdint.h>
 #include "platform/arch/x86_64/regs.h"
+#define SYSTRAP_UL(x)	x##UL
+#else
+#define SYSTRAP_UL(x)	x	/* the trampoline's assembly includes the layout too */
+#endif
 
 /* The stub region, at the same address in every stub and reserved in the
  * sentry: code (read/execute, the seccomp filter's "stub" range), the
  * shared context, the stub's own stack (start-up code below, signal
  * stack above). */
-#define SYSTRAP_CODE_SIZE	(4 * 4096UL)
-#define SYSTRAP_CTX_SIZE	(16 * 4096UL)
-#define SYSTRAP_STACK_SIZE	(32 * 4096UL)
+#define SYSTRAP_CODE_SIZE	(4 * SYSTRAP_UL(4096))
+#define SYSTRAP_CTX_SIZE	(16 * SYSTRAP_UL(4096))
+#define SYSTRAP_STACK_SIZE	(32 * SYSTRAP_UL(4096))
 #define SYSTRAP_REGION_SIZE	(SYSTRAP_CODE_SIZE + SYSTRAP_CTX_SIZE + SYSTRAP_STACK_SIZE)
 #define SYSTRAP_CTX_OFF		SYSTRAP_CODE_SIZE
 #define SYSTRAP_STACK_OFF	(SYSTRAP_CODE_SIZE + SYSTRAP_CTX_SIZE)
 /* The XSAVE area inside the context; AMX-sized states (11 KiB) fit. */
-#define SYSTRAP_FP_OFF		4096UL
+#define SYSTRAP_FP_OFF		SYSTRAP_UL(4096)
 #define SYSTRAP_FP_MAX		(SYSTRAP_CTX_SIZE - SYSTRAP_FP_OFF)
+
+/* The stub's stack: its lower half is the stack of the start-up code and,
+ * once the stub runs, of the syscall trampoline; the upper half is the
+ * signal stack. */
+#define SYSTRAP_FAST_STACK_TOP	(SYSTRAP_STACK_OFF + SYSTRAP_STACK_SIZE / 2)
+/* Where the registers sit in the context (struct systrap_shared.regs),
+ * for the trampoline's assembly, which pushes them there in the order of
+ * struct arch_regs (ptrace's layout, which is also the order of pops and
+ * of an iretq frame). */
+#define SYSTRAP_REGS_OFF	256
+#define SYSTRAP_REGS_END	(SYSTRAP_REGS_OFF + 21 * 8)	/* past ss */
 
 /* The signal that kicks a stub out of application code. */
 #define SYSTRAP_SIGKICK		23	/* SIGURG: ignored by default, never sent by the host to a stub */
 
 /* Who holds the context: the futex word. */
+#define SYSTRAP_ST_APP_ASM	0
+#ifndef __ASSEMBLER__
 enum {
-	SYSTRAP_ST_APP = 0,	/* the stub runs application code */
+	SYSTRAP_ST_APP = SYSTRAP_ST_APP_ASM,	/* the stub runs application code, or entered the trampoline */
 	SYSTRAP_ST_EVENT = 1,	/* the stub posted an event or a command's result: the sentry's turn */
 	SYSTRAP_ST_CMD = 2,	/* the sentry posted a command: the stub's turn */
 };
@@ -79,10 +97,23 @@ struct systrap_shared {
 	 * threads than cores): the stub and its sentry thread then share one
 	 * CPU, where a futex wake-up lets the woken side run at once. */
 	uint32_t colocated;
-	struct arch_regs regs;
+	/* The frame's XSAVE layout as the host's first SIGSYS showed it:
+	 * the trampoline saves and loads the vector state itself, with the
+	 * same features and size the kernel uses in signal frames. */
+	uint64_t xsave_mask;
+	uint32_t xsave_size;
+	uint32_t mxcsr_mask;
+	uint64_t fast_calls;		/* system calls that came through the trampoline */
+	struct arch_regs regs __attribute__((aligned(SYSTRAP_REGS_OFF)));
 };
 
+_Static_assert(__builtin_offsetof(struct systrap_shared, regs) == SYSTRAP_REGS_OFF, "systrap_shared: regs");
+_Static_assert(__builtin_offsetof(struct systrap_shared, state) == 0, "systrap_shared: state first");
+_Static_assert(__builtin_offsetof(struct arch_regs, ss) + 8 == SYSTRAP_REGS_END - SYSTRAP_REGS_OFF,
+	       "arch_regs ends with the iretq frame");
 _Static_assert(sizeof(struct systrap_shared) <= SYSTRAP_FP_OFF, "shared header fits before the XSAVE area");
+
+#endif /* !__ASSEMBLER__ */
 
 /* The most the stub spins, whatever the context says: the application
  * can write the sentry's cap too. */

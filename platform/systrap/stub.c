@@ -12,7 +12,16 @@
  * the sentry asks (map memory, read or load the XSAVE area) until told to
  * run application code again; the return from the handler (rt_sigreturn)
  * loads the sentry's registers. Page faults and other synchronous signals
- * take the same path, and so does the sentry's kick (SYSTRAP_SIGKICK). */
+ * take the same path, and so does the sentry's kick (SYSTRAP_SIGKICK).
+ *
+ * A patched call site (kernel/mm/syscall_patch.c) enters without a
+ * signal: it jumps to amber_systrap_fastcall (stub_entry.S), which pushes
+ * the registers into the context and calls amber_systrap_fast here; that
+ * hands over the same way, carries out the same commands (the vector
+ * state with xsave/xrstor, since there is no signal frame) and returns
+ * the registers to load, which the trampoline pops and leaves by iretq.
+ * Nothing on that path may touch a vector register: this file is built
+ * with -mgeneral-regs-only. */
 #include "platform/systrap/shared.h"
 #include "platform/arch/x86_64/sigframe.h"
 
@@ -42,6 +51,12 @@ extern char __start_amber_systrap_text[] __attribute__((visibility("hidden")));
 #define K_ARCH_SET_GS	0x1001
 #define K_ARCH_SET_FS	0x1002
 #define K_EINVAL	22
+#define K_USER_CS	0x33
+#define K_USER_DS	0x2b
+/* The flags a return to user mode may carry over (Linux's FIX_EFLAGS),
+ * plus IF and the always-set bit 1. */
+#define K_FIX_EFLAGS	0x50dd5UL
+#define K_EFLAGS_BASE	0x202UL
 
 /* XSAVE area (standard format) fields the stub touches. */
 #define FX_FCW		0
@@ -63,6 +78,13 @@ STUB_INLINE long sc(long nr, long a0, long a1, long a2, long a3, long a4, long a
 			 : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10), "r"(r8), "r"(r9)
 			 : "rcx", "r11", "memory");
 	return ret;
+}
+
+void amber_systrap_fastcall(void) __attribute__((visibility("hidden")));
+
+STUB_INLINE int in_stub_code(uint64_t ip)
+{
+	return ip - (uint64_t)__start_amber_systrap_text < SYSTRAP_CODE_SIZE;
 }
 
 STUB_INLINE struct systrap_shared *shared(void)
@@ -133,10 +155,21 @@ static void STUB save_regs(struct systrap_shared *sh, const struct linux_sigcont
 	r->ds = r->es = r->fs = r->gs = 0;
 }
 
+/* Loads the sentry's fs and gs bases (no FSGSBASE here: a call each,
+ * made only when they change). */
+static void STUB set_bases(struct systrap_shared *sh)
+{
+	uint64_t fs = sh->regs.fs_base, gs = sh->regs.gs_base;
+
+	if (fs != sh->fs_base && sc(__NR_arch_prctl, K_ARCH_SET_FS, (long)fs, 0, 0, 0, 0) == 0)
+		sh->fs_base = fs;
+	if (gs != sh->gs_base && sc(__NR_arch_prctl, K_ARCH_SET_GS, (long)gs, 0, 0, 0, 0) == 0)
+		sh->gs_base = gs;
+}
+
 static void STUB load_regs(struct systrap_shared *sh, struct linux_sigcontext *mc)
 {
 	const struct arch_regs *r = &sh->regs;
-	uint64_t fs = r->fs_base, gs = r->gs_base;
 
 	mc->r8 = r->r8; mc->r9 = r->r9; mc->r10 = r->r10; mc->r11 = r->r11;
 	mc->r12 = r->r12; mc->r13 = r->r13; mc->r14 = r->r14; mc->r15 = r->r15;
@@ -146,10 +179,7 @@ static void STUB load_regs(struct systrap_shared *sh, struct linux_sigcontext *m
 	mc->eflags = r->eflags;	/* rt_sigreturn keeps only the user-changeable bits */
 	/* cs and ss stay the kernel's: the application has no business
 	 * choosing a selector, and a bad one would kill the stub. */
-	if (fs != sh->fs_base && sc(__NR_arch_prctl, K_ARCH_SET_FS, (long)fs, 0, 0, 0, 0) == 0)
-		sh->fs_base = fs;
-	if (gs != sh->gs_base && sc(__NR_arch_prctl, K_ARCH_SET_GS, (long)gs, 0, 0, 0, 0) == 0)
-		sh->gs_base = gs;
+	set_bases(sh);
 }
 
 /* The XSAVE area's size as the kernel wrote it into the frame. */
@@ -228,6 +258,134 @@ static long STUB fp_init(struct linux_sigcontext *mc)
 	return 0;
 }
 
+/* The XSAVE layout the kernel uses in this stub's frames, kept for the
+ * trampoline's path, which has none: recorded from every frame, so that
+ * an application that scribbles over the context gets it back at its
+ * next trapped call. */
+static void STUB record_fp_layout(struct systrap_shared *sh, const struct linux_sigcontext *mc)
+{
+	const uint8_t *fx = (const uint8_t *)mc->fpstate;
+	const struct fpx_sw_bytes *sw;
+
+	if (!fx)
+		return;
+	sw = (const struct fpx_sw_bytes *)(fx + SW_BYTES_OFFSET);
+	if (sw->magic1 == FP_XSTATE_MAGIC1) {
+		sh->xsave_mask = sw->xfeatures;
+		sh->xsave_size = (uint32_t)fp_size(fx);
+	}
+	sh->mxcsr_mask = rd32(fx + FX_MXCSR_MASK) ? rd32(fx + FX_MXCSR_MASK) : 0xffbf;
+}
+
+STUB_INLINE uint64_t xcr0(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* The features the trampoline saves and loads: those of the frames, and
+ * never one the CPU has not enabled (the context is the application's
+ * to write). 0: the host gave no XSAVE frame, the path cannot be used. */
+STUB_INLINE uint64_t fast_fp_mask(const struct systrap_shared *sh)
+{
+	return sh->xsave_mask ? sh->xsave_mask & xcr0() : 0;
+}
+
+STUB_INLINE uint64_t fast_fp_size(const struct systrap_shared *sh)
+{
+	uint64_t n = sh->xsave_size;
+
+	if (n < XS_HEADER + XS_HEADER_SIZE)
+		n = XS_HEADER + XS_HEADER_SIZE;
+	return n > SYSTRAP_FP_MAX ? SYSTRAP_FP_MAX : n;
+}
+
+STUB_INLINE void xsave64(uint8_t *p, uint64_t mask)
+{
+	__asm__ volatile("xsave64 (%0)" : : "r"(p), "a"((uint32_t)mask), "d"((uint32_t)(mask >> 32)) : "memory");
+}
+
+STUB_INLINE void xrstor64(const uint8_t *p, uint64_t mask)
+{
+	__asm__ volatile("xrstor64 (%0)" : : "r"(p), "a"((uint32_t)mask), "d"((uint32_t)(mask >> 32)) : "memory");
+}
+
+/* The live vector state into the context's area, laid out as in a signal
+ * frame (software bytes included), since that is what the sentry keeps. */
+static long STUB fast_fp_get(struct systrap_shared *sh)
+{
+	uint8_t *fx = fp_area();
+	uint64_t mask = fast_fp_mask(sh), n = fast_fp_size(sh);
+	struct fpx_sw_bytes *sw = (struct fpx_sw_bytes *)(fx + SW_BYTES_OFFSET);
+
+	if (!mask)
+		return -K_EINVAL;
+	/* XSAVE leaves the header's reserved bytes alone; the kernel clears
+	 * them in frames, and so does this. */
+	zero_bytes(fx + XS_HEADER, XS_HEADER_SIZE);
+	xsave64(fx, mask);
+	zero_bytes(fx + SW_BYTES_OFFSET, FX_LEGACY - SW_BYTES_OFFSET);
+	sw->magic1 = FP_XSTATE_MAGIC1;
+	sw->extended_size = (uint32_t)n + 4;	/* FP_XSTATE_MAGIC2 after the area */
+	sw->xfeatures = mask;
+	sw->xstate_size = (uint32_t)n;
+	return (long)n;
+}
+
+/* Loads the sentry's area (len bytes) into the live registers, cleaned as
+ * fp_set cleans a frame: XRSTOR faults on a reserved MXCSR bit or a bad
+ * header, and whatever the application handed the sentry must not kill
+ * the stub. */
+static long STUB fast_fp_set(struct systrap_shared *sh, uint64_t len)
+{
+	uint8_t *fx = fp_area();
+	uint64_t mask = fast_fp_mask(sh), n = fast_fp_size(sh);
+
+	if (!mask || len < FX_LEGACY)
+		return -K_EINVAL;
+	if (len < n)
+		zero_bytes(fx + len, n - len);
+	wr32(fx + FX_MXCSR, rd32(fx + FX_MXCSR) & sh->mxcsr_mask);
+	wr64(fx + XS_HEADER, rd64(fx + XS_HEADER) & mask);
+	zero_bytes(fx + XS_HEADER + 8, XS_HEADER_SIZE - 8);
+	xrstor64(fx, mask);
+	return 0;
+}
+
+/* Exec's clean state: an empty header puts every component in its
+ * initial state; MXCSR is loaded from the area whatever the header. */
+static long STUB fast_fp_init(struct systrap_shared *sh)
+{
+	uint8_t *fx = fp_area();
+	uint64_t mask = fast_fp_mask(sh);
+
+	if (!mask)
+		return -K_EINVAL;
+	zero_bytes(fx, XS_HEADER + XS_HEADER_SIZE);
+	wr16(fx + FX_FCW, 0x37f);
+	wr32(fx + FX_MXCSR, 0x1f80);
+	xrstor64(fx, mask);
+	return 0;
+}
+
+/* The commands that do not depend on how the thread entered. */
+static long STUB mem_cmd(struct systrap_shared *sh)
+{
+	switch (sh->cmd) {
+	case SYSTRAP_CMD_MMAP:
+		return sc(__NR_mmap, (long)sh->arg[0], (long)sh->arg[1], (long)sh->arg[2], K_MAP_SHARED | K_MAP_FIXED,
+			  SYSTRAP_MEMFD, (long)sh->arg[3]);
+	case SYSTRAP_CMD_MUNMAP:
+		return sc(__NR_munmap, (long)sh->arg[0], (long)sh->arg[1], 0, 0, 0, 0);
+	case SYSTRAP_CMD_MPROTECT:
+		return sc(__NR_mprotect, (long)sh->arg[0], (long)sh->arg[1], (long)sh->arg[2], 0, 0, 0);
+	default:
+		return -K_EINVAL;
+	}
+}
+
 /* The CPU this thread runs on, as the vDSO's getcpu reads it without
  * RDPID: the limit of the per-CPU GDT entry. */
 STUB_INLINE uint32_t this_cpu(void)
@@ -284,13 +442,40 @@ static void STUB wait_cmd(struct systrap_shared *sh)
 	sh->stub_spin = budget / 2 < min ? 0 : budget / 2;
 }
 
+/* The sentry's kick found the thread in the stub's own code, which only
+ * the trampoline's path runs with signals open. Where it landed says
+ * what the application's registers are:
+ * - on the trampoline's first instruction: the frame's, as if the kick
+ *   had come just before the call; the call is made again through the
+ *   syscall instruction the patched site ends with (rcx - 2);
+ * - on the way out (the sentry's RUN is posted): the context's, which the
+ *   trampoline only reads from then on;
+ * - anywhere else the trampoline is saving the registers or handing
+ *   over, and its own event gives the sentry the thread: nothing to do.
+ * Returns 1 to report an interrupt, 0 to ignore the kick. */
+static int STUB kick_in_stub(struct systrap_shared *sh, const struct linux_sigcontext *mc)
+{
+	if (mc->rip == (uint64_t)amber_systrap_fastcall) {
+		save_regs(sh, mc);
+		sh->regs.rip = mc->rcx - 2;
+		return 1;
+	}
+	return __atomic_load_n(&sh->state, __ATOMIC_ACQUIRE) == SYSTRAP_ST_CMD && sh->cmd == SYSTRAP_CMD_RUN;
+}
+
 void STUB_EXPORT amber_systrap_handler(int sig, struct linux_siginfo *si, struct linux_ucontext *uc)
 {
 	struct systrap_shared *sh = shared();
 	struct linux_sigcontext *mc = &uc->uc_mcontext;
 	uint32_t ev;
 
-	save_regs(sh, mc);
+	if (sig == SYSTRAP_SIGKICK && in_stub_code(mc->rip)) {
+		if (!kick_in_stub(sh, mc))
+			return;
+	} else {
+		save_regs(sh, mc);
+	}
+	record_fp_layout(sh, mc);
 	sh->signo = sig;
 	sh->code = si->si_code;
 	sh->addr = 0;
@@ -319,16 +504,6 @@ void STUB_EXPORT amber_systrap_handler(int sig, struct linux_siginfo *si, struct
 			load_regs(sh, mc);
 			__atomic_store_n(&sh->state, SYSTRAP_ST_APP, __ATOMIC_RELAXED);
 			return;
-		case SYSTRAP_CMD_MMAP:
-			sh->ret = sc(__NR_mmap, (long)sh->arg[0], (long)sh->arg[1], (long)sh->arg[2],
-				     K_MAP_SHARED | K_MAP_FIXED, SYSTRAP_MEMFD, (long)sh->arg[3]);
-			break;
-		case SYSTRAP_CMD_MUNMAP:
-			sh->ret = sc(__NR_munmap, (long)sh->arg[0], (long)sh->arg[1], 0, 0, 0, 0);
-			break;
-		case SYSTRAP_CMD_MPROTECT:
-			sh->ret = sc(__NR_mprotect, (long)sh->arg[0], (long)sh->arg[1], (long)sh->arg[2], 0, 0, 0);
-			break;
 		case SYSTRAP_CMD_GET_FP:
 			sh->ret = fp_get(mc);
 			break;
@@ -339,7 +514,60 @@ void STUB_EXPORT amber_systrap_handler(int sig, struct linux_siginfo *si, struct
 			sh->ret = fp_init(mc);
 			break;
 		default:
-			sh->ret = -K_EINVAL;
+			sh->ret = mem_cmd(sh);
+			break;
+		}
+	}
+}
+
+/* The C half of the trampoline (stub_entry.S), on the stub's stack with
+ * the application's registers in the context as the trampoline pushed
+ * them: rax the call, rcx its return address, r11 not yet the flags.
+ * Returns the registers the trampoline loads, as an iretq frame ends
+ * them: cs and ss the host's, flags only those a return to user mode
+ * may set. The state word stays SYSTRAP_ST_CMD (RUN) until the thread
+ * next enters: that is how a kick on the way out is recognized. */
+STUB_EXPORT struct arch_regs *amber_systrap_fast(void)
+{
+	struct systrap_shared *sh = shared();
+	struct arch_regs *r = &sh->regs;
+	uint32_t ev = SYSTRAP_EV_SYSCALL;
+
+	r->orig_rax = r->rax;
+	r->r11 = r->eflags;	/* as the syscall instruction leaves it */
+	if (sh->fsgsbase) {
+		sh->fs_base = rdfsbase();
+		sh->gs_base = rdgsbase();
+	}
+	r->fs_base = sh->fs_base;
+	r->gs_base = sh->gs_base;
+	r->ds = r->es = r->fs = r->gs = 0;
+	sh->signo = K_SIGSYS;
+	sh->code = 0;
+	sh->addr = 0;
+	sh->fast_calls++;
+	for (;;) {
+		post(sh, ev);
+		wait_cmd(sh);
+		ev = SYSTRAP_EV_DONE;
+		switch (sh->cmd) {
+		case SYSTRAP_CMD_RUN:
+			set_bases(sh);
+			r->eflags = (r->eflags & K_FIX_EFLAGS) | K_EFLAGS_BASE;
+			r->cs = K_USER_CS;
+			r->ss = K_USER_DS;
+			return r;
+		case SYSTRAP_CMD_GET_FP:
+			sh->ret = fast_fp_get(sh);
+			break;
+		case SYSTRAP_CMD_SET_FP:
+			sh->ret = fast_fp_set(sh, sh->arg[0]);
+			break;
+		case SYSTRAP_CMD_INIT_FP:
+			sh->ret = fast_fp_init(sh);
+			break;
+		default:
+			sh->ret = mem_cmd(sh);
 			break;
 		}
 	}

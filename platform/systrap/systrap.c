@@ -65,6 +65,7 @@ extern char __start_amber_systrap_text[], __stop_amber_systrap_text[];
 void amber_systrap_entry(uint64_t stack_top, uint64_t user_top);
 void amber_systrap_handler(int sig, void *si, void *uc);
 void amber_systrap_restorer(void);
+void amber_systrap_fastcall(void);
 
 static uint64_t region;		/* the stub region, reserved in the sentry */
 static int memfile_fd = -1;
@@ -78,6 +79,7 @@ static uint32_t spin_max;	/* pause iterations in SPIN_MAX_NS */
 static uint32_t ncpu = 1;
 static uint32_t running;	/* contexts in application code */
 static bool fsgsbase;
+static bool xsave_usable;	/* the trampoline saves vector state with XSAVE */
 static cpu_set_t all_cpus;	/* the sentry's own affinity, to go back to */
 static __thread bool thread_pinned;	/* this task thread shares a CPU with its stub */
 
@@ -207,6 +209,7 @@ static int systrap_init(int mfd)
 		return -EINVAL;
 	memfile_fd = mfd;
 	fsgsbase = (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE) != 0;
+	xsave_usable = arch_xsave_enabled();
 	/* The region must be free in the sentry, so that forked stubs find
 	 * it free too; the code is mapped there now and inherited. */
 	for (a = USER_TOP - 16 * SYSTRAP_REGION_SIZE; a >= APP_TOP; a -= 1UL << 24) {
@@ -550,8 +553,9 @@ static void systrap_as_destroy(struct platform_as *as)
 
 	if (!as)
 		return;
-	log_debug("systrap: stub %d: %lu handoffs, %lu slept (stub spin budget %u)", as->pid,
-		  (unsigned long)as->waits, (unsigned long)as->sleeps, as->sh->stub_spin);
+	log_debug("systrap: stub %d: %lu handoffs, %lu slept, %lu calls through the trampoline (stub spin budget %u)",
+		  as->pid, (unsigned long)as->waits, (unsigned long)as->sleeps, (unsigned long)as->sh->fast_calls,
+		  as->sh->stub_spin);
 	kill(as->pid, SIGKILL);
 	if (!as->reaped)
 		while (waitpid(as->pid, &status, __WALL) < 0 && errno == EINTR)
@@ -614,10 +618,18 @@ static enum platform_event systrap_switch(struct platform_ctx *ctx, struct arch_
 	memcpy(regs, &sh->regs, sizeof(*regs));
 	regs->cs = USER_CS;
 	regs->ss = USER_DS;
+	/* Any event gives the sentry the thread, which is what a kick asks
+	 * for; the stub drops a kick that finds it already handing over
+	 * (kick_in_stub), so waiting for an interrupt event could wait for
+	 * ever, and the kick timeout would kill a healthy stub. */
+	__atomic_store_n(&ctx->interrupt_pending, false, __ATOMIC_RELAXED);
 	ev = __atomic_load_n(&sh->event, __ATOMIC_RELAXED);
 	switch (ev) {
 	case SYSTRAP_EV_SYSCALL:
 	case SYSTRAP_EV_HELLO:	/* the application jumped into the stub's start-up code */
+		/* The trampoline's path says code 0; SIGSYS from seccomp is
+		 * SYS_SECCOMP. Forged, it only misleads the patching. */
+		fault->trapped = sh->code != 0;
 		return PLAT_EV_SYSCALL;
 	case SYSTRAP_EV_FAULT:
 		fault->signo = SIGSEGV;
@@ -633,7 +645,6 @@ static enum platform_event systrap_switch(struct platform_ctx *ctx, struct arch_
 			fault->signo = SIGSEGV;
 		return PLAT_EV_SIGNAL;
 	case SYSTRAP_EV_INTERRUPT:
-		__atomic_store_n(&ctx->interrupt_pending, false, __ATOMIC_RELAXED);
 		return PLAT_EV_INTERRUPT;
 	default:
 		/* Only a forged context gets here: run the task loop round
@@ -689,6 +700,11 @@ static void systrap_interrupt(struct platform_ctx *ctx)
 	syscall(SYS_tgkill, ctx->as->pid, ctx->as->pid, SYSTRAP_SIGKICK);
 }
 
+static uint64_t systrap_syscall_entry(void)
+{
+	return xsave_usable ? stub_sym((const void *)amber_systrap_fastcall) : 0;
+}
+
 const struct platform_ops platform_systrap = {
 	.name = "systrap",
 	.init = systrap_init,
@@ -704,4 +720,5 @@ const struct platform_ops platform_systrap = {
 	.ctx_set_fpstate = systrap_set_fpstate,
 	.ctx_init_regs = systrap_init_regs,
 	.ctx_interrupt = systrap_interrupt,
+	.syscall_entry = systrap_syscall_entry,
 };

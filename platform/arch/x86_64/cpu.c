@@ -10,3 +10,10 @@ uint32_t arch_xsave_size(void)
 		return 512;	/* legacy FXSAVE area */
 	return ebx < 512 ? 512 : ebx;
 }
+
+bool arch_xsave_enabled(void)
+{
+	unsigned int eax, ebx, ecx, edx;
+
+	return __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_OSXSAVE);
+}

@@ -4,6 +4,7 @@
 #ifndef AMBER_ARCH_X86_64_REGS_H
 #define AMBER_ARCH_X86_64_REGS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct arch_regs {
@@ -32,5 +33,8 @@ static inline void arch_set_return(struct arch_regs *r, long v) { r->rax = (uint
 /* The XSAVE area size this CPU uses with every feature the host enables
  * (CPUID 0xD, sub-leaf 0, EBX); AVX-512 makes it about 2.7 KiB. */
 uint32_t arch_xsave_size(void);
+/* The OS has enabled XSAVE (CPUID.1:ECX.OSXSAVE): user code may run
+ * xgetbv, xsave and xrstor. */
+bool arch_xsave_enabled(void);
 
 #endif
