@@ -135,6 +135,21 @@ STUB_INLINE uint64_t rdgsbase(void)
 	return v;
 }
 
+/* The fs and gs bases into the context's registers: the live ones where
+ * rdfsbase works, else those the stub last loaded. */
+static void STUB save_bases(struct systrap_shared *sh)
+{
+	struct arch_regs *r = &sh->regs;
+
+	if (sh->fsgsbase) {
+		sh->fs_base = rdfsbase();
+		sh->gs_base = rdgsbase();
+	}
+	r->fs_base = sh->fs_base;
+	r->gs_base = sh->gs_base;
+	r->ds = r->es = r->fs = r->gs = 0;
+}
+
 static void STUB save_regs(struct systrap_shared *sh, const struct linux_sigcontext *mc)
 {
 	struct arch_regs *r = &sh->regs;
@@ -146,13 +161,7 @@ static void STUB save_regs(struct systrap_shared *sh, const struct linux_sigcont
 	r->rip = mc->rip; r->eflags = mc->eflags;
 	r->cs = mc->cs; r->ss = mc->ss;
 	r->orig_rax = (uint64_t)-1;
-	if (sh->fsgsbase) {
-		sh->fs_base = rdfsbase();
-		sh->gs_base = rdgsbase();
-	}
-	r->fs_base = sh->fs_base;
-	r->gs_base = sh->gs_base;
-	r->ds = r->es = r->fs = r->gs = 0;
+	save_bases(sh);
 }
 
 /* Loads the sentry's fs and gs bases (no FSGSBASE here: a call each,
@@ -370,22 +379,6 @@ static long STUB fast_fp_init(struct systrap_shared *sh)
 	return 0;
 }
 
-/* The commands that do not depend on how the thread entered. */
-static long STUB mem_cmd(struct systrap_shared *sh)
-{
-	switch (sh->cmd) {
-	case SYSTRAP_CMD_MMAP:
-		return sc(__NR_mmap, (long)sh->arg[0], (long)sh->arg[1], (long)sh->arg[2], K_MAP_SHARED | K_MAP_FIXED,
-			  SYSTRAP_MEMFD, (long)sh->arg[3]);
-	case SYSTRAP_CMD_MUNMAP:
-		return sc(__NR_munmap, (long)sh->arg[0], (long)sh->arg[1], 0, 0, 0, 0);
-	case SYSTRAP_CMD_MPROTECT:
-		return sc(__NR_mprotect, (long)sh->arg[0], (long)sh->arg[1], (long)sh->arg[2], 0, 0, 0);
-	default:
-		return -K_EINVAL;
-	}
-}
-
 /* The CPU this thread runs on, as the vDSO's getcpu reads it without
  * RDPID: the limit of the per-CPU GDT entry. */
 STUB_INLINE uint32_t this_cpu(void)
@@ -442,6 +435,41 @@ static void STUB wait_cmd(struct systrap_shared *sh)
 	sh->stub_spin = budget / 2 < min ? 0 : budget / 2;
 }
 
+static void STUB serve(struct systrap_shared *sh, uint32_t ev, struct linux_sigcontext *mc)
+{
+	for (;;) {
+		post(sh, ev);
+		wait_cmd(sh);
+		ev = SYSTRAP_EV_DONE;
+		switch (sh->cmd) {
+		case SYSTRAP_CMD_RUN:
+			return;
+		case SYSTRAP_CMD_MMAP:
+			sh->ret = sc(__NR_mmap, (long)sh->arg[0], (long)sh->arg[1], (long)sh->arg[2],
+				     K_MAP_SHARED | K_MAP_FIXED, SYSTRAP_MEMFD, (long)sh->arg[3]);
+			break;
+		case SYSTRAP_CMD_MUNMAP:
+			sh->ret = sc(__NR_munmap, (long)sh->arg[0], (long)sh->arg[1], 0, 0, 0, 0);
+			break;
+		case SYSTRAP_CMD_MPROTECT:
+			sh->ret = sc(__NR_mprotect, (long)sh->arg[0], (long)sh->arg[1], (long)sh->arg[2], 0, 0, 0);
+			break;
+		case SYSTRAP_CMD_GET_FP:
+			sh->ret = mc ? fp_get(mc) : fast_fp_get(sh);
+			break;
+		case SYSTRAP_CMD_SET_FP:
+			sh->ret = mc ? fp_set(mc, sh->arg[0]) : fast_fp_set(sh, sh->arg[0]);
+			break;
+		case SYSTRAP_CMD_INIT_FP:
+			sh->ret = mc ? fp_init(mc) : fast_fp_init(sh);
+			break;
+		default:
+			sh->ret = -K_EINVAL;
+			break;
+		}
+	}
+}
+
 /* The sentry's kick found the thread in the stub's own code, which only
  * the trampoline's path runs with signals open. Where it landed says
  * what the application's registers are:
@@ -495,29 +523,9 @@ void STUB_EXPORT amber_systrap_handler(int sig, struct linux_siginfo *si, struct
 	} else {
 		ev = SYSTRAP_EV_INTERRUPT;
 	}
-	for (;;) {
-		post(sh, ev);
-		wait_cmd(sh);
-		ev = SYSTRAP_EV_DONE;
-		switch (sh->cmd) {
-		case SYSTRAP_CMD_RUN:
-			load_regs(sh, mc);
-			__atomic_store_n(&sh->state, SYSTRAP_ST_APP, __ATOMIC_RELAXED);
-			return;
-		case SYSTRAP_CMD_GET_FP:
-			sh->ret = fp_get(mc);
-			break;
-		case SYSTRAP_CMD_SET_FP:
-			sh->ret = fp_set(mc, sh->arg[0]);
-			break;
-		case SYSTRAP_CMD_INIT_FP:
-			sh->ret = fp_init(mc);
-			break;
-		default:
-			sh->ret = mem_cmd(sh);
-			break;
-		}
-	}
+	serve(sh, ev, mc);
+	load_regs(sh, mc);
+	__atomic_store_n(&sh->state, SYSTRAP_ST_APP, __ATOMIC_RELAXED);
 }
 
 /* The C half of the trampoline (stub_entry.S), on the stub's stack with
@@ -531,46 +539,20 @@ STUB_EXPORT struct arch_regs *amber_systrap_fast(void)
 {
 	struct systrap_shared *sh = shared();
 	struct arch_regs *r = &sh->regs;
-	uint32_t ev = SYSTRAP_EV_SYSCALL;
 
 	r->orig_rax = r->rax;
 	r->r11 = r->eflags;	/* as the syscall instruction leaves it */
-	if (sh->fsgsbase) {
-		sh->fs_base = rdfsbase();
-		sh->gs_base = rdgsbase();
-	}
-	r->fs_base = sh->fs_base;
-	r->gs_base = sh->gs_base;
-	r->ds = r->es = r->fs = r->gs = 0;
+	save_bases(sh);
 	sh->signo = K_SIGSYS;
 	sh->code = 0;
 	sh->addr = 0;
 	sh->fast_calls++;
-	for (;;) {
-		post(sh, ev);
-		wait_cmd(sh);
-		ev = SYSTRAP_EV_DONE;
-		switch (sh->cmd) {
-		case SYSTRAP_CMD_RUN:
-			set_bases(sh);
-			r->eflags = (r->eflags & K_FIX_EFLAGS) | K_EFLAGS_BASE;
-			r->cs = K_USER_CS;
-			r->ss = K_USER_DS;
-			return r;
-		case SYSTRAP_CMD_GET_FP:
-			sh->ret = fast_fp_get(sh);
-			break;
-		case SYSTRAP_CMD_SET_FP:
-			sh->ret = fast_fp_set(sh, sh->arg[0]);
-			break;
-		case SYSTRAP_CMD_INIT_FP:
-			sh->ret = fast_fp_init(sh);
-			break;
-		default:
-			sh->ret = mem_cmd(sh);
-			break;
-		}
-	}
+	serve(sh, SYSTRAP_EV_SYSCALL, NULL);
+	set_bases(sh);
+	r->eflags = (r->eflags & K_FIX_EFLAGS) | K_EFLAGS_BASE;
+	r->cs = K_USER_CS;
+	r->ss = K_USER_DS;
+	return r;
 }
 
 /* A new stub's first code after the jump from the forked child: drop
