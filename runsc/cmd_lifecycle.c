@@ -306,10 +306,13 @@ int cmd_delete(struct global_flags *g, int argc, char **argv)
 		cli_error("container %s does not exist", id);
 		return 1;
 	}
-	if (r == 0 && container_lookup(g, id, &st, &status) == 0 && strcmp(status, "running") == 0 && !force) {
-		cli_error("cannot delete container %s that is not stopped: running", id);
-		state_free(&st);
-		return 1;
+	if (r == 0) {
+		state_free(&st);	/* container_lookup loads it again */
+		if (container_lookup(g, id, &st, &status) == 0 && strcmp(status, "running") == 0 && !force) {
+			cli_error("cannot delete container %s that is not stopped: running", id);
+			state_free(&st);
+			return 1;
+		}
 	}
 	if (r < 0)
 		snprintf(st.id, sizeof(st.id), "%s", id);	/* corrupt state: remove what is there */

@@ -177,8 +177,10 @@ int state_load(const char *root, const char *id, struct container_state *st)
 	if (json_object_object_get_ex(o, "annotations", &v))
 		st->annotations_json = strdup(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
-	if (st->sentry_pid <= 0)
+	if (st->sentry_pid <= 0) {
+		state_free(st);
 		return -EINVAL;
+	}
 	return 0;
 }
 
