@@ -223,6 +223,31 @@ out:
 	pthread_mutex_unlock(&mm->lock);
 }
 
+bool syscall_patch_step(struct mm *mm, struct arch_regs *regs)
+{
+	uint64_t rip = regs->rip, code, ret;
+	uint8_t text[15];
+	uint32_t nr;
+	bool done = false;
+
+	if (rip < PATCH_CODE || rip >= PATCH_CODE + PATCH_MAX_SITES * PATCH_SITE_SIZE)
+		return false;
+	code = PATCH_CODE + (rip - PATCH_CODE) / PATCH_SITE_SIZE * PATCH_SITE_SIZE;
+	pthread_mutex_lock(&mm->lock);
+	/* The code as this file writes it (the application may have written
+	 * over it: then it is not a site's any more). */
+	if (region_at(mm, code, sizeof(text)) && mm_peek_locked(mm, text, code, sizeof(text)) == 0 &&
+	    text[0] == 0xb8 && text[5] == 0x48 && text[6] == 0xb9) {
+		memcpy(&nr, text + 1, 4);
+		memcpy(&ret, text + 7, 8);
+		regs->rax = nr;
+		regs->rip = ret - 2;
+		done = true;
+	}
+	pthread_mutex_unlock(&mm->lock);
+	return done;
+}
+
 int syscall_patch_rebind(struct mm *mm)
 {
 	uint64_t target = entry_target();

@@ -34,6 +34,14 @@
  * patches it once it is hot, if the platform has a trap-free entry. */
 void syscall_patch_trapped(struct mm *mm, const struct arch_regs *regs);
 
+/* A single-step trap in a site's code (the application steps through a
+ * patched site with the trap flag set): the state it stands for is the
+ * original call's, about to execute its syscall instruction, which is
+ * where Linux's first step after the mov stops. Rewrites regs to that
+ * (rip = the site's syscall instruction, rax = the call's number) and
+ * returns true; false if rip is not in a site's code. */
+bool syscall_patch_step(struct mm *mm, struct arch_regs *regs);
+
 /* After a restore: points the region's entry at this sentry's platform
  * entry, or at the region's own trap path when there is none (ptrace,
  * --systrap-disable-syscall-patching), and counts the sites in use.

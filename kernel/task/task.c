@@ -198,6 +198,8 @@ int task_run(struct task *t)
 				sig_force(t, sig, code, fi.addr);
 			break;
 		case PLAT_EV_SIGNAL:
+			if (fi.signo == SIGTRAP)
+				syscall_patch_step(t->mm, &t->regs);
 			log_debug("task %d: signal %d at ip 0x%lx", t->tid, fi.signo, (unsigned long)t->regs.rip);
 			sig_force(t, fi.signo, fi.code, fi.addr);
 			break;

@@ -57,6 +57,7 @@ extern char __start_amber_systrap_text[] __attribute__((visibility("hidden")));
  * plus IF and the always-set bit 1. */
 #define K_FIX_EFLAGS	0x50dd5UL
 #define K_EFLAGS_BASE	0x202UL
+#define K_EFLAGS_TF	0x100UL
 
 /* XSAVE area (standard format) fields the stub touches. */
 #define FX_FCW		0
@@ -480,15 +481,23 @@ static void STUB serve(struct systrap_shared *sh, uint32_t ev, struct linux_sigc
  *   trampoline only reads from then on;
  * - anywhere else the trampoline is saving the registers or handing
  *   over, and its own event gives the sentry the thread: nothing to do.
- * Returns 1 to report an interrupt, 0 to ignore the kick. */
-static int STUB kick_in_stub(struct systrap_shared *sh, const struct linux_sigcontext *mc)
+ * Returns 1 to report an interrupt, 0 to ignore the kick. The first
+ * case is the handler's (a trap there is the same). */
+static int STUB kick_in_stub(struct systrap_shared *sh)
 {
-	if (mc->rip == (uint64_t)amber_systrap_fastcall) {
-		save_regs(sh, mc);
-		sh->regs.rip = mc->rcx - 2;
-		return 1;
-	}
 	return __atomic_load_n(&sh->state, __ATOMIC_ACQUIRE) == SYSTRAP_ST_CMD && sh->cmd == SYSTRAP_CMD_RUN;
+}
+
+/* The application's trap flag, carried into the trampoline (it jumped
+ * there itself while single-stepping: the sentry turns the steps through
+ * a site's code into one at the site's syscall instruction): the
+ * trampoline's instructions are not the application's to step through.
+ * The flag is dropped here and given back on the way out, so the
+ * program's next step traps after the call. */
+static void STUB step_in_stub(struct systrap_shared *sh, struct linux_sigcontext *mc)
+{
+	mc->eflags &= ~K_EFLAGS_TF;
+	sh->tf_rearm = 1;
 }
 
 void STUB_EXPORT amber_systrap_handler(int sig, struct linux_siginfo *si, struct linux_ucontext *uc)
@@ -497,8 +506,18 @@ void STUB_EXPORT amber_systrap_handler(int sig, struct linux_siginfo *si, struct
 	struct linux_sigcontext *mc = &uc->uc_mcontext;
 	uint32_t ev;
 
-	if (sig == SYSTRAP_SIGKICK && in_stub_code(mc->rip)) {
-		if (!kick_in_stub(sh, mc))
+	if ((sig == SYSTRAP_SIGKICK || sig == K_SIGTRAP) && mc->rip == (uint64_t)amber_systrap_fastcall) {
+		/* On the trampoline's first instruction nothing is saved
+		 * yet: the application's state is the frame's, about to make
+		 * the call by the syscall instruction the patched site ends
+		 * with (rcx - 2), as if it had not jumped. */
+		save_regs(sh, mc);
+		sh->regs.rip = mc->rcx - 2;
+	} else if (sig == K_SIGTRAP && in_stub_code(mc->rip)) {
+		step_in_stub(sh, mc);
+		return;
+	} else if (sig == SYSTRAP_SIGKICK && in_stub_code(mc->rip)) {
+		if (!kick_in_stub(sh))
 			return;
 	} else {
 		save_regs(sh, mc);
@@ -549,6 +568,11 @@ STUB_EXPORT struct arch_regs *amber_systrap_fast(void)
 	sh->fast_calls++;
 	serve(sh, SYSTRAP_EV_SYSCALL, NULL);
 	set_bases(sh);
+	/* Exactly what step_in_stub writes: garbage the application put in
+	 * the context is not a reason to make it single-step. */
+	if (sh->tf_rearm == 1)
+		r->eflags |= K_EFLAGS_TF;
+	sh->tf_rearm = 0;
 	r->eflags = (r->eflags & K_FIX_EFLAGS) | K_EFLAGS_BASE;
 	r->cs = K_USER_CS;
 	r->ss = K_USER_DS;

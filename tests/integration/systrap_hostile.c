@@ -13,7 +13,23 @@
  *                 blocked, then spin forever without a system call
  *   block-syscall the same, then make a system call
  *   unmap-stub    unmap the stub's code through its own syscall instruction
- *   seccomp       install a seccomp filter of its own, then go on */
+ *   seccomp       install a seccomp filter of its own, then go on
+ * and, against the patching of hot call sites (kernel/mm/syscall_patch.c),
+ * whose region (table, entry pointer, per-site code) is application
+ * memory at PATCH_BASE:
+ *   ctx-garbage-patched  ctx-garbage, with the calls made from a patched
+ *                 site: through the trampoline, which reads the context
+ *   tramp-direct  once a site is patched, jump to the entry pointer's
+ *                 target (the stub's trampoline) by hand: rax 39, rcx a
+ *                 return label
+ *   tramp-junk-rcx, tramp-noncanonical-rcx
+ *                 the same with rcx 0x10, or not a canonical address
+ *   table-junk    overwrite the patched site's table entry (the page made
+ *                 writable first), then call the site
+ *   unmap-region  unmap the whole region, then call the patched site
+ *   region-taken  map the region's address first, then a hot loop: no
+ *                 patching, and the program's data there untouched
+ *   region-partly-taken  the same with only the region's last page */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -23,12 +39,18 @@
 #include <unistd.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
 #define PAGE		4096UL
 #define USER_TOP	0x7ffffffff000UL
 #define SCAN_BOTTOM	0x7ff000000000UL
+
+/* The patch region (kernel/mm/syscall_patch.h). */
+#define PATCH_BASE	0x050f0000UL
+#define PATCH_ENTRY	(PATCH_BASE + 0x2000)
+#define PATCH_SIZE	0xb000UL
 
 static sigjmp_buf probe_env;
 
@@ -140,6 +162,89 @@ static void sigreturn_blocked(uintptr_t restorer, void (*resume)(void))
 	__asm__ volatile("mov %0, %%rsp\n\tjmp *%1" :: "r"(&f), "r"(restorer) : "memory");
 }
 
+/* A site of the patchable form, this program's own: `mov $39, %eax;
+ * syscall` (the int3 before it, never run, keeps whatever precedes it
+ * from looking like a REX prefix). */
+long hot_getpid(void);
+extern const uint8_t hot_getpid_site[];
+__asm__(".text\n"
+	".p2align 4\n"
+	"int3\n"
+	".globl hot_getpid\n"
+	".globl hot_getpid_site\n"
+	"hot_getpid:\n"
+	"hot_getpid_site:\n"
+	"mov $39, %eax\n"
+	"syscall\n"
+	"ret\n");
+
+static int site_patched(void)
+{
+	const uint8_t *p = hot_getpid_site;
+
+	return p[0] == 0xff && p[1] == 0x24 && p[2] == 0x25;
+}
+
+/* Makes the site hot (a site is patched after a few traps) and returns
+ * the address of its table entry, or 0 if it was not patched. */
+static uintptr_t patch_site(long pid)
+{
+	for (int i = 0; i < 16; i++)
+		if (hot_getpid() != pid)
+			return 0;
+	if (!site_patched())
+		return 0;
+	return *(const uint32_t *)(hot_getpid_site + 3);
+}
+
+/* Calls the entry pointer's target as a site's code does: rax the call,
+ * rcx the return address (the one given, or with 0 the label after the
+ * jump). */
+static long call_entry(uint64_t rcx)
+{
+	uint64_t entry = *(volatile uint64_t *)PATCH_ENTRY;
+	long r;
+
+	if (rcx)
+		__asm__ volatile("mov %2, %%rcx\n\tjmp *%1" : "=a"(r) : "r"(entry), "r"(rcx), "0"(39L) : "rcx", "r11", "memory");
+	else
+		__asm__ volatile("lea 1f(%%rip), %%rcx\n\tjmp *%1\n1:" : "=a"(r) : "r"(entry), "0"(39L) : "rcx", "r11", "memory");
+	return r;
+}
+
+/* The region's address mapped by the program before anything is hot
+ * (len bytes from the region's end backwards), a pattern written there,
+ * then a hot loop: every call right, the site left as it was, the
+ * pattern intact. */
+static int region_taken(size_t len, long pid)
+{
+	static const uint8_t orig[7] = { 0xb8, 39, 0, 0, 0, 0x0f, 0x05 };
+	uintptr_t at = PATCH_BASE + PATCH_SIZE - len;
+	uint64_t *w = mmap((void *)at, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+			   -1, 0);
+	int calls = 1000;
+
+	if (w == MAP_FAILED) {
+		printf("the region's address is taken already: %m\n");
+		return 2;
+	}
+	for (size_t i = 0; i < len / 8; i++)
+		w[i] = 0x5a5a000000000000ULL ^ (at + 8 * i);
+	for (int i = 0; i < calls; i++)
+		if (hot_getpid() != pid) {
+			printf("call %d: wrong pid\n", i);
+			return 1;
+		}
+	for (size_t i = 0; i < len / 8; i++)
+		if (w[i] != (0x5a5a000000000000ULL ^ (at + 8 * i))) {
+			printf("the program's data at %#lx changed\n", (unsigned long)(at + 8 * i));
+			return 1;
+		}
+	printf("region taken (%zu KiB): %d calls, pid %ld, site %s, data intact\n", len / 1024, calls, pid,
+	       memcmp(hot_getpid_site, orig, sizeof(orig)) ? "changed" : "unpatched");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "find";
@@ -147,6 +252,12 @@ int main(int argc, char **argv)
 	size_t len = 0;
 
 	setvbuf(stdout, NULL, _IONBF, 0);
+	/* Before find_stub, whose probes make sites hot (sigprocmask,
+	 * sigaction): the region must not exist yet. */
+	if (strcmp(mode, "region-taken") == 0)
+		return region_taken(PATCH_SIZE, syscall(SYS_getpid));
+	if (strcmp(mode, "region-partly-taken") == 0)
+		return region_taken(PAGE, syscall(SYS_getpid));
 	base = find_stub(&len);
 	if (!base) {
 		printf("no stub region\n");
@@ -201,6 +312,56 @@ int main(int argc, char **argv)
 		/* Had the host installed it, this process could not print. */
 		printf("seccomp returned %ld; still running, pid %ld\n", r < 0 ? -1L : r, (long)syscall(SYS_getpid));
 		return 0;
+	}
+	if (strncmp(mode, "tramp-", 6) == 0 || strcmp(mode, "table-junk") == 0 || strcmp(mode, "unmap-region") == 0 ||
+	    strcmp(mode, "ctx-garbage-patched") == 0) {
+		long pid = syscall(SYS_getpid);
+		uintptr_t slot = patch_site(pid);
+
+		if (!slot) {
+			printf("the site was not patched\n");
+			return 2;
+		}
+		if (strcmp(mode, "ctx-garbage-patched") == 0) {
+			long r1, r2;
+
+			memset((void *)ctx, 0xff, PAGE);
+			r1 = hot_getpid();
+			memset((void *)ctx, 0x00, PAGE);
+			r2 = hot_getpid();
+			printf("context overwritten, then zeroed: pids %ld %ld\n", r1, r2);
+			return 0;
+		}
+		if (strcmp(mode, "tramp-direct") == 0) {
+			printf("trampoline called directly, pid %ld\n", call_entry(0));
+			return 0;
+		}
+		if (strcmp(mode, "tramp-junk-rcx") == 0 || strcmp(mode, "tramp-noncanonical-rcx") == 0) {
+			uint64_t rcx = strcmp(mode, "tramp-junk-rcx") == 0 ? 0x10 : 0x8000000000000000ULL;
+
+			printf("calling the trampoline with rcx %#llx\n", (unsigned long long)rcx);
+			call_entry(rcx);
+			return 3;
+		}
+		if (strcmp(mode, "table-junk") == 0) {
+			if (mprotect((void *)(slot & ~(PAGE - 1)), PAGE, PROT_READ | PROT_WRITE) != 0) {
+				printf("mprotect: %m\n");
+				return 2;
+			}
+			*(volatile uint64_t *)slot = 0x4141414141414141ULL;
+			printf("table entry overwritten\n");
+			hot_getpid();
+			return 3;
+		}
+		if (strcmp(mode, "unmap-region") == 0) {
+			if (munmap((void *)PATCH_BASE, PATCH_SIZE) != 0) {
+				printf("munmap: %m\n");
+				return 2;
+			}
+			printf("patch region unmapped\n");
+			hot_getpid();
+			return 3;
+		}
 	}
 	printf("unknown mode %s\n", mode);
 	return 2;

@@ -49,6 +49,26 @@ check unmap-stub 137 "unmapping the stub's code"
 # filter reaches the host, so the process can still print.
 check seccomp 0 "seccomp returned -1; still running, pid 1"
 
+# The patching of hot sites (kernel/mm/syscall_patch.c): its region is the
+# application's memory. The trampoline entered by hand is a system call
+# like any other; returning from it to a junk address is the program's
+# SIGSEGV, as after a real syscall to there.
+check tramp-direct 0 "trampoline called directly, pid 1"
+# Garbage in the context the trampoline reads (the vector state's layout,
+# the spin budget, the fs/gs bases): the patched call still answers.
+check ctx-garbage-patched 0 "context overwritten, then zeroed: pids 1 1"
+check tramp-junk-rcx 139 "calling the trampoline with rcx 0x10"
+check tramp-noncanonical-rcx 139 "calling the trampoline with rcx 0x8000000000000000"
+# A table entry overwritten, or the whole region unmapped: the patched
+# site's jump faults in the program (SIGSEGV).
+check table-junk 139 "table entry overwritten"
+check unmap-region 139 "patch region unmapped"
+# The region's address (all of it, or its last page) is the program's own
+# before anything is hot: no patching, the calls still right, its data
+# there untouched.
+check region-taken 0 "region taken (44 KiB): 1000 calls, pid 1, site unpatched, data intact"
+check region-partly-taken 0 "region taken (4 KiB): 1000 calls, pid 1, site unpatched, data intact"
+
 # Host signals blocked, then a loop with no system call: the sentry's
 # kick cannot land. SIGTERM to runsc must still end it: the sentry kills
 # a stub that ignores its kick for 5 s.
