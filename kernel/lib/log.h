@@ -18,5 +18,11 @@ void log_raw(const char *line, int len);
 #define log_warn(...)  log_msg(LOG_WARN, __VA_ARGS__)
 #define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
 #define log_debug(...) do { if (log_enabled(LOG_DEBUG)) log_msg(LOG_DEBUG, __VA_ARGS__); } while (0)
+/* For an unsupported case: said once per place in the code, not per call. */
+#define log_warn_once(...) do { \
+		static _Bool once_; \
+		if (!__atomic_exchange_n(&once_, 1, __ATOMIC_RELAXED)) \
+			log_msg(LOG_WARN, __VA_ARGS__); \
+	} while (0)
 
 #endif

@@ -86,6 +86,11 @@ int sig_setup_frame(struct task *t, int sig, const struct linux_sigaction *act, 
 	if (from_task && t->fault_info[sig - 1].code > 0) {
 		frame.info.si_code = t->fault_info[sig - 1].code;
 		frame.info.fault.addr = t->fault_info[sig - 1].addr;
+		if (sig == SIGSYS) {
+			frame.info.sys.nr = t->fault_info[sig - 1].sys_nr;
+			frame.info.sys.arch = 0xc000003eU;	/* AUDIT_ARCH_X86_64 */
+			frame.info.si_errno = t->fault_info[sig - 1].sys_errno;
+		}
 		t->fault_info[sig - 1].code = 0;
 	} else {
 		frame.info.si_code = 0;	/* SI_USER: sent from outside the sandbox */

@@ -85,6 +85,15 @@ void sig_force(struct task *t, int sig, int code, uint64_t addr)
 	pthread_mutex_unlock(&t->tg->lock);
 }
 
+void sig_force_seccomp(struct task *t, int nr, int data, uint64_t ip)
+{
+	sig_force(t, SIGSYS, 1 /* SYS_SECCOMP */, ip);
+	pthread_mutex_lock(&t->tg->lock);
+	t->fault_info[SIGSYS - 1].sys_nr = nr;
+	t->fault_info[SIGSYS - 1].sys_errno = data;
+	pthread_mutex_unlock(&t->tg->lock);
+}
+
 bool sig_pending(struct task *t)
 {
 	uint64_t p = __atomic_load_n(&t->pending, __ATOMIC_ACQUIRE) |

@@ -1,5 +1,6 @@
 #include "kernel/syscalls/syscalls.h"
 #include "kernel/lib/log.h"
+#include "kernel/seccomp/seccomp.h"
 #include "kernel/strace/strace.h"
 
 #include <errno.h>
@@ -76,6 +77,13 @@ void syscall_dispatch(struct task *t)
 	if (sandbox.strace) {
 		strace_line(t, nr, a, true, 0, 0);
 		start = mono_ns();
+	}
+	/* The application's own filters: a call they refuse is not made,
+	 * and seccomp_check has set its outcome. */
+	if (t->seccomp_mode && seccomp_check(t) != 0) {
+		if (sandbox.strace && !t->tg->exiting)
+			strace_line(t, nr, a, false, (long)t->regs.rax, mono_ns() - start);
+		return;
 	}
 	if (nr >= 0 && nr < SYSCALL_COUNT && syscall_table[nr])
 		ret = syscall_table[nr](t, a);

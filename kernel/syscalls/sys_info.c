@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
@@ -254,6 +255,25 @@ SYSCALL(prctl)
 		return 0;
 	case PR_GET_NAME:
 		return copy_out(t->mm, a[1], t->comm, sizeof(t->comm));
+	case PR_SET_NO_NEW_PRIVS:
+		if (a[1] != 1 || a[2] || a[3] || a[4])
+			return -EINVAL;
+		t->no_new_privs = true;
+		return 0;
+	case PR_GET_NO_NEW_PRIVS:
+		if (a[1] || a[2] || a[3] || a[4])
+			return -EINVAL;
+		return t->no_new_privs;
+	case PR_GET_SECCOMP:
+		return t->seccomp_mode;
+	case PR_SET_SECCOMP:
+		/* SECCOMP_MODE_FILTER here is SECCOMP_SET_MODE_FILTER with no
+		 * flags; strict mode takes no argument. */
+		if (a[1] == SECCOMP_MODE_STRICT)
+			return seccomp_set_mode(t, SECCOMP_SET_MODE_STRICT, 0, 0);
+		if (a[1] == SECCOMP_MODE_FILTER)
+			return seccomp_set_mode(t, SECCOMP_SET_MODE_FILTER, 0, a[2]);
+		return -EINVAL;
 	default:
 		return -EINVAL;
 	}

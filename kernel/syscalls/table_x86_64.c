@@ -93,6 +93,7 @@ SYSCALL(close_range);
 SYSCALL(faccessat2);
 SYSCALL(execve);
 SYSCALL(prctl);
+SYSCALL(seccomp);
 SYSCALL(statfs);
 SYSCALL(fstatfs);
 SYSCALL(getxattr);
@@ -220,6 +221,7 @@ const syscall_fn syscall_table[SYSCALL_COUNT] = {
 	[__NR_faccessat2] = sys_faccessat2,
 	[__NR_execve] = sys_execve,
 	[__NR_prctl] = sys_prctl,
+	[__NR_seccomp] = sys_seccomp,
 	[__NR_statfs] = sys_statfs,
 	[__NR_fstatfs] = sys_fstatfs,
 	[__NR_getxattr] = sys_getxattr,

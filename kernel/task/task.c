@@ -3,6 +3,7 @@
 #include "kernel/task/task.h"
 #include "kernel/lib/log.h"
 #include "kernel/mm/syscall_patch.h"
+#include "kernel/seccomp/seccomp.h"
 #include "kernel/syscalls/syscalls.h"
 
 #include <errno.h>
@@ -121,6 +122,7 @@ void task_put(struct task *t)
 		fdtable_put(t->fdt);
 	if (t->fs)
 		fs_ctx_put(t->fs);
+	seccomp_filter_put(t->seccomp);
 	mm_put(t->mm);
 	if (t->ctx)
 		platform->ctx_destroy(t->ctx);

@@ -77,13 +77,17 @@ struct task {
 	uint64_t robust_len;
 	struct restart_block restart;
 	bool syscall_return;		/* regs.rax holds a system call's result */
+	bool no_new_privs;		/* PR_SET_NO_NEW_PRIVS; kept across exec */
+	int seccomp_mode;		/* SECCOMP_MODE_*; kept across exec */
+	struct seccomp_filter *seccomp;	/* counted; the newest filter (kernel/seccomp) */
 
 	/* Shared with senders: under tg->lock, except the atomics. */
 	uint64_t pending;		/* signals sent to this thread */
 	struct {
 		int code;
-		uint64_t addr;
-	} fault_info[LINUX_NSIG];	/* si_code/addr of forced synchronous signals */
+		uint64_t addr;		/* SIGSYS: the call's address (si_call_addr) */
+		int sys_nr, sys_errno;	/* SIGSYS from seccomp: si_syscall, si_errno */
+	} fault_info[LINUX_NSIG];	/* siginfo of forced synchronous signals */
 	int wake_fd;			/* host eventfd: written to kick a blocked wait */
 	bool in_app;			/* atomic: running application code */
 	bool parked;			/* under the freeze lock: stopped for a checkpoint */
@@ -112,6 +116,9 @@ void task_exit_group(struct task *t, int status);
 void sig_send_group(struct thread_group *tg, int sig);
 /* A synchronous signal caused by the task itself (fault, trap). */
 void sig_force(struct task *t, int sig, int code, uint64_t addr);
+/* SIGSYS for a call a seccomp filter trapped (SYS_SECCOMP): si_syscall
+ * nr, si_errno the filter's data, si_call_addr ip. */
+void sig_force_seccomp(struct task *t, int nr, int data, uint64_t ip);
 /* True when t has a signal it must act on. */
 bool sig_pending(struct task *t);
 /* Acts on pending signals before returning to the application. */

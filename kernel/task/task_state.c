@@ -5,6 +5,7 @@
  * monotonic clock: the loader shifts it by the time between checkpoint
  * and restore, so a sleep finishes with what it had left. */
 #include "kernel/mm/syscall_patch.h"
+#include "kernel/seccomp/seccomp_state.h"
 #include "kernel/state/state.h"
 #include "kernel/task/task.h"
 #include "kernel/syscalls/syscalls.h"
@@ -222,6 +223,8 @@ int task_save(struct save_ctx *c, struct task *t)
 	rb->val = t->restart.val;
 	rb->bitset = t->restart.bitset;
 	pb->restart = rb;
+	if (seccomp_state_save(c, t, pb) < 0)
+		return -ENOMEM;
 	return save_push(c, (void ***)&c->k->tasks, &c->k->n_tasks, pb);
 }
 
@@ -304,6 +307,7 @@ static int load_task(struct load_ctx *c, const Amber__Kernel__Task *pb, struct t
 {
 	const Amber__Kernel__ThreadGroup *tgp;
 	struct task *t;
+	int err;
 
 	if (!pb->tg_id || pb->tg_id > c->k->n_thread_groups || !pb->mm_id || pb->mm_id > c->k->n_mms ||
 	    !pb->fdtable_id || pb->fdtable_id > c->k->n_fdtables || !pb->fs_id || pb->fs_id > c->k->n_fs_contexts ||
@@ -374,6 +378,11 @@ static int load_task(struct load_ctx *c, const Amber__Kernel__Task *pb, struct t
 	t->restart.uaddr = pb->restart->uaddr;
 	t->restart.val = pb->restart->val;
 	t->restart.bitset = pb->restart->bitset;
+	err = seccomp_state_load(c, pb, t);
+	if (err < 0) {
+		task_put(t);
+		return err;
+	}
 	*out = t;
 	return 0;
 }

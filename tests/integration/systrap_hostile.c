@@ -13,7 +13,8 @@
  *                 blocked, then spin forever without a system call
  *   block-syscall the same, then make a system call
  *   unmap-stub    unmap the stub's code through its own syscall instruction
- *   seccomp       install a seccomp filter of its own, then go on
+ *   seccomp       install a seccomp filter of its own (the sentry's to
+ *                 apply), then go on
  * and, against the patching of hot call sites (kernel/mm/syscall_patch.c),
  * whose region (table, entry pointer, per-site code) is application
  * memory at PATCH_BASE:
@@ -38,6 +39,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/filter.h>
+#include <errno.h>
 #include <linux/seccomp.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -303,14 +305,24 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	if (strcmp(mode, "seccomp") == 0) {
-		struct sock_filter kill_all[] = { BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS) };
-		struct sock_fprog prog = { 1, kill_all };
-		long r;
+		/* Every call but write and exit_group fails with EPERM: the
+		 * sentry applies it to the application; had the host installed
+		 * it on the stub, the stub's own futex and mmap calls would
+		 * fail and the program could not go on. */
+		struct sock_filter eperm_all[] = {
+			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_write, 2, 0),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_exit_group, 1, 0),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		};
+		struct sock_fprog prog = { 5, eperm_all };
+		long r, pid;
 
 		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 		r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
-		/* Had the host installed it, this process could not print. */
-		printf("seccomp returned %ld; still running, pid %ld\n", r < 0 ? -1L : r, (long)syscall(SYS_getpid));
+		pid = syscall(SYS_getpid);
+		printf("seccomp returned %ld; getpid %s; still running\n", r, pid < 0 && errno == EPERM ? "EPERM" : "allowed");
 		return 0;
 	}
 	if (strncmp(mode, "tramp-", 6) == 0 || strcmp(mode, "table-junk") == 0 || strcmp(mode, "unmap-region") == 0 ||

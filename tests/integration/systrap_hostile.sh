@@ -45,9 +45,9 @@ check block-syscall 137 "blocking the stub's signals"
 # The stub's code unmapped through its own syscall instruction: the next
 # trap cannot reach a handler; the stub dies, and the task with it.
 check unmap-stub 137 "unmapping the stub's code"
-# seccomp(2) is the sentry's to answer (not implemented: an error); no
-# filter reaches the host, so the process can still print.
-check seccomp 0 "seccomp returned -1; still running, pid 1"
+# seccomp(2) is the sentry's to apply: the application's calls fail as
+# its filter says, and no filter reaches the host (the stub still works).
+check seccomp 0 "seccomp returned 0; getpid EPERM; still running"
 
 # The patching of hot sites (kernel/mm/syscall_patch.c): its region is the
 # application's memory. The trampoline entered by hand is a system call

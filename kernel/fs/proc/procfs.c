@@ -3,6 +3,7 @@
  * closed fd or an exited process disappears at once. */
 #include "kernel/fs/proc/procfs.h"
 #include "kernel/task/task.h"
+#include "kernel/seccomp/seccomp.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -322,13 +323,14 @@ static int generate(struct proc_node *n, struct gen_buf *b)
 			     "TracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t%d\n"
 			     "Threads:\t1\nSigQ:\t0/0\nSigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\n"
 			     "CapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\n"
-			     "CapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t0\n"
+			     "CapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\nNoNewPrivs:\t%d\nSeccomp:\t%d\n"
+			     "Seccomp_filters:\t%d\n"
 			     "Cpus_allowed_list:\t0-1\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n",
 			     t->comm, t->fs->umask, state_name(t), t->tg->pid, t->tid, t->tg->ppid,
 			     t->creds.uid, t->creds.euid, t->creds.suid, t->creds.fsuid, t->creds.gid,
 			     t->creds.egid, t->creds.sgid, t->creds.fsgid, t->fdt->size,
 			     (unsigned long)t->pending, (unsigned long)t->tg->shared_pending,
-			     (unsigned long)t->sigmask);
+			     (unsigned long)t->sigmask, t->no_new_privs, seccomp_mode(t), seccomp_filter_count(t));
 		break;
 	default:
 		return -EINVAL;

@@ -1,0 +1,120 @@
+/* seccomp(2), and the prctl operations that set the same state
+ * (PR_SET/GET_SECCOMP, PR_SET/GET_NO_NEW_PRIVS). The filters themselves
+ * are kernel/seccomp's. Not supported: user notification (a listener fd),
+ * which fails as unsupported. */
+#include "kernel/syscalls/syscalls.h"
+#include "kernel/seccomp/seccomp.h"
+#include "kernel/lib/log.h"
+
+#include <errno.h>
+#include <linux/seccomp.h>
+#include <stdlib.h>
+
+#define FILTER_FLAGS_KNOWN	(SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_LOG | \
+				 SECCOMP_FILTER_FLAG_SPEC_ALLOW | SECCOMP_FILTER_FLAG_NEW_LISTENER | \
+				 SECCOMP_FILTER_FLAG_TSYNC_ESRCH | (1UL << 5) /* WAIT_KILLABLE_RECV */)
+
+/* struct sock_fprog as the application lays it out. */
+struct user_fprog {
+	uint16_t len;
+	uint8_t pad[6];
+	uint64_t filter;
+};
+
+static long set_strict(struct task *t, uint64_t flags, uaddr_t args)
+{
+	if (flags || args)
+		return -EINVAL;
+	if (t->seccomp_mode && t->seccomp_mode != SECCOMP_MODE_STRICT)
+		return -EINVAL;
+	t->seccomp_mode = SECCOMP_MODE_STRICT;
+	return 0;
+}
+
+static long set_filter(struct task *t, uint64_t flags, uaddr_t uprog)
+{
+	struct user_fprog prog;
+	struct sock_filter *insns;
+	struct seccomp_filter *f;
+	long err;
+
+	if (flags & ~FILTER_FLAGS_KNOWN)
+		return -EINVAL;
+	if (flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) {
+		log_warn_once("seccomp: user notification (SECCOMP_FILTER_FLAG_NEW_LISTENER) is not supported");
+		return -EINVAL;
+	}
+	if (t->seccomp_mode && t->seccomp_mode != SECCOMP_MODE_FILTER)
+		return -EINVAL;
+	/* Linux: without no_new_privs only CAP_SYS_ADMIN may; the sandbox's
+	 * root stands for a holder of every capability. */
+	if (!t->no_new_privs && t->creds.euid != 0)
+		return -EACCES;
+	if (copy_in(t->mm, &prog, uprog, sizeof(prog)) < 0)
+		return -EFAULT;
+	if (prog.len == 0 || prog.len > SECCOMP_MAX_INSNS)
+		return -EINVAL;
+	insns = malloc(prog.len * sizeof(*insns));
+	if (!insns)
+		return -ENOMEM;
+	if (copy_in(t->mm, insns, prog.filter, prog.len * sizeof(*insns)) < 0) {
+		free(insns);
+		return -EFAULT;
+	}
+	err = seccomp_filter_new(insns, prog.len, (flags & SECCOMP_FILTER_FLAG_LOG) != 0, &f);
+	free(insns);
+	if (err < 0)
+		return err;
+	err = seccomp_attach(t, f);
+	if (err < 0)
+		seccomp_filter_put(f);
+	/* TSYNC succeeds trivially: the task is its process's only thread
+	 * (with the flag, Linux returns 0 or the id of a thread it could
+	 * not synchronise). */
+	return err;
+}
+
+static long action_avail(struct task *t, uint64_t flags, uaddr_t uaction)
+{
+	uint32_t action;
+
+	if (flags)
+		return -EINVAL;
+	if (copy_in(t->mm, &action, uaction, sizeof(action)) < 0)
+		return -EFAULT;
+	switch (action) {
+	case SECCOMP_RET_KILL_PROCESS:
+	case SECCOMP_RET_KILL_THREAD:
+	case SECCOMP_RET_TRAP:
+	case SECCOMP_RET_ERRNO:
+	case SECCOMP_RET_TRACE:
+	case SECCOMP_RET_LOG:
+	case SECCOMP_RET_ALLOW:
+		return 0;
+	default:
+		/* SECCOMP_RET_USER_NOTIF among them: no listener can be made. */
+		return -EOPNOTSUPP;
+	}
+}
+
+long seccomp_set_mode(struct task *t, unsigned int op, uint64_t flags, uaddr_t arg)
+{
+	switch (op) {
+	case SECCOMP_SET_MODE_STRICT:
+		return set_strict(t, flags, arg);
+	case SECCOMP_SET_MODE_FILTER:
+		return set_filter(t, flags, arg);
+	case SECCOMP_GET_ACTION_AVAIL:
+		return action_avail(t, flags, arg);
+	case SECCOMP_GET_NOTIF_SIZES:
+		log_warn_once("seccomp: SECCOMP_GET_NOTIF_SIZES: user notification is not supported");
+		return -EINVAL;
+	default:
+		return -EINVAL;
+	}
+}
+
+SYSCALL(seccomp)
+{
+	return seccomp_set_mode(t, (unsigned int)a[0], a[1], a[2]);
+}
