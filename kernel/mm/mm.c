@@ -384,7 +384,10 @@ int mm_unmap_host(struct mm *mm, uaddr_t start, uaddr_t end)
 
 long mm_do_munmap(struct mm *mm, uaddr_t addr, uint64_t len)
 {
-	int err = vma_remove(&mm->vmas, addr, addr + len);
+	int err;
+
+	syscall_patch_release(mm, addr, addr + len);
+	err = vma_remove(&mm->vmas, addr, addr + len);
 
 	if (err < 0)
 		return err;
@@ -425,6 +428,7 @@ long mm_mmap(struct mm *mm, uaddr_t addr, uint64_t len, int prot, int flags, str
 			ret = (flags & MAP_FIXED) ? -ENOMEM : -ENOMEM;
 			goto out;
 		}
+		syscall_patch_release(mm, addr, addr + len);
 		if (!vma_range_free(&mm->vmas, addr, addr + len)) {
 			if (flags & MAP_FIXED_NOREPLACE) {
 				ret = -EEXIST;
@@ -516,6 +520,7 @@ long mm_mprotect(struct mm *mm, uaddr_t addr, uint64_t len, int prot)
 		pthread_mutex_unlock(&mm->lock);
 		return -EACCES;
 	}
+	syscall_patch_release(mm, addr, addr + len);
 	ret = vma_protect(&mm->vmas, addr, addr + len, prot & (PROT_READ | PROT_WRITE | PROT_EXEC));
 	if (ret == 0)
 		ret = mm_unmap_host(mm, addr, addr + len);

@@ -1,5 +1,6 @@
 /* mremap, brk, madvise, msync, mincore and /proc/self/maps. */
 #include "kernel/mm/internal.h"
+#include "kernel/mm/syscall_patch.h"
 #include "platform/platform.h"
 
 #include <errno.h>
@@ -58,6 +59,11 @@ long mm_mremap(struct mm *mm, uaddr_t old, uint64_t old_len, uint64_t new_len, i
 		return -EINVAL;
 
 	pthread_mutex_lock(&mm->lock);
+	syscall_patch_release(mm, old, old + old_len);
+	if (flags & MREMAP_FIXED)
+		syscall_patch_release(mm, new_addr, new_addr + new_len);
+	else if (new_len > old_len)
+		syscall_patch_release(mm, old + old_len, old + new_len);
 	v = vma_find(&mm->vmas, old);
 	if (!v || v->end < old + old_len) {
 		ret = -EFAULT;
@@ -150,8 +156,10 @@ long mm_brk(struct mm *mm, uaddr_t brk)
 	if (new_end > old_end) {
 		struct vma v = { .start = old_end, .end = new_end, .prot = PROT_READ | PROT_WRITE,
 				 .flags = VMA_HEAP };
-		if (!mm_range_ok(old_end, new_end - old_end) ||
-		    !vma_range_free(&mm->vmas, old_end, new_end) || new_end > mm->mmap_base)
+		if (!mm_range_ok(old_end, new_end - old_end) || new_end > mm->mmap_base)
+			goto out;
+		syscall_patch_release(mm, old_end, new_end);
+		if (!vma_range_free(&mm->vmas, old_end, new_end))
 			goto out;
 		if (vma_insert(&mm->vmas, &v) < 0)
 			goto out;
@@ -203,6 +211,7 @@ long mm_madvise(struct mm *mm, uaddr_t addr, uint64_t len, int advice)
 	if (!mm_range_ok(addr, len))
 		return -ENOMEM;
 	pthread_mutex_lock(&mm->lock);
+	syscall_patch_release(mm, addr, addr + len);
 	if (!fully_mapped(mm, addr, addr + len)) {
 		ret = -ENOMEM;
 	} else {

@@ -15,7 +15,12 @@
  * sites themselves are in the region, which is in the image, so losing
  * this (restore, fork) costs a few more traps, nothing else. */
 struct syscall_patch {
-	uint64_t hot_rip[HOT_SLOTS];	/* direct-mapped: a collision restarts the count */
+	/* Trapped calls per slot of a direct-mapped table: sites that share
+	 * a slot share its count, and the site that reaches the threshold
+	 * is tried (a count restarted on every collision would never let
+	 * two alternating sites get there). A site found unpatchable is
+	 * remembered in its slot, so a hot one is not read again each time. */
+	uint64_t hot_refused[HOT_SLOTS];
 	uint8_t hot_hits[HOT_SLOTS];
 	uint32_t nsites;		/* table entries in use */
 	bool region;			/* the region is mapped (made here, or found) */
@@ -205,14 +210,12 @@ void syscall_patch_trapped(struct mm *mm, const struct arch_regs *regs)
 	if (p->off)
 		goto out;
 	h = (unsigned int)((rip ^ (rip >> 6) ^ (rip >> 12)) % HOT_SLOTS);
-	if (p->hot_rip[h] != rip) {
-		p->hot_rip[h] = rip;
-		p->hot_hits[h] = 0;
-	}
-	if (++p->hot_hits[h] < PATCH_AFTER)
+	if (p->hot_refused[h] == rip || ++p->hot_hits[h] < PATCH_AFTER)
 		goto out;
 	p->hot_hits[h] = 0;
 	err = patch_site(mm, p, rip, nr);
+	if (err == -ENOEXEC || err == -EPERM)
+		p->hot_refused[h] = rip;	/* not the pattern, or not patchable memory */
 	if (err == -EEXIST || err == -ENOSPC) {
 		/* The program maps the region's address itself, or the table is
 		 * full: trapping is what is left. */
@@ -258,6 +261,54 @@ int syscall_patch_rebind(struct mm *mm)
 		err = mm_poke_locked(mm, PATCH_ENTRY, &target, sizeof(target));
 	pthread_mutex_unlock(&mm->lock);
 	return err;
+}
+
+/* Puts back the site whose code is at code, if it still jumps through
+ * slot. */
+static void unpatch_site(struct mm *mm, uaddr_t slot, uaddr_t code)
+{
+	uint8_t text[15], now[7], orig[7];
+	uint64_t ret;
+
+	if (mm_peek_locked(mm, text, code, sizeof(text)) < 0 || text[0] != 0xb8 || text[5] != 0x48 ||
+	    text[6] != 0xb9)
+		return;
+	memcpy(&ret, text + 7, 8);
+	if (ret < 7 || mm_peek_locked(mm, now, ret - 7, sizeof(now)) < 0)
+		return;
+	if (now[0] != 0xff || now[1] != 0x24 || now[2] != 0x25 || memcmp(now + 3, &slot, 4) != 0)
+		return;	/* the program wrote over it, or unmapped it */
+	orig[0] = 0xb8;
+	memcpy(orig + 1, text + 1, 4);
+	orig[5] = 0x0f;
+	orig[6] = 0x05;
+	mm_poke_locked(mm, ret - 7, orig, sizeof(orig));
+}
+
+void syscall_patch_release(struct mm *mm, uaddr_t start, uaddr_t end)
+{
+	uint64_t code;
+
+	if (end <= PATCH_BASE || start >= PATCH_BASE + PATCH_SIZE || !region_at(mm, PATCH_BASE, PATCH_SIZE))
+		return;
+	for (unsigned int i = 0; i < PATCH_MAX_SITES; i++) {
+		uaddr_t slot = PATCH_BASE + 8 * i;
+
+		if (mm_peek_locked(mm, &code, slot, sizeof(code)) < 0 || !code)
+			break;
+		if (code >= PATCH_CODE && code < PATCH_BASE + PATCH_SIZE)
+			unpatch_site(mm, slot, code);
+	}
+	mm_zap_range(mm, PATCH_BASE, PATCH_BASE + PATCH_SIZE);
+	vma_remove(&mm->vmas, PATCH_BASE, PATCH_BASE + PATCH_SIZE);
+	if (!mm->patch)
+		mm->patch = calloc(1, sizeof(*mm->patch));
+	if (mm->patch) {
+		mm->patch->region = false;
+		mm->patch->off = true;
+	}
+	log_debug("syscall_patch: the program uses %#lx-%#lx: sites put back, region removed", (unsigned long)start,
+		  (unsigned long)end);
 }
 
 void syscall_patch_free(struct mm *mm)

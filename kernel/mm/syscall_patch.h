@@ -48,6 +48,14 @@ bool syscall_patch_step(struct mm *mm, struct arch_regs *regs);
  * Returns 0 or -EFAULT. */
 int syscall_patch_rebind(struct mm *mm);
 
+/* The application is about to map, unmap, protect, drop or grow the heap
+ * over [start, end) (mm->lock held). On Linux nothing is at the region's
+ * address, so if the range meets the region every patched site is put
+ * back as it was (`mov $nr, %eax; syscall`), the region is removed and
+ * this address space is not patched again: the program then finds the
+ * address as Linux would leave it. */
+void syscall_patch_release(struct mm *mm, uaddr_t start, uaddr_t end);
+
 /* mm_put: drops the heuristic state. */
 void syscall_patch_free(struct mm *mm);
 

@@ -10,9 +10,10 @@
 #include <linux/seccomp.h>
 #include <stdlib.h>
 
+#define FLAG_WAIT_KILLABLE_RECV	(1U << 5)	/* newer than these headers */
 #define FILTER_FLAGS_KNOWN	(SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_LOG | \
 				 SECCOMP_FILTER_FLAG_SPEC_ALLOW | SECCOMP_FILTER_FLAG_NEW_LISTENER | \
-				 SECCOMP_FILTER_FLAG_TSYNC_ESRCH | (1UL << 5) /* WAIT_KILLABLE_RECV */)
+				 SECCOMP_FILTER_FLAG_TSYNC_ESRCH | FLAG_WAIT_KILLABLE_RECV)
 
 /* struct sock_fprog as the application lays it out. */
 struct user_fprog {
@@ -21,7 +22,7 @@ struct user_fprog {
 	uint64_t filter;
 };
 
-static long set_strict(struct task *t, uint64_t flags, uaddr_t args)
+static long set_strict(struct task *t, uint32_t flags, uaddr_t args)
 {
 	if (flags || args)
 		return -EINVAL;
@@ -31,7 +32,9 @@ static long set_strict(struct task *t, uint64_t flags, uaddr_t args)
 	return 0;
 }
 
-static long set_filter(struct task *t, uint64_t flags, uaddr_t uprog)
+/* In Linux's order of checks, so that a call with several faults fails
+ * with the same error. */
+static long set_filter(struct task *t, uint32_t flags, uaddr_t uprog)
 {
 	struct user_fprog prog;
 	struct sock_filter *insns;
@@ -40,20 +43,19 @@ static long set_filter(struct task *t, uint64_t flags, uaddr_t uprog)
 
 	if (flags & ~FILTER_FLAGS_KNOWN)
 		return -EINVAL;
-	if (flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) {
-		log_warn_once("seccomp: user notification (SECCOMP_FILTER_FLAG_NEW_LISTENER) is not supported");
+	if ((flags & SECCOMP_FILTER_FLAG_TSYNC) && (flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) &&
+	    !(flags & SECCOMP_FILTER_FLAG_TSYNC_ESRCH))
 		return -EINVAL;
-	}
-	if (t->seccomp_mode && t->seccomp_mode != SECCOMP_MODE_FILTER)
+	if ((flags & FLAG_WAIT_KILLABLE_RECV) && !(flags & SECCOMP_FILTER_FLAG_NEW_LISTENER))
+		return -EINVAL;
+	if (copy_in(t->mm, &prog, uprog, sizeof(prog)) < 0)
+		return -EFAULT;
+	if (prog.len == 0 || prog.len > SECCOMP_MAX_INSNS)
 		return -EINVAL;
 	/* Linux: without no_new_privs only CAP_SYS_ADMIN may; the sandbox's
 	 * root stands for a holder of every capability. */
 	if (!t->no_new_privs && t->creds.euid != 0)
 		return -EACCES;
-	if (copy_in(t->mm, &prog, uprog, sizeof(prog)) < 0)
-		return -EFAULT;
-	if (prog.len == 0 || prog.len > SECCOMP_MAX_INSNS)
-		return -EINVAL;
 	insns = malloc(prog.len * sizeof(*insns));
 	if (!insns)
 		return -ENOMEM;
@@ -65,7 +67,14 @@ static long set_filter(struct task *t, uint64_t flags, uaddr_t uprog)
 	free(insns);
 	if (err < 0)
 		return err;
-	err = seccomp_attach(t, f);
+	if (flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) {
+		log_warn_once("seccomp: user notification (SECCOMP_FILTER_FLAG_NEW_LISTENER) is not supported");
+		err = -EINVAL;
+	} else if (t->seccomp_mode && t->seccomp_mode != SECCOMP_MODE_FILTER) {
+		err = -EINVAL;
+	} else {
+		err = seccomp_attach(t, f);
+	}
 	if (err < 0)
 		seccomp_filter_put(f);
 	/* TSYNC succeeds trivially: the task is its process's only thread
@@ -74,7 +83,7 @@ static long set_filter(struct task *t, uint64_t flags, uaddr_t uprog)
 	return err;
 }
 
-static long action_avail(struct task *t, uint64_t flags, uaddr_t uaction)
+static long action_avail(struct task *t, uint32_t flags, uaddr_t uaction)
 {
 	uint32_t action;
 
@@ -92,12 +101,13 @@ static long action_avail(struct task *t, uint64_t flags, uaddr_t uaction)
 	case SECCOMP_RET_ALLOW:
 		return 0;
 	default:
-		/* SECCOMP_RET_USER_NOTIF among them: no listener can be made. */
+		/* SECCOMP_RET_USER_NOTIF among them: no listener can be made
+		 * here (Linux says it is available). */
 		return -EOPNOTSUPP;
 	}
 }
 
-long seccomp_set_mode(struct task *t, unsigned int op, uint64_t flags, uaddr_t arg)
+long seccomp_set_mode(struct task *t, unsigned int op, uint32_t flags, uaddr_t arg)
 {
 	switch (op) {
 	case SECCOMP_SET_MODE_STRICT:
@@ -116,5 +126,7 @@ long seccomp_set_mode(struct task *t, unsigned int op, uint64_t flags, uaddr_t a
 
 SYSCALL(seccomp)
 {
-	return seccomp_set_mode(t, (unsigned int)a[0], a[1], a[2]);
+	/* op and flags are unsigned int in Linux: the upper halves are not
+	 * looked at. */
+	return seccomp_set_mode(t, (unsigned int)a[0], (uint32_t)a[1], a[2]);
 }

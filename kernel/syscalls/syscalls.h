@@ -20,7 +20,7 @@ uint64_t syscall_enosys_count(long nr);
 
 /* Shared helpers for handlers. */
 /* seccomp(2)'s operations, shared with prctl(PR_SET_SECCOMP). */
-long seccomp_set_mode(struct task *t, unsigned int op, uint64_t flags, uaddr_t arg);
+long seccomp_set_mode(struct task *t, unsigned int op, uint32_t flags, uaddr_t arg);
 /* Copies a path argument; returns 0, -EFAULT or -ENAMETOOLONG. */
 int copy_path(struct task *t, uaddr_t addr, char *buf);
 /* Creates a regular file name in parent (mode masked by the umask). */

@@ -105,6 +105,7 @@ struct systrap_shared {
 	uint32_t mxcsr_mask;
 	uint64_t fast_calls;		/* system calls that came through the trampoline */
 	uint32_t tf_rearm;		/* the trampoline dropped the application's trap flag */
+	uint32_t kick_seen;		/* the trampoline dropped a kick: report an interrupt before leaving */
 	struct arch_regs regs __attribute__((aligned(SYSTRAP_REGS_OFF)));
 };
 

@@ -53,9 +53,9 @@ extern char __start_amber_systrap_text[] __attribute__((visibility("hidden")));
 #define K_EINVAL	22
 #define K_USER_CS	0x33
 #define K_USER_DS	0x2b
-/* The flags a return to user mode may carry over (Linux's FIX_EFLAGS),
- * plus IF and the always-set bit 1. */
-#define K_FIX_EFLAGS	0x50dd5UL
+/* The flags a return to user mode may carry over: Linux's FIX_EFLAGS,
+ * and ID, which its syscall return keeps too; plus IF and bit 1. */
+#define K_FIX_EFLAGS	0x250dd5UL
 #define K_EFLAGS_BASE	0x202UL
 #define K_EFLAGS_TF	0x100UL
 
@@ -415,7 +415,9 @@ static void STUB wait_cmd(struct systrap_shared *sh)
 		budget = max;
 	if (budget == 0 && max && (++sh->stub_probe & 15) == 0)
 		budget = max / 8 ? max / 8 : 1;
-	if (__atomic_load_n(&sh->sentry_cpu, __ATOMIC_RELAXED) == sh->stub_cpu)
+	int same_cpu = __atomic_load_n(&sh->sentry_cpu, __ATOMIC_RELAXED) == sh->stub_cpu;
+
+	if (same_cpu)
 		budget = 0;	/* the sentry's thread last ran here: let it */
 	for (uint32_t i = 0; i < budget; i++) {
 		if (__atomic_load_n(&sh->state, __ATOMIC_ACQUIRE) == SYSTRAP_ST_CMD) {
@@ -433,7 +435,9 @@ static void STUB wait_cmd(struct systrap_shared *sh)
 		sc(__NR_futex, (long)&sh->state, FUTEX_WAIT, v, 0, 0, 0);
 	}
 	__atomic_store_n(&sh->stub_sleeping, 0, __ATOMIC_RELAXED);
-	sh->stub_spin = budget / 2 < min ? 0 : budget / 2;
+	/* A sleep that did not follow a spin says nothing about spinning. */
+	if (!same_cpu)
+		sh->stub_spin = budget / 2 < min ? 0 : budget / 2;
 }
 
 static void STUB serve(struct systrap_shared *sh, uint32_t ev, struct linux_sigcontext *mc)
@@ -480,7 +484,9 @@ static void STUB serve(struct systrap_shared *sh, uint32_t ev, struct linux_sigc
  * - on the way out (the sentry's RUN is posted): the context's, which the
  *   trampoline only reads from then on;
  * - anywhere else the trampoline is saving the registers or handing
- *   over, and its own event gives the sentry the thread: nothing to do.
+ *   over: its own event gives the sentry the thread, and it reports an
+ *   interrupt before it leaves (kick_seen), in case the sentry asked
+ *   after it had looked.
  * Returns 1 to report an interrupt, 0 to ignore the kick. The first
  * case is the handler's (a trap there is the same). */
 static int STUB kick_in_stub(struct systrap_shared *sh)
@@ -517,8 +523,11 @@ void STUB_EXPORT amber_systrap_handler(int sig, struct linux_siginfo *si, struct
 		step_in_stub(sh, mc);
 		return;
 	} else if (sig == SYSTRAP_SIGKICK && in_stub_code(mc->rip)) {
-		if (!kick_in_stub(sh))
+		if (!kick_in_stub(sh)) {
+			/* Not lost: the trampoline reports it before it leaves. */
+			__atomic_store_n(&sh->kick_seen, 1, __ATOMIC_RELEASE);
 			return;
+		}
 	} else {
 		save_regs(sh, mc);
 	}
@@ -567,6 +576,14 @@ STUB_EXPORT struct arch_regs *amber_systrap_fast(void)
 	sh->addr = 0;
 	sh->fast_calls++;
 	serve(sh, SYSTRAP_EV_SYSCALL, NULL);
+	/* A kick that came while the thread was on its way in or handing
+	 * over was dropped; the sentry may have asked for the thread after
+	 * it last looked (a signal, a freeze), so it gets it once more, at
+	 * the registers it just gave. */
+	while (__atomic_exchange_n(&sh->kick_seen, 0, __ATOMIC_ACQ_REL)) {
+		sh->signo = SYSTRAP_SIGKICK;
+		serve(sh, SYSTRAP_EV_INTERRUPT, NULL);
+	}
 	set_bases(sh);
 	/* Exactly what step_in_stub writes: garbage the application put in
 	 * the context is not a reason to make it single-step. */

@@ -372,8 +372,10 @@ static void post_cmd(struct systrap_shared *sh, uint32_t cmd)
  * when the wait ended asleep, probed from zero now and then), not at all
  * while the sandbox runs more application threads than half the cores,
  * then sleeps on the futex. A stub that died wakes nobody: the sleep
- * times out now and then to look. Returns 0, or -ESRCH if the stub is
- * gone. */
+ * times out now and then to look. Returns 0 when the spin caught the
+ * event, 1 when it slept after spinning, 2 when it slept without trying
+ * (the stub last ran on this CPU: no evidence about spinning either
+ * way, so the budget is left as it was), or -ESRCH if the stub is gone. */
 static int wait_event(struct platform_as *as, struct platform_ctx *ctx, uint32_t *spin, uint32_t *probe,
 		      long limit_ns)
 {
@@ -385,7 +387,9 @@ static int wait_event(struct platform_as *as, struct platform_ctx *ctx, uint32_t
 
 	if (budget == 0 && !no_spin && (++*probe & 15) == 0)
 		budget = spin_max / 8 ? spin_max / 8 : 1;
-	if (__atomic_load_n(&sh->stub_cpu, __ATOMIC_RELAXED) == (uint32_t)sched_getcpu())
+	bool same_cpu = __atomic_load_n(&sh->stub_cpu, __ATOMIC_RELAXED) == (uint32_t)sched_getcpu();
+
+	if (same_cpu)
 		budget = 0;	/* the stub last ran on this CPU: spinning would only delay it */
 	as->waits++;
 	for (uint32_t i = 0; i < budget; i++) {
@@ -416,8 +420,10 @@ static int wait_event(struct platform_as *as, struct platform_ctx *ctx, uint32_t
 		}
 	}
 	__atomic_store_n(&sh->sentry_sleeping, 0, __ATOMIC_RELAXED);
-	*spin = budget / 2 < min ? 0 : budget / 2;
 	as->sleeps++;
+	if (same_cpu)
+		return 2;
+	*spin = budget / 2 < min ? 0 : budget / 2;
 	return 1;
 }
 
@@ -463,7 +469,7 @@ static void colocate(struct platform_ctx *ctx, bool on)
 	log_debug("systrap: stub %d %s", as->pid, on ? "shares its task thread's CPU" : "may run on any CPU again");
 }
 
-#define COLOCATE_AFTER	8	/* handoffs in a row that ended asleep */
+#define COLOCATE_AFTER	16	/* system calls in a row whose handoff ended asleep after a spin */
 #define COLOCATE_FOR	4096	/* handoffs before trying apart again */
 
 /* Has the stub carry out one command while it holds the thread in its
@@ -607,12 +613,16 @@ static enum platform_event systrap_switch(struct platform_ctx *ctx, struct arch_
 	__atomic_sub_fetch(&running, 1, __ATOMIC_RELAXED);
 	if (err < 0)
 		return PLAT_EV_DEAD;
+	ev = __atomic_load_n(&sh->event, __ATOMIC_RELAXED);
+	/* Only system calls are evidence: the faults of a program's start
+	 * keep the sentry busy for hundreds of microseconds each (file
+	 * pages from the gofer), which no spin covers, on an idle host too. */
 	if (sh->colocated) {
 		if (++ctx->colocated_for >= COLOCATE_FOR)
 			colocate(ctx, false);
 	} else if (err == 0) {
 		ctx->sleep_streak = 0;
-	} else if (++ctx->sleep_streak >= COLOCATE_AFTER && ncpu > 1) {
+	} else if (err == 1 && ev == SYSTRAP_EV_SYSCALL && ++ctx->sleep_streak >= COLOCATE_AFTER && ncpu > 1) {
 		colocate(ctx, true);
 	}
 	memcpy(regs, &sh->regs, sizeof(*regs));
@@ -623,7 +633,6 @@ static enum platform_event systrap_switch(struct platform_ctx *ctx, struct arch_
 	 * (kick_in_stub), so waiting for an interrupt event could wait for
 	 * ever, and the kick timeout would kill a healthy stub. */
 	__atomic_store_n(&ctx->interrupt_pending, false, __ATOMIC_RELAXED);
-	ev = __atomic_load_n(&sh->event, __ATOMIC_RELAXED);
 	switch (ev) {
 	case SYSTRAP_EV_SYSCALL:
 	case SYSTRAP_EV_HELLO:	/* the application jumped into the stub's start-up code */
