@@ -47,6 +47,10 @@
  * it would run beyond the sentry's reach, so it is killed. */
 #define KICK_TIMEOUT_NS	5000000000ULL
 #define HELLO_TIMEOUT_NS 10000000000L
+/* Longer than a futex wake-up of an idle CPU takes here (10-30 us), and
+ * than a wake-up on the same CPU (12-15 us); shorter than one across
+ * CPUs busy with other work (80-200 us). */
+#define SLOW_WAKE_NS	40000ULL
 
 #ifndef SA_RESTORER
 #define SA_RESTORER	0x04000000
@@ -100,6 +104,8 @@ struct platform_ctx {
 	uint32_t spin, probe;	/* the sentry's spin on application code */
 	uint32_t sleep_streak;	/* handoffs in a row that ended asleep */
 	uint32_t colocated_for;	/* handoffs since the two were put on one CPU */
+	uint32_t same_cpu_streak;	/* handoffs in a row with both on one CPU, not pinned there */
+	bool separated;		/* the stub was kept off this thread's CPU */
 };
 
 static uint64_t stub_sym(const void *p)
@@ -373,9 +379,10 @@ static void post_cmd(struct systrap_shared *sh, uint32_t cmd)
  * while the sandbox runs more application threads than half the cores,
  * then sleeps on the futex. A stub that died wakes nobody: the sleep
  * times out now and then to look. Returns 0 when the spin caught the
- * event, 1 when it slept after spinning, 2 when it slept without trying
- * (the stub last ran on this CPU: no evidence about spinning either
- * way, so the budget is left as it was), or -ESRCH if the stub is gone. */
+ * event, 1 when it slept long after spinning, 3 when it slept briefly
+ * after spinning, 2 when it slept without trying (the stub last ran on
+ * this CPU: no evidence about spinning either way, so the budget is left
+ * as it was), or -ESRCH if the stub is gone. */
 static int wait_event(struct platform_as *as, struct platform_ctx *ctx, uint32_t *spin, uint32_t *probe,
 		      long limit_ns)
 {
@@ -384,6 +391,7 @@ static int wait_event(struct platform_as *as, struct platform_ctx *ctx, uint32_t
 	uint32_t budget = no_spin ? 0 : *spin, min = spin_max >> 6, v;
 	struct timespec ts = { 0, DEAD_CHECK_NS };
 	long slept = 0;
+	uint64_t asleep_at;
 
 	if (budget == 0 && !no_spin && (++*probe & 15) == 0)
 		budget = spin_max / 8 ? spin_max / 8 : 1;
@@ -400,6 +408,7 @@ static int wait_event(struct platform_as *as, struct platform_ctx *ctx, uint32_t
 		}
 		__asm__ volatile("pause" ::: "memory");
 	}
+	asleep_at = now_ns();
 	for (;;) {
 		__atomic_store_n(&sh->sentry_sleeping, 1, __ATOMIC_SEQ_CST);
 		v = __atomic_load_n(&sh->state, __ATOMIC_SEQ_CST);
@@ -424,7 +433,10 @@ static int wait_event(struct platform_as *as, struct platform_ctx *ctx, uint32_t
 	if (same_cpu)
 		return 2;
 	*spin = budget / 2 < min ? 0 : budget / 2;
-	return 1;
+	/* A short sleep is the stub's own wake-up latency on an idle CPU;
+	 * a long one, with the application doing no more than a system call
+	 * between two handoffs, is a CPU busy with something else. */
+	return now_ns() - asleep_at > SLOW_WAKE_NS ? 1 : 3;
 }
 
 static void pin_thread(pid_t pid, const cpu_set_t *set)
@@ -469,6 +481,34 @@ static void colocate(struct platform_ctx *ctx, bool on)
 	log_debug("systrap: stub %d %s", as->pid, on ? "shares its task thread's CPU" : "may run on any CPU again");
 }
 
+/* The opposite case: on a host with cores to spare, the scheduler may
+ * still keep the stub on its waker's CPU (a futex wake-up counts as a
+ * hint that the two share data), and then neither side spins, and every
+ * call pays two context switches. After a run of such handoffs the stub
+ * is kept off this thread's CPU until a spin succeeds, which lets it go
+ * again: from then on no wake-up happens to pull it back. */
+static void separate(struct platform_ctx *ctx, bool on)
+{
+	struct platform_as *as = ctx->as;
+	cpu_set_t others = all_cpus;
+	int cpu = sched_getcpu();
+
+	if (on) {
+		if (cpu < 0)
+			return;
+		CPU_CLR(cpu, &others);
+		if (CPU_COUNT(&others) == 0)
+			return;
+		pin_thread(as->pid, &others);
+	} else {
+		pin_thread(as->pid, &all_cpus);
+	}
+	ctx->separated = on;
+	ctx->same_cpu_streak = 0;
+	log_debug("systrap: stub %d %s", as->pid, on ? "kept off its task thread's CPU" : "may run on any CPU");
+}
+
+#define SEPARATE_AFTER	16	/* system calls in a row handed over on one CPU */
 #define COLOCATE_AFTER	16	/* system calls in a row whose handoff ended asleep after a spin */
 #define COLOCATE_FOR	4096	/* handoffs before trying apart again */
 
@@ -622,8 +662,16 @@ static enum platform_event systrap_switch(struct platform_ctx *ctx, struct arch_
 			colocate(ctx, false);
 	} else if (err == 0) {
 		ctx->sleep_streak = 0;
+		ctx->same_cpu_streak = 0;
+		if (ctx->separated)
+			separate(ctx, false);
+	} else if (err == 3) {
+		ctx->sleep_streak = 0;
 	} else if (err == 1 && ev == SYSTRAP_EV_SYSCALL && ++ctx->sleep_streak >= COLOCATE_AFTER && ncpu > 1) {
 		colocate(ctx, true);
+	} else if (err == 2 && ev == SYSTRAP_EV_SYSCALL && ++ctx->same_cpu_streak >= SEPARATE_AFTER && ncpu > 1 &&
+		   !ctx->separated && !oversubscribed()) {
+		separate(ctx, true);
 	}
 	memcpy(regs, &sh->regs, sizeof(*regs));
 	regs->cs = USER_CS;
