@@ -106,6 +106,9 @@ struct systrap_shared {
 	uint64_t fast_calls;		/* system calls that came through the trampoline */
 	uint32_t tf_rearm;		/* the trampoline dropped the application's trap flag */
 	uint32_t kick_seen;		/* the trampoline dropped a kick: report an interrupt before leaving */
+	/* The stub's key (systrap.c, build_filter), present only while an
+	 * mmap or mprotect command runs, when the application cannot. */
+	uint64_t key;
 	struct arch_regs regs __attribute__((aligned(SYSTRAP_REGS_OFF)));
 };
 

@@ -440,6 +440,51 @@ static void STUB wait_cmd(struct systrap_shared *sh)
 		sh->stub_spin = budget / 2 < min ? 0 : budget / 2;
 }
 
+/* The two calls the filter lets through only with the stub's key
+ * (systrap.c, build_filter). The key goes from the context into the
+ * checked registers inside the asm and is cleared from them, and from
+ * the context, once the call is made: no copy of it is left where the
+ * application could read it. */
+static long STUB keyed_mmap(struct systrap_shared *sh)
+{
+	register long r10 __asm__("r10") = K_MAP_SHARED | K_MAP_FIXED;
+	register long r8 __asm__("r8") = SYSTRAP_MEMFD;
+	register long r9 __asm__("r9") = (long)sh->arg[3];
+	long ret;
+
+	__asm__ volatile("mov (%[key]), %%rcx\n\t"
+			 "mov %%rcx, %%r11\n\t"
+			 "shl $32, %%rcx\n\t"
+			 "or %%rcx, %%r10\n\t"		/* flags: the key's low half above */
+			 "shr $32, %%r11\n\t"
+			 "shl $32, %%r11\n\t"
+			 "or %%r11, %%r8\n\t"		/* fd: its high half above */
+			 "syscall\n\t"			/* rcx and r11 are the kernel's after */
+			 "xor %%r10d, %%r10d\n\t"
+			 "xor %%r8d, %%r8d\n\t"
+			 "movq $0, (%[key])"
+			 : "=a"(ret), "+r"(r10), "+r"(r8)
+			 : "a"((long)__NR_mmap), "D"(sh->arg[0]), "S"(sh->arg[1]), "d"(sh->arg[2]), "r"(r9),
+			   [key] "r"(&sh->key)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+static long STUB keyed_mprotect(struct systrap_shared *sh)
+{
+	long ret;
+
+	__asm__ volatile("mov (%[key]), %%r10\n\t"
+			 "syscall\n\t"
+			 "xor %%r10d, %%r10d\n\t"
+			 "movq $0, (%[key])"
+			 : "=a"(ret)
+			 : "a"((long)__NR_mprotect), "D"(sh->arg[0]), "S"(sh->arg[1]), "d"(sh->arg[2]),
+			   [key] "r"(&sh->key)
+			 : "rcx", "r10", "r11", "memory");
+	return ret;
+}
+
 static void STUB serve(struct systrap_shared *sh, uint32_t ev, struct linux_sigcontext *mc)
 {
 	for (;;) {
@@ -450,14 +495,13 @@ static void STUB serve(struct systrap_shared *sh, uint32_t ev, struct linux_sigc
 		case SYSTRAP_CMD_RUN:
 			return;
 		case SYSTRAP_CMD_MMAP:
-			sh->ret = sc(__NR_mmap, (long)sh->arg[0], (long)sh->arg[1], (long)sh->arg[2],
-				     K_MAP_SHARED | K_MAP_FIXED, SYSTRAP_MEMFD, (long)sh->arg[3]);
+			sh->ret = keyed_mmap(sh);
 			break;
 		case SYSTRAP_CMD_MUNMAP:
 			sh->ret = sc(__NR_munmap, (long)sh->arg[0], (long)sh->arg[1], 0, 0, 0, 0);
 			break;
 		case SYSTRAP_CMD_MPROTECT:
-			sh->ret = sc(__NR_mprotect, (long)sh->arg[0], (long)sh->arg[1], (long)sh->arg[2], 0, 0, 0);
+			sh->ret = keyed_mprotect(sh);
 			break;
 		case SYSTRAP_CMD_GET_FP:
 			sh->ret = mc ? fp_get(mc) : fast_fp_get(sh);

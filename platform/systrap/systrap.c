@@ -29,6 +29,7 @@
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -77,8 +78,6 @@ static int ctx_fd = -1;		/* every context, one slot per address space */
 static uint8_t *ctx_map;	/* the sentry's view of ctx_fd */
 static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t slot_used[MAX_SLOTS / 64];
-static struct sock_filter filter[32];
-static struct sock_fprog filter_prog;
 static uint32_t spin_max;	/* pause iterations in SPIN_MAX_NS */
 static uint32_t ncpu = 1;
 static uint32_t running;	/* contexts in application code */
@@ -89,6 +88,7 @@ static __thread bool thread_pinned;	/* this task thread shares a CPU with its st
 
 struct platform_as {
 	pid_t pid;
+	uint64_t key;		/* the stub's key for mmap and mprotect (build_filter) */
 	unsigned int slot;
 	struct systrap_shared *sh;
 	bool dead;
@@ -122,12 +122,20 @@ static long futex(uint32_t *word, int op, uint32_t val, const struct timespec *t
  * kinds the stub makes, runs; anything else traps (SIGSYS to the stub's
  * handler), whatever its architecture. The application can jump into
  * the stub's code, so each allowed call is one it could not misuse
- * beyond its own address space: mmap only of the memory file, shared
- * and fixed; arch_prctl only to set fs or gs. */
-static int build_filter(void)
+ * beyond its own address space: munmap, futex, arch_prctl setting fs or
+ * gs, rt_sigreturn. The two that could reach further -- mmap of the
+ * memory file, which holds every page of the sandbox, and mprotect,
+ * which could make a shared copy-on-write page writable -- also need
+ * the stub's key, a random 64-bit value in bits the kernel ignores
+ * (mmap: the upper halves of flags and fd; mprotect: a fourth argument).
+ * The sentry puts the key in the context only for the command that needs
+ * it, while the application cannot run; the stub loads it into those
+ * registers inside the asm that makes the call and clears them after.
+ * Built in the forked child, on its stack (async-signal-safe). */
+static int build_filter(uint64_t key, struct sock_filter *filter, unsigned short *len)
 {
 	uint64_t lo = region, hi = region + SYSTRAP_CODE_SIZE;
-	enum { T = 23, A = 24 };
+	enum { T = 29, A = 30 };
 	unsigned int n = 0;
 
 #define LD(off)		filter[n] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off)), n++
@@ -149,28 +157,33 @@ static int build_filter(void)
 	JEQ(__NR_rt_sigreturn, A, 9);
 	JEQ(__NR_futex, A, 10);
 	JEQ(__NR_munmap, A, 11);
-	JEQ(__NR_mprotect, A, 12);
-	JEQ(__NR_arch_prctl, 13, 16);
-	LD(ARG_LO(0));							/* 13 */
-	JEQ(ARCH_SET_FS, A, 15);
+	JEQ(__NR_mprotect, 13, 12);
+	JEQ(__NR_arch_prctl, 17, 20);					/* 12 */
+	LD(ARG_LO(3));							/* 13: mprotect's key */
+	JEQ((uint32_t)key, 15, T);
+	LD(ARG_HI(3));							/* 15 */
+	JEQ((uint32_t)(key >> 32), A, T);
+	LD(ARG_LO(0));							/* 17: arch_prctl */
+	JEQ(ARCH_SET_FS, A, 19);
 	JEQ(ARCH_SET_GS, A, T);
-	JEQ(__NR_mmap, 17, T);						/* 16: nr still loaded */
-	LD(ARG_LO(3));							/* 17 */
-	JEQ(MAP_SHARED | MAP_FIXED, 19, T);
-	LD(ARG_HI(3));							/* 19 */
-	JEQ(0, 21, T);
-	LD(ARG_LO(4));							/* 21 */
-	JEQ(SYSTRAP_MEMFD, A, T);
-	RET(SECCOMP_RET_TRAP);						/* 23 = T */
-	RET(SECCOMP_RET_ALLOW);						/* 24 = A */
+	JEQ(__NR_mmap, 21, T);						/* 20: nr still loaded */
+	LD(ARG_LO(3));							/* 21 */
+	JEQ(MAP_SHARED | MAP_FIXED, 23, T);
+	LD(ARG_HI(3));							/* 23: the key's low half */
+	JEQ((uint32_t)key, 25, T);
+	LD(ARG_LO(4));							/* 25 */
+	JEQ(SYSTRAP_MEMFD, 27, T);
+	LD(ARG_HI(4));							/* 27: the key's high half */
+	JEQ((uint32_t)(key >> 32), A, T);
+	RET(SECCOMP_RET_TRAP);						/* 29 = T */
+	RET(SECCOMP_RET_ALLOW);						/* 30 = A */
 #undef LD
 #undef JEQ
 #undef JGE
 #undef RET
-	if (n != A + 1)
+	if (n != 31)
 		return -EINVAL;
-	filter_prog.len = (unsigned short)n;
-	filter_prog.filter = filter;
+	*len = (unsigned short)n;
 	return 0;
 }
 
@@ -251,9 +264,14 @@ static int systrap_init(int mfd)
 		ctx_map = NULL;
 		return -errno;
 	}
-	err = build_filter();
-	if (err < 0)
-		return err;
+	{
+		struct sock_filter check[32];
+		unsigned short n;
+
+		err = build_filter(0, check, &n);	/* the layout, once, where an error can be reported */
+		if (err < 0)
+			return err;
+	}
 	calibrate_spin();
 	log_debug("systrap: stub region at 0x%lx, %zu bytes of code, spin %u pauses, %u cpus%s",
 		  (unsigned long)region, code, spin_max, ncpu, fsgsbase ? ", fsgsbase" : "");
@@ -313,6 +331,8 @@ static void __attribute__((noreturn)) stub_child(pid_t parent, const struct plat
 		.mask = ~0ULL,
 	};
 	stack_t ss = { .ss_sp = (void *)(stack + SYSTRAP_STACK_SIZE / 2), .ss_size = SYSTRAP_STACK_SIZE / 2 };
+	struct sock_filter filter[32];
+	struct sock_fprog prog = { 0 };
 	sigset_t none;
 
 	/* The context and the stack first: the setup closes ctx_fd. */
@@ -333,9 +353,14 @@ static void __attribute__((noreturn)) stub_child(pid_t parent, const struct plat
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		if (syscall(SYS_rt_sigaction, sigs[i], &ksa, NULL, 8) < 0)
 			_exit(1);
+	if (build_filter(as->key, filter, &prog.len) < 0)
+		_exit(1);
+	prog.filter = filter;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &filter_prog) < 0)
+	/* This stack, where the filter and the key are, goes with the rest of
+	 * the sentry's mappings in amber_systrap_main. */
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
 		_exit(1);
 	((void (*)(uint64_t, uint64_t))stub_sym((const void *)amber_systrap_entry))(
 		stack + SYSTRAP_STACK_SIZE / 2, USER_TOP);
@@ -524,9 +549,11 @@ static long stub_call(struct platform_as *as, uint32_t cmd, uint64_t a0, uint64_
 	sh->arg[1] = a1;
 	sh->arg[2] = a2;
 	sh->arg[3] = a3;
+	sh->key = cmd == SYSTRAP_CMD_MMAP || cmd == SYSTRAP_CMD_MPROTECT ? as->key : 0;
 	post_cmd(sh, cmd);
 	if (wait_event(as, NULL, &as->spin, &as->probe, 0) < 0)
 		return -ESRCH;
+	sh->key = 0;
 	/* Only the application, writing the context from another thread of
 	 * its own, can make this anything else. */
 	if (__atomic_load_n(&sh->event, __ATOMIC_RELAXED) != SYSTRAP_EV_DONE)
@@ -551,6 +578,10 @@ static int systrap_as_new(struct platform_as **asp, struct platform_ctx **ctxp)
 		goto err_free;
 	}
 	as->slot = (unsigned int)slot;
+	if (getrandom(&as->key, sizeof(as->key), 0) != sizeof(as->key)) {
+		err = -EIO;
+		goto err_slot;
+	}
 	as->sh = (struct systrap_shared *)(ctx_map + (size_t)slot * SYSTRAP_CTX_SIZE);
 	memset(as->sh, 0, SYSTRAP_FP_OFF);
 	as->sh->fsgsbase = fsgsbase;

@@ -13,6 +13,11 @@
  *                 blocked, then spin forever without a system call
  *   block-syscall the same, then make a system call
  *   unmap-stub    unmap the stub's code through its own syscall instruction
+ *   stub-mmap     map the memory file (the stub's fd 3) through the
+ *                 stub's own syscall instruction: without the stub's key
+ *                 it traps, and the sentry answers for the program's fd 3
+ *   stub-mprotect make a private file page writable the same way: the
+ *                 sentry's mprotect, so the write stays private
  *   seccomp       install a seccomp filter of its own (the sentry's to
  *                 apply), then go on
  * and, against the patching of hot call sites (kernel/mm/syscall_patch.c),
@@ -35,6 +40,8 @@
  *   region-partly-taken  the same with only the region's last page */
 #include <setjmp.h>
 #include <signal.h>
+#include <ucontext.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -249,6 +256,40 @@ static int region_taken(size_t len, long pid)
 	return 0;
 }
 
+/* A call made by jumping to the syscall instruction of the stub's
+ * restorer (`mov $15, %eax; syscall; ud2`) with the application's own
+ * registers: the ud2 after it raises SIGILL, whose handler takes the
+ * call's result from the frame and comes back here. */
+static sigjmp_buf gadget_env;
+static volatile long gadget_ret;
+
+static void on_gadget_ill(int sig, siginfo_t *si, void *ucv)
+{
+	(void)sig;
+	(void)si;
+	gadget_ret = ((ucontext_t *)ucv)->uc_mcontext.gregs[REG_RAX];
+	siglongjmp(gadget_env, 1);
+}
+
+static long stub_gadget(uintptr_t sys, long nr, long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	struct sigaction sa = { .sa_sigaction = on_gadget_ill, .sa_flags = SA_SIGINFO };
+
+	sigaction(SIGILL, &sa, NULL);
+	if (sigsetjmp(gadget_env, 1))
+		return gadget_ret;
+	{
+		register long r10 __asm__("r10") = a3;
+		register long r8 __asm__("r8") = a4;
+		register long r9 __asm__("r9") = a5;
+
+		__asm__ volatile("jmp *%[sys]"
+				 :: [sys] "r"(sys), "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10), "r"(r8), "r"(r9)
+				 : "rcx", "r11", "memory");
+	}
+	return -1;	/* not reached */
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "find";
@@ -305,6 +346,49 @@ int main(int argc, char **argv)
 		__asm__ volatile("mov %0, %%rdi\n\tmov %1, %%rsi\n\tmov $11, %%eax\n\tjmp *%2"
 				 :: "r"(code), "r"((uintptr_t)(4 * PAGE)), "r"(sys) : "rax", "rdi", "rsi", "memory");
 		return 3;
+	}
+	if (strcmp(mode, "stub-mmap") == 0 || strcmp(mode, "stub-mprotect") == 0) {
+		uintptr_t restorer = find_syscall(code, 4 * PAGE, SYS_rt_sigreturn);
+
+		if (!restorer)
+			return 2;
+		sys = restorer + 5;
+		if (strcmp(mode, "stub-mmap") == 0) {
+			/* The memory file (the stub's fd 3) holds every page of
+			 * the sandbox: mapped, its first page would be readable. */
+			long r;
+
+			close(3);
+			r = stub_gadget(sys, SYS_mmap, 0x30000000L, (long)PAGE, PROT_READ, MAP_SHARED | MAP_FIXED, 3, 0);
+			printf("mmap of fd 3 through the stub's syscall: %s\n",
+			       r == 0x30000000L ? "mapped" : r < 0 && r > -4096 ? strerrorname_np((int)-r) : "?");
+			return 0;
+		} else {
+			/* A private mapping of a file made writable by the host
+			 * would write through to the page cache the sandbox shares. */
+			char before, after;
+			int fd = open("/proc/self/exe", O_RDONLY);
+			volatile char *p, *q;
+			long r;
+
+			if (fd < 0 || pread(fd, &before, 1, 0) != 1)
+				return 2;
+			p = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+			if (p == MAP_FAILED)
+				return 2;
+			(void)p[0];	/* present, mapped read-only */
+			r = stub_gadget(sys, SYS_mprotect, (long)p, (long)PAGE, PROT_READ | PROT_WRITE, 0x1234, 0, 0);
+			if (r == 0)
+				p[0] = (char)(before ^ 0x55);
+			/* Another mapping of the file shares its cached pages. */
+			q = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+			if (q == MAP_FAILED)
+				return 2;
+			after = q[0];
+			printf("mprotect through the stub's syscall: %ld; the file's byte %s\n", r,
+			       after == before ? "unchanged" : "changed");
+			return 0;
+		}
 	}
 	if (strcmp(mode, "seccomp") == 0) {
 		/* Every call but write and exit_group fails with EPERM: the

@@ -45,6 +45,12 @@ check block-syscall 137 "blocking the stub's signals"
 # The stub's code unmapped through its own syscall instruction: the next
 # trap cannot reach a handler; the stub dies, and the task with it.
 check unmap-stub 137 "unmapping the stub's code"
+# The stub's own syscall instruction, reached by a jump: mmap and mprotect
+# need the stub's key there, so the program's calls trap and are the
+# sentry's to answer -- fd 3 is closed in the program (EBADF); the write
+# to a private file page stays private.
+check stub-mmap 0 "mmap of fd 3 through the stub's syscall: EBADF"
+check stub-mprotect 0 "mprotect through the stub's syscall: 0; the file's byte unchanged"
 # seccomp(2) is the sentry's to apply: the application's calls fail as
 # its filter says, and no filter reaches the host (the stub still works).
 check seccomp 0 "seccomp returned 0; getpid EPERM; still running"
