@@ -8,6 +8,7 @@
 #
 # usage: checkpoint.sh STATIC_COUNTER DYNAMIC_COUNTER TMPFS_PROG FILES_PROG   (RUNSC in the environment)
 set -u
+. "$(dirname "$0")/lib.sh"
 static_prog=$1
 dynamic_prog=$2
 tmpfs_prog=$3
@@ -17,21 +18,11 @@ root=$work/state
 root2=$work/state2
 fails=0
 cleanup() {
-	for r in "$root" "$root2"; do
-		for c in $("$RUNSC" --root "$r" list -q 2>/dev/null); do
-			"$RUNSC" --root "$r" delete --force "$c" >/dev/null 2>&1
-		done
-	done
+	delete_containers "$RUNSC" "$root" "$root2"
 	rm -rf "$work"
 }
 trap cleanup EXIT
 
-check() {	# check NAME EXPECTED ACTUAL
-	if [ "$2" == "$3" ]; then echo "ok   $1"; return 0; fi
-	echo "FAIL $1: expected [$2], got [$3]"
-	fails=$((fails + 1))
-	return 1
-}
 rs() { "$RUNSC" --root "$root" "$@"; }
 rs2() { "$RUNSC" --root "$root2" "$@"; }
 status_of() { "$RUNSC" --root "$1" state "$2" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])' 2>/dev/null || echo none; }

@@ -12,17 +12,14 @@
 # has bash's additions). AMBER_CR_PLATFORMS="P1 P2": run the container on
 # platform P1 and restore it on P2 (the platform is not in the image).
 set -u
+. "$(dirname "$0")/lib.sh"
 runsc=$1
 scratch=$2
 envfile=$3
 shift 4
 work=$(mktemp -d "$scratch/cr.XXXXXX") || exit 125
 cleanup() {
-	for r in r1 r2; do
-		for c in $("$runsc" --root "$work/$r" list -q 2>/dev/null); do
-			"$runsc" --root "$work/$r" delete --force "$c" >/dev/null 2>&1
-		done
-	done
+	delete_containers "$runsc" "$work/r1" "$work/r2"
 	rm -rf "$work"
 }
 trap cleanup EXIT

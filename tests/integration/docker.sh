@@ -31,6 +31,7 @@
 # AMBER_DEBUG_LOG=FILE registers runsc with --debug --debug-log FILE.
 # Exit status: 0 all passed, 1 a check failed, 77 skipped.
 set -u
+. "$(dirname "$0")/lib.sh"
 SKIP=77
 name=docker.sh
 mode=${1:-basic}
@@ -125,9 +126,6 @@ dk info --format '{{json .Runtimes}}' 2>/dev/null | grep -q '"amber"' ||
 	{ echo "$name: the daemon did not register the amber runtime"; exit 1; }
 
 fails=0
-check() {	# check NAME EXPECTED ACTUAL
-	if [ "$2" == "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected [$2], got [$3]"; fails=$((fails + 1)); fi
-}
 finish() {	# prints the verdict; returns the exit status
 	if [ $fails -ne 0 ]; then
 		echo "$name: $fails check(s) failed"

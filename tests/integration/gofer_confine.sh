@@ -12,6 +12,7 @@
 # natively and in the sandbox.
 # Environment: RUNSC and XATTR_LIST (required). Needs root: exits 77 without.
 set -u
+. "$(dirname "$0")/lib.sh"
 export LC_ALL=C	# one sort order for mount tables
 [ -n "${RUNSC:-}" ] && [ -x "$RUNSC" ] || { echo "gofer_confine.sh: RUNSC must name the runsc binary" >&2; exit 2; }
 [ -n "${XATTR_LIST:-}" ] && [ -x "$XATTR_LIST" ] || { echo "gofer_confine.sh: XATTR_LIST must name the helper" >&2; exit 2; }
@@ -28,9 +29,6 @@ cleanup() {
 }
 trap cleanup EXIT
 fails=0
-check() {	# check NAME EXPECTED ACTUAL
-	if [ "$2" == "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected [$2], got [$3]"; fails=$((fails + 1)); fi
-}
 rs() { "$RUNSC" --root "$root" "$@"; }
 # The pid of the gofer serving --root-path $1 (and --file $2, if given).
 gofer_of() {

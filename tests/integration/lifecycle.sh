@@ -6,14 +6,12 @@
 # rootfs with busybox (static) and /bin/ls with its libraries (dynamic).
 # Environment: RUNSC (required).
 set -u
+. "$(dirname "$0")/lib.sh"
 [ -n "${RUNSC:-}" ] && [ -x "$RUNSC" ] || { echo "lifecycle.sh: RUNSC must name the runsc binary" >&2; exit 2; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/lifecycle.XXXXXX") || exit 2
 root=$work/state
 trap 'for id in $("$RUNSC" --root "$root" list --format json 2>/dev/null | python3 -c "import json,sys; [print(c[\"id\"]) for c in json.load(sys.stdin)]" 2>/dev/null); do "$RUNSC" --root "$root" delete --force "$id" >/dev/null 2>&1; done; rm -rf "$work"' EXIT
 fails=0
-check() {	# check NAME EXPECTED ACTUAL
-	if [ "$2" == "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected [$2], got [$3]"; fails=$((fails + 1)); fi
-}
 rs() { "$RUNSC" --root "$root" "$@"; }
 status_of() { rs state "$1" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])' 2>/dev/null || echo none; }
 

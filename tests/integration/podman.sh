@@ -29,6 +29,7 @@
 # Exit status: 0 all passed, 1 a check failed, 77 skipped (not root,
 # packages cannot be installed, or podman cannot run containers here).
 set -u
+. "$(dirname "$0")/lib.sh"
 SKIP=77
 name=podman.sh
 mode=${1:-basic}
@@ -83,9 +84,6 @@ cleanup() {
 trap cleanup EXIT
 
 fails=0
-check() {	# check NAME EXPECTED ACTUAL
-	if [ "$2" == "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected [$2], got [$3]"; fails=$((fails + 1)); fi
-}
 finish() {	# prints the verdict; returns the exit status
 	if [ $fails -ne 0 ]; then
 		echo "$name: $fails check(s) failed"

@@ -19,27 +19,17 @@
 #     ends the loop, which exits 0 if every call came back right.
 # Environment: RUNSC (required).
 set -u
+. "$(dirname "$0")/lib.sh"
 [ -n "${RUNSC:-}" ] || { echo "syscall_patch.sh: RUNSC is not set" >&2; exit 2; }
 prog=$1
 work=$(mktemp -d "${TMPDIR:-/tmp}/syscall_patch.XXXXXX") || exit 2
 fails=0
 cleanup() {
-	for r in "$work"/root*; do
-		[ -d "$r" ] || continue
-		for c in $("$RUNSC" --root "$r" list -q 2>/dev/null); do
-			"$RUNSC" --root "$r" delete --force "$c" >/dev/null 2>&1
-		done
-	done
+	delete_containers "$RUNSC" "$work"/root*
 	rm -rf "$work"
 }
 trap cleanup EXIT
 
-check() {	# check NAME EXPECTED ACTUAL
-	if [ "$2" == "$3" ]; then echo "ok   $1"; return 0; fi
-	echo "FAIL $1: expected [$2], got [$3]"
-	fails=$((fails + 1))
-	return 1
-}
 ok_if() {	# ok_if NAME CONDITION-STATUS (0: passed)
 	if [ "$2" = 0 ]; then echo "ok   $1"; return 0; fi
 	echo "FAIL $1"

@@ -6,14 +6,12 @@
 # hold a static busybox only; its sh runs the checks with builtins.
 # Environment: RUNSC (required).
 set -u
+. "$(dirname "$0")/lib.sh"
 [ -n "${RUNSC:-}" ] && [ -x "$RUNSC" ] || { echo "sysfs.sh: RUNSC must name the runsc binary" >&2; exit 2; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/sysfs.XXXXXX") || exit 2
 root=$work/state
 trap 'for id in $("$RUNSC" --root "$root" list --format json 2>/dev/null | python3 -c "import json,sys; [print(c[\"id\"]) for c in json.load(sys.stdin)]" 2>/dev/null); do "$RUNSC" --root "$root" delete --force "$id" >/dev/null 2>&1; done; rm -rf "$work"' EXIT
 fails=0
-check() {	# check NAME EXPECTED ACTUAL
-	if [ "$2" == "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected [$2], got [$3]"; fails=$((fails + 1)); fi
-}
 rs() { "$RUNSC" --root "$root" "$@"; }
 
 # make_bundle DIR SCRIPT [PYTHON]: a bundle running sh -c SCRIPT, its

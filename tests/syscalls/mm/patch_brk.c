@@ -4,20 +4,7 @@
  * heap with sbrk past that address must see what it sees on Linux: the
  * heap grows, holds its data, and the hot sites go on working (the
  * sentry put them back as they were). */
-#include "sctest.h"
-
-#define REGION 0x050f0000UL
-
-static int hot_calls(int n)
-{
-	pid_t want = getppid();
-	int bad = 0;
-
-	for (int i = 0; i < n; i++)
-		if (syscall(SYS_getppid) != want || getppid() != want)
-			bad++;
-	return bad;
-}
+#include "patch_hot.h"
 
 int main(void)
 {
@@ -38,8 +25,8 @@ int main(void)
 	/* Touch every MiB of it, the region's address too when it is inside. */
 	for (size_t off = 0; off < grown; off += 1 << 20)
 		brk0[off] = 1;
-	if ((uintptr_t)brk0 < REGION && (uintptr_t)brk0 + grown > REGION)
-		memset((char *)REGION - 4096, 0x5a, 8192);
+	if ((uintptr_t)brk0 < PATCH_REGION && (uintptr_t)brk0 + grown > PATCH_REGION)
+		memset((char *)PATCH_REGION - 4096, 0x5a, 8192);
 	bad += hot_calls(100);
 	printf("hot calls: %s\n", bad ? "wrong" : "right");
 	return 0;

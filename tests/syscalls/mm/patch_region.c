@@ -4,21 +4,8 @@
  * must see what it sees on Linux: the mapping is made and holds its
  * data, and the hot sites go on working (the sentry put them back as
  * they were). patch_brk grows the heap there instead. */
-#include "sctest.h"
+#include "patch_hot.h"
 #include <sys/mman.h>
-
-#define REGION 0x050f0000UL
-
-static int hot_calls(int n)
-{
-	pid_t want = getppid();
-	int bad = 0;
-
-	for (int i = 0; i < n; i++)
-		if (syscall(SYS_getppid) != want || getppid() != want)
-			bad++;
-	return bad;
-}
 
 int main(void)
 {
@@ -34,12 +21,12 @@ int main(void)
 		memset(p, 0xa5, 16 << 20);
 		bad += hot_calls(100);
 		printf("mmap MAP_FIXED over 0x05000000: data %s\n",
-		       p[REGION - 0x05000000UL] == (char)0xa5 && p[(16 << 20) - 1] == (char)0xa5 ? "kept" : "lost");
-		printf("mprotect there: %s\n", mprotect((void *)REGION, 4096, PROT_READ) == 0 ? "ok" : strerrorname_np(errno));
+		       p[PATCH_REGION - 0x05000000UL] == (char)0xa5 && p[(16 << 20) - 1] == (char)0xa5 ? "kept" : "lost");
+		printf("mprotect there: %s\n", mprotect((void *)PATCH_REGION, 4096, PROT_READ) == 0 ? "ok" : strerrorname_np(errno));
 		printf("munmap there: %s\n", munmap(p, 16 << 20) == 0 ? "ok" : strerrorname_np(errno));
 	}
 	printf("madvise on the unmapped address: %s\n",
-	       madvise((void *)REGION, 4096, MADV_DONTNEED) == 0 ? "ok" : strerrorname_np(errno));
+	       madvise((void *)PATCH_REGION, 4096, MADV_DONTNEED) == 0 ? "ok" : strerrorname_np(errno));
 	bad += hot_calls(100);
 	printf("hot calls: %s\n", bad ? "wrong" : "right");
 	return 0;
