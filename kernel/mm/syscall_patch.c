@@ -226,26 +226,36 @@ out:
 	pthread_mutex_unlock(&mm->lock);
 }
 
+/* Reads back a site's code as patch_site writes it: the call's number
+ * and the return address. -EINVAL if the application has written over
+ * it (then it is not a site's any more), -EFAULT if it is not there. */
+static int read_site_code(struct mm *mm, uaddr_t code, uint32_t *nr, uint64_t *ret)
+{
+	uint8_t text[15];
+
+	if (!region_at(mm, code, sizeof(text)) || mm_peek_locked(mm, text, code, sizeof(text)) < 0)
+		return -EFAULT;
+	if (text[0] != 0xb8 || text[5] != 0x48 || text[6] != 0xb9)
+		return -EINVAL;
+	memcpy(nr, text + 1, 4);
+	memcpy(ret, text + 7, 8);
+	return 0;
+}
+
 bool syscall_patch_step(struct mm *mm, struct arch_regs *regs)
 {
 	uint64_t rip = regs->rip, code, ret;
-	uint8_t text[15];
 	uint32_t nr;
-	bool done = false;
+	bool done;
 
 	if (rip < PATCH_CODE || rip >= PATCH_CODE + PATCH_MAX_SITES * PATCH_SITE_SIZE)
 		return false;
 	code = PATCH_CODE + (rip - PATCH_CODE) / PATCH_SITE_SIZE * PATCH_SITE_SIZE;
 	pthread_mutex_lock(&mm->lock);
-	/* The code as this file writes it (the application may have written
-	 * over it: then it is not a site's any more). */
-	if (region_at(mm, code, sizeof(text)) && mm_peek_locked(mm, text, code, sizeof(text)) == 0 &&
-	    text[0] == 0xb8 && text[5] == 0x48 && text[6] == 0xb9) {
-		memcpy(&nr, text + 1, 4);
-		memcpy(&ret, text + 7, 8);
+	done = read_site_code(mm, code, &nr, &ret) == 0;
+	if (done) {
 		regs->rax = nr;
 		regs->rip = ret - 2;
-		done = true;
 	}
 	pthread_mutex_unlock(&mm->lock);
 	return done;
@@ -267,19 +277,18 @@ int syscall_patch_rebind(struct mm *mm)
  * slot. */
 static void unpatch_site(struct mm *mm, uaddr_t slot, uaddr_t code)
 {
-	uint8_t text[15], now[7], orig[7];
+	uint8_t now[7], orig[7];
 	uint64_t ret;
+	uint32_t nr;
 
-	if (mm_peek_locked(mm, text, code, sizeof(text)) < 0 || text[0] != 0xb8 || text[5] != 0x48 ||
-	    text[6] != 0xb9)
+	if (read_site_code(mm, code, &nr, &ret) < 0)
 		return;
-	memcpy(&ret, text + 7, 8);
 	if (ret < 7 || mm_peek_locked(mm, now, ret - 7, sizeof(now)) < 0)
 		return;
 	if (now[0] != 0xff || now[1] != 0x24 || now[2] != 0x25 || memcmp(now + 3, &slot, 4) != 0)
 		return;	/* the program wrote over it, or unmapped it */
 	orig[0] = 0xb8;
-	memcpy(orig + 1, text + 1, 4);
+	memcpy(orig + 1, &nr, 4);
 	orig[5] = 0x0f;
 	orig[6] = 0x05;
 	mm_poke_locked(mm, ret - 7, orig, sizeof(orig));

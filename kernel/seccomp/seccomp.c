@@ -127,32 +127,34 @@ static bool check_memory(const struct sock_filter *f, size_t len)
 	return ok;
 }
 
-int seccomp_filter_new(const struct sock_filter *insns, size_t len, bool log, struct seccomp_filter **out)
+int seccomp_filter_alloc(size_t len, bool log, struct seccomp_filter **out)
 {
 	struct seccomp_filter *f;
-	uint16_t last;
 
 	if (len == 0 || len > SECCOMP_MAX_INSNS)
 		return -EINVAL;
 	f = calloc(1, sizeof(*f) + len * sizeof(f->insns[0]));
 	if (!f)
 		return -ENOMEM;
-	memcpy(f->insns, insns, len * sizeof(f->insns[0]));
-	for (size_t pc = 0; pc < len; pc++) {
-		if (!check_insn(&f->insns[pc], pc, len))
-			goto invalid;
-	}
-	last = f->insns[len - 1].code;
-	if ((last != (BPF_RET | BPF_K) && last != (BPF_RET | BPF_A)) || !check_memory(f->insns, len))
-		goto invalid;
 	f->refs = 1;
 	f->log = log;
 	f->len = (uint16_t)len;
 	*out = f;
 	return 0;
-invalid:
-	free(f);
-	return -EINVAL;
+}
+
+int seccomp_filter_check(struct seccomp_filter *f)
+{
+	uint16_t last;
+
+	for (size_t pc = 0; pc < f->len; pc++) {
+		if (!check_insn(&f->insns[pc], pc, f->len))
+			return -EINVAL;
+	}
+	last = f->insns[f->len - 1].code;
+	if ((last != (BPF_RET | BPF_K) && last != (BPF_RET | BPF_A)) || !check_memory(f->insns, f->len))
+		return -EINVAL;
+	return 0;
 }
 
 int seccomp_attach(struct task *t, struct seccomp_filter *f)
@@ -320,11 +322,6 @@ int seccomp_check(struct task *t)
 		task_exit_group(t, SIGSYS);
 		return 1;
 	}
-}
-
-int seccomp_mode(const struct task *t)
-{
-	return t->seccomp_mode;
 }
 
 int seccomp_filter_count(const struct task *t)

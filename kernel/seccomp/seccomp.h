@@ -28,12 +28,17 @@ struct seccomp_filter {
 void seccomp_filter_get(struct seccomp_filter *f);
 void seccomp_filter_put(struct seccomp_filter *f);
 
-/* Checks a program as Linux's seccomp_check_filter and bpf_check_classic
- * do (only the instructions seccomp allows, loads inside seccomp_data,
- * no division by a constant zero, forward jumps inside the program,
- * scratch memory written before it is read, a return at the end) and
- * makes a filter of it (one reference). Returns 0 or -EINVAL/-ENOMEM. */
-int seccomp_filter_new(const struct sock_filter *insns, size_t len, bool log, struct seccomp_filter **out);
+/* A filter of len instructions (one reference), for the caller to fill
+ * in insns and then check. Returns 0, or -EINVAL when len is 0 or more
+ * than SECCOMP_MAX_INSNS, or -ENOMEM. */
+int seccomp_filter_alloc(size_t len, bool log, struct seccomp_filter **out);
+/* Checks the filled-in program as Linux's seccomp_check_filter and
+ * bpf_check_classic do (only the instructions seccomp allows, loads
+ * inside seccomp_data, no division by a constant zero, forward jumps
+ * inside the program, scratch memory written before it is read, a return
+ * at the end), rewriting length loads as constants. 0 or -EINVAL; only a
+ * checked filter may be attached. */
+int seccomp_filter_check(struct seccomp_filter *f);
 
 /* Attaches f (the reference passes to the task) on top of t's filters.
  * -ENOMEM when all filters together would pass SECCOMP_MAX_PATH_INSNS. */
@@ -45,8 +50,6 @@ int seccomp_attach(struct task *t, struct seccomp_filter *f);
  * handler) and the signal or exit is arranged. */
 int seccomp_check(struct task *t);
 
-/* The mode for /proc/<pid>/status and PR_GET_SECCOMP. */
-int seccomp_mode(const struct task *t);
 /* Filters attached, for /proc/<pid>/status. */
 int seccomp_filter_count(const struct task *t);
 

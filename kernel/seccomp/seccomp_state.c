@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <linux/seccomp.h>
 
 int seccomp_state_save(struct save_ctx *c, const struct task *t, Amber__Kernel__Task *pb)
@@ -58,29 +57,22 @@ int seccomp_state_load(struct load_ctx *c, const Amber__Kernel__Task *pb, struct
 	/* Attached oldest first, as the application did. */
 	for (size_t i = pb->n_seccomp_filters; i-- > 0 && err == 0;) {
 		const Amber__Kernel__SeccompFilter *fp = pb->seccomp_filters[i];
-		struct sock_filter *insns;
 		struct seccomp_filter *f;
 
-		if (!fp->n_insns || fp->n_insns > SECCOMP_MAX_INSNS) {
-			err = -EINVAL;
+		err = seccomp_filter_alloc(fp->n_insns, fp->log, &f);
+		if (err < 0)
 			break;
-		}
-		insns = malloc(fp->n_insns * sizeof(*insns));
-		if (!insns)
-			return -ENOMEM;
 		for (size_t k = 0; k < fp->n_insns; k++) {
-			insns[k].code = (uint16_t)fp->insns[k];
-			insns[k].jt = (uint8_t)(fp->insns[k] >> 16);
-			insns[k].jf = (uint8_t)(fp->insns[k] >> 24);
-			insns[k].k = (uint32_t)(fp->insns[k] >> 32);
+			f->insns[k].code = (uint16_t)fp->insns[k];
+			f->insns[k].jt = (uint8_t)(fp->insns[k] >> 16);
+			f->insns[k].jf = (uint8_t)(fp->insns[k] >> 24);
+			f->insns[k].k = (uint32_t)(fp->insns[k] >> 32);
 		}
-		err = seccomp_filter_new(insns, fp->n_insns, fp->log, &f);
-		free(insns);
-		if (err == 0) {
+		err = seccomp_filter_check(f);
+		if (err == 0)
 			err = seccomp_attach(t, f);
-			if (err < 0)
-				seccomp_filter_put(f);
-		}
+		if (err < 0)
+			seccomp_filter_put(f);
 	}
 	if (err < 0) {
 		snprintf(c->err, sizeof(c->err), "kernel.pb: task %d: a seccomp filter that does not check", pb->tid);

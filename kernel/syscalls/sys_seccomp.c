@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <linux/seccomp.h>
-#include <stdlib.h>
 
 #define FLAG_WAIT_KILLABLE_RECV	(1U << 5)	/* newer than these headers */
 #define FILTER_FLAGS_KNOWN	(SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_LOG | \
@@ -37,7 +36,6 @@ static long set_strict(struct task *t, uint32_t flags, uaddr_t args)
 static long set_filter(struct task *t, uint32_t flags, uaddr_t uprog)
 {
 	struct user_fprog prog;
-	struct sock_filter *insns;
 	struct seccomp_filter *f;
 	long err;
 
@@ -56,25 +54,21 @@ static long set_filter(struct task *t, uint32_t flags, uaddr_t uprog)
 	 * root stands for a holder of every capability. */
 	if (!t->no_new_privs && t->creds.euid != 0)
 		return -EACCES;
-	insns = malloc(prog.len * sizeof(*insns));
-	if (!insns)
-		return -ENOMEM;
-	if (copy_in(t->mm, insns, prog.filter, prog.len * sizeof(*insns)) < 0) {
-		free(insns);
-		return -EFAULT;
-	}
-	err = seccomp_filter_new(insns, prog.len, (flags & SECCOMP_FILTER_FLAG_LOG) != 0, &f);
-	free(insns);
+	err = seccomp_filter_alloc(prog.len, (flags & SECCOMP_FILTER_FLAG_LOG) != 0, &f);
 	if (err < 0)
 		return err;
-	if (flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) {
+	if (copy_in(t->mm, f->insns, prog.filter, prog.len * sizeof(f->insns[0])) < 0)
+		err = -EFAULT;
+	else
+		err = seccomp_filter_check(f);
+	if (err == 0 && (flags & SECCOMP_FILTER_FLAG_NEW_LISTENER)) {
 		log_warn_once("seccomp: user notification (SECCOMP_FILTER_FLAG_NEW_LISTENER) is not supported");
 		err = -EINVAL;
-	} else if (t->seccomp_mode && t->seccomp_mode != SECCOMP_MODE_FILTER) {
-		err = -EINVAL;
-	} else {
-		err = seccomp_attach(t, f);
 	}
+	if (err == 0 && t->seccomp_mode && t->seccomp_mode != SECCOMP_MODE_FILTER)
+		err = -EINVAL;
+	if (err == 0)
+		err = seccomp_attach(t, f);
 	if (err < 0)
 		seccomp_filter_put(f);
 	/* TSYNC succeeds trivially: the task is its process's only thread

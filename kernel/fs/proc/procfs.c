@@ -330,7 +330,7 @@ static int generate(struct proc_node *n, struct gen_buf *b)
 			     t->creds.uid, t->creds.euid, t->creds.suid, t->creds.fsuid, t->creds.gid,
 			     t->creds.egid, t->creds.sgid, t->creds.fsgid, t->fdt->size,
 			     (unsigned long)t->pending, (unsigned long)t->tg->shared_pending,
-			     (unsigned long)t->sigmask, t->no_new_privs, seccomp_mode(t), seccomp_filter_count(t));
+			     (unsigned long)t->sigmask, t->no_new_privs, t->seccomp_mode, seccomp_filter_count(t));
 		break;
 	default:
 		return -EINVAL;
