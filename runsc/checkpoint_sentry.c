@@ -103,13 +103,14 @@ struct json_object *sentry_checkpoint(struct json_object *req, int conn, bool *s
 	*stop = !leave_running;
 out:
 	if (*stop) {
-		struct task *list[64];
-		int n = task_list(list, 64);
+		struct task **all = NULL;
+		int n = task_list_all(&all);
 		/* Checkpointed and stopped: the tasks end when they thaw. */
 		for (int i = 0; i < n; i++) {
-			task_exit_group(list[i], 0);
-			task_put(list[i]);
+			task_exit_group(all[i], 0);
+			task_put(all[i]);
 		}
+		free(all);
 	}
 	if (!paused || *stop)
 		kernel_thaw();

@@ -280,22 +280,29 @@ static struct json_object *handle(struct json_object *req, void *arg, int conn)
 				       json_object_new_uint64(sentry_memfile->used_pages * PAGE_SIZE));
 		json_object_object_add(r, "memory_limit",
 				       json_object_new_uint64(sentry_memfile->limit_pages * PAGE_SIZE));
-		json_object_object_add(r, "pids", json_object_new_int(sandbox_get_status(&b->sb) == SANDBOX_STOPPED ? 0 : 1));
+		json_object_object_add(r, "pids", json_object_new_int(sandbox_get_status(&b->sb) == SANDBOX_STOPPED ? 0 : task_count_live()));
 		return r;
 	}
 	if (strcmp(c, "ps") == 0) {
 		struct json_object *a = json_object_new_array();
-		struct task *t = sandbox_get_task(&b->sb);
+		struct task **all = NULL;
+		int n = sandbox_get_status(&b->sb) == SANDBOX_STOPPED ? 0 : task_list_all(&all);
+
 		r = json_object_new_object();
-		if (t && sandbox_get_status(&b->sb) != SANDBOX_STOPPED) {
-			struct json_object *p = json_object_new_object();
-			json_object_object_add(p, "pid", json_object_new_int(t->tg->pid));
-			json_object_object_add(p, "ppid", json_object_new_int(t->tg->ppid));
-			json_object_object_add(p, "uid", json_object_new_int((int)t->creds.uid));
-			json_object_object_add(p, "cmd", json_object_new_string(t->comm));
-			json_object_array_add(a, p);
+		for (int i = 0; i < n; i++) {
+			struct task *t = all[i];
+
+			if (!t->exited) {
+				struct json_object *p = json_object_new_object();
+				json_object_object_add(p, "pid", json_object_new_int(t->tg->pid));
+				json_object_object_add(p, "ppid", json_object_new_int(task_ppid(t)));
+				json_object_object_add(p, "uid", json_object_new_int((int)t->creds.uid));
+				json_object_object_add(p, "cmd", json_object_new_string(t->comm));
+				json_object_array_add(a, p);
+			}
+			task_put(t);
 		}
-		task_put(t);
+		free(all);
 		json_object_object_add(r, "processes", a);
 		return r;
 	}

@@ -172,9 +172,22 @@ int restore_load(struct restore_state *rs, const int stdio[3], struct task **tas
 		memfile_discard = discard;
 		memfile_settle = settle;
 	}
+	/* Init's stub is made by the sandbox's thread; every other live
+	 * task gets its host thread now, which waits for task_start_all. */
+	for (size_t i = 1; i < n && r == 0; i++) {
+		if (!tasks[i]->exited && (r = task_spawn_restored(tasks[i])) < 0)
+			snprintf(err, errlen, "restore: task %d: %s", tasks[i]->tid, strerror(-r));
+	}
+	if (r < 0) {
+		/* The sentry ends: what started runs only to be killed. */
+		task_start_all();
+		task_kill_others_and_wait(tasks[0]);
+	}
+	for (size_t i = 1; i < n; i++)
+		task_put(tasks[i]);
 	*task = tasks[0];
 	free(tasks);
-	return 0;
+	return r;
 }
 
 void restore_report(struct restore_state *rs, const struct timespec *started)

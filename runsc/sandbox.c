@@ -29,10 +29,8 @@ static void *task_thread(void *arg)
 		 * stub reaped here, by its tracer; no exit is reported. */
 		sb->task = NULL;
 		pthread_mutex_unlock(&sb->lock);
-		t->exited = true;
 		task_exit_group(t, SIGKILL);
-		mm_put(t->mm);
-		t->mm = NULL;
+		task_exit(t);	/* no parent: out of the table at once */
 		task_put(t);
 		pthread_mutex_lock(&sb->lock);
 		sb->discarded = true;
@@ -45,12 +43,18 @@ static void *task_thread(void *arg)
 	if (err == 0)
 		clock_gettime(CLOCK_MONOTONIC, &sb->started);	/* the first application instruction is next */
 	pthread_mutex_unlock(&sb->lock);
+	/* A restore's other tasks were spawned, each waiting to be let go
+	 * (or killed, when init cannot run). */
+	if (sb->restored)
+		task_start_all();
 	if (err == 0)
 		status = task_run(sb->task);
-	/* The stub must be gone (and reaped by its tracer, this thread)
-	 * before the exit is reported. */
-	mm_put(sb->task->mm);
-	sb->task->mm = NULL;
+	/* Init's end is the sandbox's: every other process is killed, as in
+	 * a pid namespace, and all stubs are gone (each reaped by its
+	 * tracer) before the exit is reported. */
+	task_exit_group(sb->task, status);
+	task_exit(sb->task);
+	task_kill_others_and_wait(sb->task);
 	sandbox_stopped(sb, status);
 	return NULL;
 }
@@ -144,6 +148,10 @@ int sandbox_relaunch(struct sandbox_run *sb)
 		pthread_mutex_lock(&sb->lock);
 		sb->task = NULL;
 		pthread_mutex_unlock(&sb->lock);
+		task_exit_group(t, SIGKILL);
+		task_start_all();
+		task_exit(t);	/* init has no stub yet: no thread owns one */
+		task_kill_others_and_wait(t);
 		task_put(t);
 		sandbox_stopped(sb, 128 + SIGKILL);
 		return -err;

@@ -143,7 +143,7 @@ int mm_populate(struct mm *mm, struct vma *v, uaddr_t start, uaddr_t end)
 		} else {
 			uint64_t offs[FAULT_WINDOW_PAGES * 2];
 			uint64_t pgoff = (v->off + (a - v->start)) >> PAGE_SHIFT;
-			uint64_t flags = PTE_PRESENT | ((v->flags & VMA_SHARED) ? 0 : PTE_COW);
+			uint64_t flags = PTE_PRESENT | ((v->flags & VMA_SHARED) ? 0 : PTE_COW | PTE_CACHE);
 			long got = v->obj->ops->get_pages(v->obj, pgoff, MIN(n, ARRAY_SIZE(offs)), offs);
 
 			if (got <= 0)
@@ -207,8 +207,9 @@ int mm_break_cow(struct mm *mm, struct vma *v, uaddr_t addr, bool map)
 	uint64_t old = *slot;
 	int64_t off;
 
-	if (memfile_refcount(sentry_memfile, PTE_OFF(old)) == 1 && !v->obj) {
-		/* Last user of an anonymous page: it is ours already. */
+	if (memfile_refcount(sentry_memfile, PTE_OFF(old)) == 1 && !(old & PTE_CACHE)) {
+		/* The last user of a private page (a fork's other side has
+		 * let go of it): it is ours already. */
 		*slot = old & ~(uint64_t)PTE_COW;
 	} else {
 		off = memfile_alloc(sentry_memfile, 1);

@@ -83,6 +83,13 @@ void mm_get(struct mm *mm);
 void mm_put(struct mm *mm);
 /* Takes ownership of as; the calling thread must be its tracer. */
 void mm_attach(struct mm *mm, struct platform_as *as);
+/* Destroys the platform address space (on the thread that owns it) and
+ * leaves the mm without one: what an exit or exec does before the last
+ * reference, which another thread (procfs) may hold, goes. */
+void mm_detach(struct mm *mm);
+/* fork: a copy of parent with private pages shared copy-on-write, with no
+ * platform address space yet. NULL with *err set on failure. */
+struct mm *mm_fork(struct mm *parent, int *err);
 
 /* mmap: map len bytes at addr (a hint, or exact with MAP_FIXED). obj NULL
  * for anonymous memory; otherwise the mapping takes a new reference to it.

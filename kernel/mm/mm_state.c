@@ -32,7 +32,7 @@ static int save_pte(uaddr_t addr, uint64_t *pte, void *arg)
 
 	int err;
 
-	if (w->cow_only_private && (*pte & PTE_COW))
+	if (w->cow_only_private && (*pte & PTE_CACHE))
 		return 0;
 	err = save_push_pair(w->c, &pb->ptes, &pb->n_ptes, w->cap, addr, PTE_OFF(*pte) | (*pte & PTE_COW));
 	return err < 0 ? err : save_add_page(w->c, PTE_OFF(*pte) >> PAGE_SHIFT);

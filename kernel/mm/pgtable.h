@@ -13,6 +13,8 @@
 #define PTE_HOST_R	0x004	/* platform maps it readable */
 #define PTE_HOST_W	0x008	/* platform maps it writable */
 #define PTE_HOST_X	0x010	/* platform maps it executable */
+#define PTE_CACHE	0x020	/* a file's page (its cache or shared memory) in a private
+				 * mapping: copied before a write, never saved as the mm's */
 #define PTE_FLAGS	0xfff
 #define PTE_OFF(pte)	((pte) & ~(uint64_t)PTE_FLAGS)
 

@@ -92,6 +92,14 @@ int sig_setup_frame(struct task *t, int sig, const struct linux_sigaction *act, 
 			frame.info.si_errno = t->fault_info[sig - 1].sys_errno;
 		}
 		t->fault_info[sig - 1].code = 0;
+	} else if (!from_task) {
+		/* Taken from the group's queue by sig_deliver, which copied
+		 * the sender into t->deliver_src. */
+		frame.info.si_code = t->deliver_src.code;
+		frame.info.kill.pid = t->deliver_src.pid;
+		frame.info.kill.uid = t->deliver_src.uid;
+		if (sig == SIGCHLD)
+			memcpy(frame.info.raw + 8, &t->deliver_src.status, sizeof(int));
 	} else {
 		frame.info.si_code = 0;	/* SI_USER: sent from outside the sandbox */
 	}

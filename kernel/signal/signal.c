@@ -43,6 +43,11 @@ static bool ignored(struct thread_group *tg, int sig)
 
 void sig_send_group(struct thread_group *tg, int sig)
 {
+	sig_send_group_from(tg, sig, NULL);
+}
+
+void sig_send_group_from(struct thread_group *tg, int sig, const struct sig_source *src)
+{
 	struct task *t;
 
 	if (sig < 1 || sig > LINUX_NSIG)
@@ -51,6 +56,12 @@ void sig_send_group(struct thread_group *tg, int sig)
 	if (ignored(tg, sig)) {
 		pthread_mutex_unlock(&tg->lock);
 		return;
+	}
+	if (!(tg->shared_pending & BIT(sig))) {
+		if (src)
+			tg->shared_src[sig - 1] = *src;
+		else
+			memset(&tg->shared_src[sig - 1], 0, sizeof(tg->shared_src[sig - 1]));
 	}
 	tg->shared_pending |= BIT(sig);
 	t = tg->leader;
@@ -120,10 +131,12 @@ static int dequeue(struct task *t, bool *from_task)
 		return 0;
 	sig = __builtin_ctzll(pick) + 1;
 	*from_task = (mine & BIT(sig)) != 0;
-	if (*from_task)
+	if (*from_task) {
 		t->pending &= ~BIT(sig);
-	else
+	} else {
 		t->tg->shared_pending &= ~BIT(sig);
+		t->deliver_src = t->tg->shared_src[sig - 1];
+	}
 	return sig;
 }
 

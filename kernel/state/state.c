@@ -358,7 +358,7 @@ static int load_tmpfs_mounts(struct load_ctx *c)
 
 int kernel_save(struct save_ctx *c)
 {
-	struct task *list[64];
+	struct task **list = NULL;
 	struct timespec rt;
 	int n, err = 0;
 
@@ -379,12 +379,16 @@ int kernel_save(struct save_ctx *c)
 	/* tmpfs first: its files' data get their shared-memory ids, which
 	 * mappings of those files then refer to. */
 	err = save_tmpfs_mounts(c);
-	n = task_list(list, 64);
+	/* Zombies too: their parents have yet to reap them. */
+	n = task_list_all(&list);
+	if (n < 0)
+		return n;
 	for (int i = 0; i < n; i++) {
 		if (err == 0)
 			err = task_save(c, list[i]);
 		task_put(list[i]);
 	}
+	free(list);
 	if (err == 0 && n == 0) {
 		snprintf(c->err, sizeof(c->err), "no task to checkpoint");
 		err = -ESRCH;

@@ -24,26 +24,10 @@
 
 SYSCALL(getpid) { return t->tg->pid; }
 SYSCALL(gettid) { return t->tid; }
-SYSCALL(getppid) { return t->tg->ppid; }
 SYSCALL(getuid) { return t->creds.uid; }
 SYSCALL(geteuid) { return t->creds.euid; }
 SYSCALL(getgid) { return t->creds.gid; }
 SYSCALL(getegid) { return t->creds.egid; }
-SYSCALL(getpgrp) { return t->tg->pgid; }
-
-SYSCALL(getpgid)
-{
-	if (a[0] != 0 && (pid_t)a[0] != t->tg->pid)
-		return -ESRCH;
-	return t->tg->pgid;
-}
-
-SYSCALL(getsid)
-{
-	if (a[0] != 0 && (pid_t)a[0] != t->tg->pid)
-		return -ESRCH;
-	return t->tg->sid;
-}
 
 SYSCALL(getresuid)
 {
@@ -104,7 +88,7 @@ SYSCALL(sysinfo)
 		si.mem_unit = host.mem_unit;
 	}
 	si.uptime = (now.tv_sec * 1000000000LL + now.tv_nsec - sandbox.boot_ns) / 1000000000LL + 1;
-	si.procs = 1;
+	si.procs = (uint16_t)task_count_live();
 	return copy_out(t->mm, a[0], &si, sizeof(si));
 }
 

@@ -4,6 +4,7 @@
 #include "kernel/signal/signal.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <signal.h>
 
 #define BIT(sig) (1ULL << ((sig) - 1))
@@ -119,46 +120,114 @@ SYSCALL(rt_sigreturn)
 	return sig_return(t);
 }
 
-static bool is_self(struct task *t, pid_t pid)
+/* Linux's kill_ok_by_cred: root, or a real or effective uid that is the
+ * target's real or saved one. */
+static bool may_signal(struct task *t, struct task *target)
 {
-	return pid == 0 || pid == -1 || pid == t->tg->pid || pid == -t->tg->pgid;
+	const struct creds *a = &t->creds, *b = &target->creds;
+
+	return a->euid == 0 || a->euid == b->suid || a->euid == b->uid || a->uid == b->suid || a->uid == b->uid;
+}
+
+/* Sends sig (0: a check) to target's group; -EPERM or 0. */
+static int send_to(struct task *t, struct task *target, int sig)
+{
+	struct sig_source src = { .code = 0 /* SI_USER */, .pid = t->tg->pid, .uid = t->creds.uid };
+
+	if (!may_signal(t, target))
+		return -EPERM;
+	if (sig && !target->tg->zombie)
+		sig_send_group_from(target->tg, sig, &src);
+	return 0;
 }
 
 SYSCALL(kill)
 {
+	pid_t pid = (pid_t)a[0];
 	int sig = (int)a[1];
+	struct task **all;
+	int n, found = 0, sent = 0, err = -ESRCH;
 
 	if (sig < 0 || sig > LINUX_NSIG)
 		return -EINVAL;
-	if (!is_self(t, (pid_t)a[0]))
+	if (pid == INT32_MIN)
 		return -ESRCH;
-	if (sig)
-		sig_send_group(t->tg, sig);
-	return 0;
+	if (pid > 0) {
+		struct task *target = task_find(pid, true);
+
+		if (!target || target->tg->pid != pid) {
+			if (target)
+				task_put(target);
+			return -ESRCH;
+		}
+		err = send_to(t, target, sig);
+		task_put(target);
+		return err;
+	}
+	/* A group, or every process but init and the caller (-1). */
+	n = task_list_all(&all);
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		struct task *p = all[i];
+		pid_t pgid;
+		bool match;
+
+		pthread_mutex_lock(&tasklist_lock);
+		pgid = p->tg->pgid;
+		pthread_mutex_unlock(&tasklist_lock);
+		if (pid == -1)
+			match = p->tg->pid > 1 && p->tg != t->tg;
+		else
+			match = pgid == (pid == 0 ? t->tg->pgid : -pid);
+		if (match && p->tg->leader == p) {
+			found++;
+			if (send_to(t, p, sig) == 0)
+				sent++;
+		}
+		task_put(p);
+	}
+	free(all);
+	if (!found)
+		return -ESRCH;
+	return sent ? 0 : -EPERM;
 }
 
 SYSCALL(tgkill)
 {
 	int sig = (int)a[2];
+	struct task *target;
+	int err;
 
 	if ((pid_t)a[0] <= 0 || (pid_t)a[1] <= 0 || sig < 0 || sig > LINUX_NSIG)
 		return -EINVAL;
-	if ((pid_t)a[0] != t->tg->pid || (pid_t)a[1] != t->tid)
+	target = task_find((pid_t)a[1], false);
+	if (!target || target->tg->pid != (pid_t)a[0]) {
+		if (target)
+			task_put(target);
 		return -ESRCH;
-	if (sig)
-		sig_send_task(t, sig);
-	return 0;
+	}
+	err = may_signal(t, target) ? 0 : -EPERM;
+	if (err == 0 && sig)
+		sig_send_task(target, sig);
+	task_put(target);
+	return err;
 }
 
 SYSCALL(tkill)
 {
 	int sig = (int)a[1];
+	struct task *target;
+	int err;
 
 	if ((pid_t)a[0] <= 0 || sig < 0 || sig > LINUX_NSIG)
 		return -EINVAL;
-	if ((pid_t)a[0] != t->tid)
+	target = task_find((pid_t)a[0], false);
+	if (!target)
 		return -ESRCH;
-	if (sig)
-		sig_send_task(t, sig);
-	return 0;
+	err = may_signal(t, target) ? 0 : -EPERM;
+	if (err == 0 && sig)
+		sig_send_task(target, sig);
+	task_put(target);
+	return err;
 }

@@ -59,6 +59,14 @@ SYSCALL(getresuid);
 SYSCALL(getresgid);
 SYSCALL(getpgid);
 SYSCALL(getsid);
+SYSCALL(setpgid);
+SYSCALL(setsid);
+SYSCALL(fork);
+SYSCALL(vfork);
+SYSCALL(clone);
+SYSCALL(clone3);
+SYSCALL(wait4);
+SYSCALL(waitid);
 SYSCALL(rt_sigpending);
 SYSCALL(sigaltstack);
 SYSCALL(arch_prctl);
@@ -187,6 +195,14 @@ const syscall_fn syscall_table[SYSCALL_COUNT] = {
 	[__NR_getresgid] = sys_getresgid,
 	[__NR_getpgid] = sys_getpgid,
 	[__NR_getsid] = sys_getsid,
+	[__NR_setpgid] = sys_setpgid,
+	[__NR_setsid] = sys_setsid,
+	[__NR_fork] = sys_fork,
+	[__NR_vfork] = sys_vfork,
+	[__NR_clone] = sys_clone,
+	[__NR_clone3] = sys_clone3,
+	[__NR_wait4] = sys_wait4,
+	[__NR_waitid] = sys_waitid,
 	[__NR_rt_sigpending] = sys_rt_sigpending,
 	[__NR_sigaltstack] = sys_sigaltstack,
 	[__NR_arch_prctl] = sys_arch_prctl,

@@ -457,10 +457,14 @@ static int do_exec(struct task *t, const char *path, char *const argv[], char *c
 		struct mm *old = t->mm;
 		struct platform_ctx *old_ctx = t->ctx;
 
+		pthread_mutex_lock(&t->alloc_lock);
 		t->mm = mm;
+		pthread_mutex_unlock(&t->alloc_lock);
 		t->ctx = ctx;
 		mm = NULL;
 		ctx = NULL;
+		if (old)
+			mm_detach(old);
 		mm_put(old);
 		if (old_ctx)
 			platform->ctx_destroy(old_ctx);
@@ -481,6 +485,12 @@ static int do_exec(struct task *t, const char *path, char *const argv[], char *c
 	t->robust_list = 0;
 	t->clear_child_tid = 0;
 	snprintf(t->comm, sizeof(t->comm), "%s", base_name(path));
+	/* A vfork parent goes on now, and its child may no longer be
+	 * moved to another process group by it (setpgid: EACCES). */
+	task_vfork_done(t);
+	pthread_mutex_lock(&tasklist_lock);
+	t->tg->execed = true;
+	pthread_mutex_unlock(&tasklist_lock);
 	err = 0;
 out:
 	if (ctx)

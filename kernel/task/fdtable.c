@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/resource.h>
 
+static int fdt_grow(struct fdtable *fdt, int need);
+
 struct fdtable *fdtable_new(void)
 {
 	struct fdtable *fdt = calloc(1, sizeof(*fdt));
@@ -13,6 +15,31 @@ struct fdtable *fdtable_new(void)
 		return NULL;
 	fdt->refs = 1;
 	pthread_mutex_init(&fdt->lock, NULL);
+	return fdt;
+}
+
+struct fdtable *fdtable_dup(struct fdtable *old)
+{
+	struct fdtable *fdt = fdtable_new();
+	int size;
+
+	if (!fdt)
+		return NULL;
+	pthread_mutex_lock(&old->lock);
+	size = old->size;
+	if (size && fdt_grow(fdt, size) < 0) {
+		pthread_mutex_unlock(&old->lock);
+		fdtable_put(fdt);
+		return NULL;
+	}
+	/* fdt_grow rounds the same way, so the sizes match. */
+	for (int fd = 0; fd < size; fd++) {
+		fdt->files[fd] = old->files[fd];
+		fdt->cloexec[fd] = old->cloexec[fd];
+		if (fdt->files[fd])
+			file_get(fdt->files[fd]);
+	}
+	pthread_mutex_unlock(&old->lock);
 	return fdt;
 }
 
@@ -103,7 +130,11 @@ int fd_install(struct task *t, struct file *f, int min, bool cloexec)
 
 struct file *fd_get(struct task *t, int fd)
 {
-	struct fdtable *fdt = t->fdt;
+	return fdt_get_file(t->fdt, fd);
+}
+
+struct file *fdt_get_file(struct fdtable *fdt, int fd)
+{
 	struct file *f = NULL;
 
 	pthread_mutex_lock(&fdt->lock);

@@ -51,11 +51,40 @@ void task_freeze_point(struct task *t)
 	pthread_mutex_unlock(&freeze_lock);
 }
 
+/* Done for a checkpoint: parked, or exited with its zombie made (what
+ * task_exit changes is then finished). */
+static bool task_settled(struct task *t)
+{
+	return t->parked || (__atomic_load_n(&t->exited, __ATOMIC_ACQUIRE) &&
+			     __atomic_load_n(&t->tg->zombie, __ATOMIC_ACQUIRE));
+}
+
+/* Interrupts every task not settled yet; returns how many there are
+ * (freeze_lock held), or -ENOMEM. A task forking when the world stops
+ * has its child in the table once it parks, so the caller lists again
+ * until a list finds all settled. */
+static int kick_unsettled(void)
+{
+	struct task **all;
+	int n = task_list_all(&all), live = 0;
+
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		if (!task_settled(all[i])) {
+			live++;
+			task_interrupt(all[i]);
+		}
+		task_put(all[i]);
+	}
+	free(all);
+	return live;
+}
+
 int kernel_freeze(int timeout_ms)
 {
-	struct timespec until;
-	struct task *list[64];
-	int n, err = 0;
+	struct timespec until, slice;
+	int err = 0;
 
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += timeout_ms / 1000;
@@ -70,27 +99,30 @@ int kernel_freeze(int timeout_ms)
 		return -EBUSY;
 	}
 	__atomic_store_n(&freeze_requested, true, __ATOMIC_SEQ_CST);
-	pthread_mutex_unlock(&freeze_lock);
-	n = task_list(list, 64);
-	for (int i = 0; i < n; i++)
-		task_interrupt(list[i]);
-	pthread_mutex_lock(&freeze_lock);
 	for (;;) {
-		int live = 0;
+		int live = kick_unsettled();
 
-		for (int i = 0; i < n; i++)
-			if (!list[i]->exited && !list[i]->parked)
-				live++;
-		if (live == 0)
+		if (live <= 0) {
+			err = live;
 			break;
-		if (pthread_cond_timedwait(&freeze_cond, &freeze_lock, &until) == ETIMEDOUT) {
-			err = -ETIMEDOUT;
+		}
+		/* A task finishing its exit does not signal freeze_cond:
+		 * look again every few milliseconds. */
+		clock_gettime(CLOCK_REALTIME, &slice);
+		slice.tv_nsec += 5 * 1000 * 1000;
+		if (slice.tv_nsec >= 1000000000L) {
+			slice.tv_sec++;
+			slice.tv_nsec -= 1000000000L;
+		}
+		if (slice.tv_sec > until.tv_sec || (slice.tv_sec == until.tv_sec && slice.tv_nsec > until.tv_nsec))
+			slice = until;
+		if (pthread_cond_timedwait(&freeze_cond, &freeze_lock, &slice) == ETIMEDOUT &&
+		    slice.tv_sec == until.tv_sec && slice.tv_nsec == until.tv_nsec) {
+			err = kick_unsettled() == 0 ? 0 : -ETIMEDOUT;
 			break;
 		}
 	}
 	pthread_mutex_unlock(&freeze_lock);
-	for (int i = 0; i < n; i++)
-		task_put(list[i]);
 	if (err < 0)
 		kernel_thaw();
 	return err;

@@ -20,6 +20,18 @@ struct fs_ctx *fs_ctx_new(const struct path *root, const struct path *cwd)
 	return fs;
 }
 
+struct fs_ctx *fs_ctx_copy(struct fs_ctx *old)
+{
+	struct fs_ctx *fs;
+
+	pthread_mutex_lock(&old->lock);
+	fs = fs_ctx_new(&old->root, &old->cwd);
+	if (fs)
+		fs->umask = old->umask;
+	pthread_mutex_unlock(&old->lock);
+	return fs;
+}
+
 void fs_ctx_put(struct fs_ctx *fs)
 {
 	if (!fs || __atomic_sub_fetch(&fs->refs, 1, __ATOMIC_ACQ_REL) != 0)

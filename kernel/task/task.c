@@ -17,9 +17,11 @@
 struct sandbox sandbox;
 static __thread struct task *current_task;
 
-/* Every live task, for /proc/<pid> and signal delivery by pid. */
-static pthread_mutex_t tasks_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct task *tasks[64];
+pthread_mutex_t tasklist_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Every task from its creation until it is reaped, each counted. */
+static struct task **tasks;
+static size_t ntasks, tasks_cap;
+static pid_t last_pid;
 
 struct task *task_current(void)
 {
@@ -31,35 +33,201 @@ void task_set_current(struct task *t)
 	current_task = t;
 }
 
-struct task *task_lookup_pid(pid_t pid)
+void task_get(struct task *t)
+{
+	__atomic_add_fetch(&t->refs, 1, __ATOMIC_RELAXED);
+}
+
+struct task *task_find(pid_t tid, bool zombies)
 {
 	struct task *found = NULL;
 
-	pthread_mutex_lock(&tasks_lock);
-	for (size_t i = 0; i < ARRAY_SIZE(tasks); i++) {
-		if (tasks[i] && tasks[i]->tid == pid && !tasks[i]->exited) {
+	pthread_mutex_lock(&tasklist_lock);
+	for (size_t i = 0; i < ntasks; i++) {
+		if (tasks[i]->tid == tid && (zombies || !tasks[i]->exited)) {
 			found = tasks[i];
-			__atomic_add_fetch(&found->refs, 1, __ATOMIC_RELAXED);
+			task_get(found);
 			break;
 		}
 	}
-	pthread_mutex_unlock(&tasks_lock);
+	pthread_mutex_unlock(&tasklist_lock);
 	return found;
+}
+
+struct task *task_lookup_pid(pid_t pid)
+{
+	return task_find(pid, false);
 }
 
 int task_list(struct task **out, int max)
 {
 	int n = 0;
 
-	pthread_mutex_lock(&tasks_lock);
-	for (size_t i = 0; i < ARRAY_SIZE(tasks) && n < max; i++) {
-		if (tasks[i] && !tasks[i]->exited) {
-			__atomic_add_fetch(&tasks[i]->refs, 1, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&tasklist_lock);
+	for (size_t i = 0; i < ntasks && n < max; i++) {
+		if (!tasks[i]->exited) {
+			task_get(tasks[i]);
 			out[n++] = tasks[i];
 		}
 	}
-	pthread_mutex_unlock(&tasks_lock);
+	pthread_mutex_unlock(&tasklist_lock);
 	return n;
+}
+
+int task_list_all(struct task ***out)
+{
+	struct task **list;
+	size_t n;
+
+	pthread_mutex_lock(&tasklist_lock);
+	n = ntasks;
+	list = malloc((n ? n : 1) * sizeof(*list));
+	if (list)
+		for (size_t i = 0; i < n; i++) {
+			list[i] = tasks[i];
+			task_get(list[i]);
+		}
+	pthread_mutex_unlock(&tasklist_lock);
+	if (!list)
+		return -ENOMEM;
+	*out = list;
+	return (int)n;
+}
+
+int task_count_live(void)
+{
+	int n = 0;
+
+	pthread_mutex_lock(&tasklist_lock);
+	for (size_t i = 0; i < ntasks; i++)
+		n += !tasks[i]->exited;
+	pthread_mutex_unlock(&tasklist_lock);
+	return n;
+}
+
+static bool pid_used_locked(pid_t pid)
+{
+	for (size_t i = 0; i < ntasks; i++) {
+		struct thread_group *tg = tasks[i]->tg;
+		if (tasks[i]->tid == pid || tg->pgid == pid || tg->sid == pid)
+			return true;
+	}
+	return false;
+}
+
+pid_t pid_alloc_locked(void)
+{
+	/* Like Linux, a pid still naming a process group or session is
+	 * not handed out again. */
+	for (int tries = 0; tries < PID_MAX; tries++) {
+		pid_t pid = last_pid + 1 >= PID_MAX ? 300 : last_pid + 1;
+
+		last_pid = pid;
+		if (!pid_used_locked(pid))
+			return pid;
+	}
+	return -EAGAIN;
+}
+
+int task_register_locked(struct task *t, struct thread_group *parent)
+{
+	if (ntasks == tasks_cap) {
+		size_t cap = tasks_cap ? tasks_cap * 2 : 64;
+		struct task **nt;
+
+		if (cap > PID_MAX)
+			return -EAGAIN;
+		nt = realloc(tasks, cap * sizeof(*nt));
+		if (!nt)
+			return -EAGAIN;
+		tasks = nt;
+		tasks_cap = cap;
+	}
+	task_get(t);
+	tasks[ntasks++] = t;
+	if (t->tid > last_pid)
+		last_pid = t->tid;
+	t->tg->parent = parent;
+	if (parent) {
+		t->tg->sibling = parent->children;
+		parent->children = t->tg;
+	}
+	return 0;
+}
+
+/* Takes t out of the table and its parent's children (tasklist_lock
+ * held); the caller drops the table's reference. */
+void task_unregister_locked(struct task *t)
+{
+	struct thread_group *tg = t->tg;
+
+	for (size_t i = 0; i < ntasks; i++) {
+		if (tasks[i] == t) {
+			tasks[i] = tasks[--ntasks];
+			break;
+		}
+	}
+	if (tg->parent) {
+		struct thread_group **pp = &tg->parent->children;
+		while (*pp && *pp != tg)
+			pp = &(*pp)->sibling;
+		if (*pp)
+			*pp = tg->sibling;
+		tg->parent = NULL;
+	}
+}
+
+/* Every task in the table (tasklist_lock held): the caller walks them. */
+struct task **task_table_locked(size_t *n)
+{
+	*n = ntasks;
+	return tasks;
+}
+
+pid_t task_ppid(struct task *t)
+{
+	pid_t ppid;
+
+	pthread_mutex_lock(&tasklist_lock);
+	ppid = t->tg->parent ? t->tg->parent->pid : 0;
+	pthread_mutex_unlock(&tasklist_lock);
+	return ppid;
+}
+
+struct mm *task_get_mm(struct task *t)
+{
+	struct mm *mm;
+
+	pthread_mutex_lock(&t->alloc_lock);
+	mm = t->mm;
+	if (mm)
+		mm_get(mm);
+	pthread_mutex_unlock(&t->alloc_lock);
+	return mm;
+}
+
+struct fdtable *task_get_fdt(struct task *t)
+{
+	struct fdtable *fdt;
+
+	pthread_mutex_lock(&t->alloc_lock);
+	fdt = t->fdt;
+	if (fdt)
+		__atomic_add_fetch(&fdt->refs, 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&t->alloc_lock);
+	return fdt;
+}
+
+struct fs_ctx *task_get_fs(struct task *t)
+{
+	struct fs_ctx *fs;
+
+	pthread_mutex_lock(&t->alloc_lock);
+	fs = t->fs;
+	if (fs)
+		__atomic_add_fetch(&fs->refs, 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&t->alloc_lock);
+	return fs;
 }
 
 static void default_rlimits(struct linux_rlimit *r)
@@ -76,7 +244,7 @@ static void default_rlimits(struct linux_rlimit *r)
 	r[RLIMIT_MSGQUEUE].rlim_cur = r[RLIMIT_MSGQUEUE].rlim_max = 819200;
 }
 
-struct task *task_new_initial(void)
+struct task *task_alloc(pid_t tid)
 {
 	struct task *t = calloc(1, sizeof(*t));
 	struct thread_group *tg = calloc(1, sizeof(*tg));
@@ -87,19 +255,15 @@ struct task *task_new_initial(void)
 	if (t->wake_fd < 0)
 		goto err;
 	t->refs = 1;
-	t->tid = 1;
+	t->tid = tid;
 	t->tg = tg;
+	pthread_mutex_init(&t->alloc_lock, NULL);
 	tg->refs = 1;
-	tg->pid = tg->pgid = tg->sid = 1;
-	tg->ppid = 0;
+	tg->pid = tg->pgid = tg->sid = tid;
+	tg->exit_signal = SIGCHLD;
 	tg->leader = t;
 	pthread_mutex_init(&tg->lock, NULL);
 	default_rlimits(tg->rlimits);
-	t->creds.uid = t->creds.euid = t->creds.suid = t->creds.fsuid = (uint32_t)getuid();
-	t->creds.gid = t->creds.egid = t->creds.sgid = t->creds.fsgid = (uint32_t)getgid();
-	pthread_mutex_lock(&tasks_lock);
-	tasks[0] = t;
-	pthread_mutex_unlock(&tasks_lock);
 	return t;
 err:
 	if (t && t->wake_fd > 0)
@@ -109,15 +273,30 @@ err:
 	return NULL;
 }
 
+struct task *task_new_initial(void)
+{
+	struct task *t = task_alloc(1);
+	int err;
+
+	if (!t)
+		return NULL;
+	t->creds.uid = t->creds.euid = t->creds.suid = t->creds.fsuid = (uint32_t)getuid();
+	t->creds.gid = t->creds.egid = t->creds.sgid = t->creds.fsgid = (uint32_t)getgid();
+	pthread_mutex_lock(&tasklist_lock);
+	err = task_register_locked(t, NULL);
+	pthread_mutex_unlock(&tasklist_lock);
+	if (err < 0) {
+		task_put(t);
+		return NULL;
+	}
+	/* The table's reference: dropped when the sandbox ends. */
+	return t;
+}
+
 void task_put(struct task *t)
 {
 	if (!t || __atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
-	pthread_mutex_lock(&tasks_lock);
-	for (size_t i = 0; i < ARRAY_SIZE(tasks); i++)
-		if (tasks[i] == t)
-			tasks[i] = NULL;
-	pthread_mutex_unlock(&tasks_lock);
 	if (t->fdt)
 		fdtable_put(t->fdt);
 	if (t->fs)
@@ -126,10 +305,13 @@ void task_put(struct task *t)
 	mm_put(t->mm);
 	if (t->ctx)
 		platform->ctx_destroy(t->ctx);
+	if (t->vfork_parent)
+		task_put(t->vfork_parent);
 	if (__atomic_sub_fetch(&t->tg->refs, 1, __ATOMIC_ACQ_REL) == 0) {
 		pthread_mutex_destroy(&t->tg->lock);
 		free(t->tg);
 	}
+	pthread_mutex_destroy(&t->alloc_lock);
 	close(t->wake_fd);
 	free(t->fpstate);
 	free(t);
@@ -170,6 +352,12 @@ int task_run(struct task *t)
 		task_freeze_point(t);
 		if (task_should_stop(t))
 			break;
+		if (__atomic_load_n(&t->vfork_child, __ATOMIC_ACQUIRE)) {
+			task_vfork_wait(t);
+			if (sig_pending(t))
+				sig_deliver(t);
+			continue;
+		}
 		__atomic_store_n(&t->in_app, true, __ATOMIC_SEQ_CST);
 		if (kernel_freezing()) {
 			__atomic_store_n(&t->in_app, false, __ATOMIC_SEQ_CST);

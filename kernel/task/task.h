@@ -11,6 +11,8 @@
 
 #define TASK_COMM_LEN 16
 #define RLIM_COUNT 16
+/* Linux's pid_max default: pids count up to it and wrap. */
+#define PID_MAX 32768
 
 struct fdtable {
 	int refs;			/* atomic */
@@ -46,22 +48,47 @@ struct restart_block {
 
 struct thread_group {
 	int refs;			/* atomic */
-	pid_t pid, ppid, pgid, sid;	/* never change (no setsid yet) */
+	pid_t pid;			/* never changes */
+	/* The process tree, under tasklist_lock (kernel/task/task.c). */
+	pid_t pgid, sid;
+	struct thread_group *parent;	/* not counted (a child is reaped or
+					 * re-parented before its parent goes); NULL for init */
+	struct thread_group *children;	/* not counted: live ones and zombies */
+	struct thread_group *sibling;
+	int exit_signal;		/* sent to the parent at exit (0: none) */
+	bool zombie;			/* exited; the parent has not reaped it yet */
+	bool execed;			/* setpgid by the parent: EACCES after execve */
 	pthread_mutex_t lock;		/* protects below */
 	struct linux_sigaction actions[LINUX_NSIG];
 	uint64_t shared_pending;	/* signals sent to the group (bit sig-1) */
+	/* Who sent each pending group signal (its siginfo): SI_USER and the
+	 * sender, or CLD_* with the child and its status for SIGCHLD. Like
+	 * Linux's, a signal already pending keeps its first sender. */
+	struct sig_source {
+		int code;
+		pid_t pid;
+		uint32_t uid;
+		int status;
+	} shared_src[LINUX_NSIG];
 	struct linux_rlimit rlimits[RLIM_COUNT];
 	bool exiting;
 	int exit_status;		/* wait(2) status: code << 8, or the signal */
 	struct task *leader;		/* not counted */
 };
 
+/* Guards the task table and the process tree (parent, children, zombie,
+ * pgid, sid): Linux's tasklist_lock. Taken before any tg->lock. */
+extern pthread_mutex_t tasklist_lock;
+
 struct task {
 	int refs;			/* atomic */
 	pid_t tid;
 	struct thread_group *tg;	/* counted */
-	struct mm *mm;			/* counted */
-	struct fdtable *fdt;		/* counted */
+	/* Changed only by the task's own thread (exec, exit), under
+	 * alloc_lock; other threads read them through task_get_mm/fdt/fs. */
+	pthread_mutex_t alloc_lock;
+	struct mm *mm;			/* counted; NULL once exited */
+	struct fdtable *fdt;		/* counted; NULL once exited */
 	struct fs_ctx *fs;		/* counted */
 	struct creds creds;		/* only this task's thread changes it */
 	char comm[TASK_COMM_LEN];
@@ -88,6 +115,7 @@ struct task {
 		uint64_t addr;		/* SIGSYS: the call's address (si_call_addr) */
 		int sys_nr, sys_errno;	/* SIGSYS from seccomp: si_syscall, si_errno */
 	} fault_info[LINUX_NSIG];	/* siginfo of forced synchronous signals */
+	struct sig_source deliver_src;	/* the group signal being delivered */
 	int wake_fd;			/* host eventfd: written to kick a blocked wait */
 	bool in_app;			/* atomic: running application code */
 	bool parked;			/* under the freeze lock: stopped for a checkpoint */
@@ -96,11 +124,42 @@ struct task {
 	bool fpstate_ok;
 	bool woken;			/* atomic: a futex wake is for this task */
 	bool exited;
+	/* vfork: the parent does not return to the application while
+	 * vfork_child (a tid) has neither exec'd nor exited; the child holds
+	 * a counted reference to the parent until then. */
+	pid_t vfork_child;		/* atomic */
+	struct task *vfork_parent;
 };
 
 /* ---- thread groups and tasks ---- */
+/* The sandbox's first task: pid 1, in the task table. */
 struct task *task_new_initial(void);
+/* A task with a thread group of its own, not in the table yet, with tid
+ * (and pid) tid; or NULL. kernel/task/fork.c and the loader fill it. */
+struct task *task_alloc(pid_t tid);
+/* Puts t in the task table (which holds a reference until it is
+ * reaped) and under parent in the tree (NULL: none, for init).
+ * tasklist_lock held. Returns 0 or -EAGAIN (the table is full). */
+int task_register_locked(struct task *t, struct thread_group *parent);
+/* A free pid, or -EAGAIN. tasklist_lock held. */
+pid_t pid_alloc_locked(void);
+void task_get(struct task *t);
 void task_put(struct task *t);
+/* The task with this tid (live, or a zombie with zombies true), a new
+ * reference; or NULL. */
+struct task *task_find(pid_t tid, bool zombies);
+/* For kernel/task and the process syscalls, tasklist_lock held: takes t
+ * out of the table and its parent's children (the caller then drops the
+ * table's reference); the table itself, to walk. */
+void task_unregister_locked(struct task *t);
+struct task **task_table_locked(size_t *n);
+/* The parent's pid as getppid(2) sees it (0 for init). */
+pid_t task_ppid(struct task *t);
+/* What other threads see of a task (procfs): new references, or NULL
+ * once it has exited. */
+struct mm *task_get_mm(struct task *t);
+struct fdtable *task_get_fdt(struct task *t);
+struct fs_ctx *task_get_fs(struct task *t);
 /* The task running on the calling host thread. */
 struct task *task_current(void);
 void task_set_current(struct task *t);
@@ -111,9 +170,43 @@ int task_run(struct task *t);
 /* Ends the thread group: status is a wait(2) status. */
 void task_exit_group(struct task *t, int status);
 
+/* ---- fork, exit, wait (kernel/task/fork.c, exit.c) ---- */
+struct clone_req {
+	uint64_t flags;			/* CLONE_*, without the exit signal */
+	int exit_signal;
+	uaddr_t stack, parent_tid, child_tid, tls;
+};
+/* clone(2) without CLONE_THREAD: a new process, a copy of t, running on
+ * a host thread of its own. Returns the child's pid or -errno. */
+long task_clone(struct task *t, const struct clone_req *req);
+/* Starts a restored task's host thread (the loader made t): it makes
+ * the task's stub, then waits for task_start_all. Returns 0 or -errno. */
+int task_spawn_restored(struct task *t);
+/* Lets every spawned restored task run. */
+void task_start_all(void);
+/* The end of a task on its own host thread, once task_run returned:
+ * drops its address space (the stub, on the thread that owns it) and
+ * files, re-parents its children and leaves a zombie for the parent,
+ * which is told with its exit signal. The last reference is the table's. */
+void task_exit(struct task *t);
+/* A vfork child exec'd or exited: its parent may go on. */
+void task_vfork_done(struct task *child);
+/* The parent's side: blocks (a safe point) until t->vfork_child is done.
+ * Returns when done, or to act on a signal or a freeze (again later). */
+void task_vfork_wait(struct task *t);
+/* Init (pid 1) has exited: every other process is killed, as Linux does
+ * when a pid namespace's init dies, and this waits for their host
+ * threads to end. */
+void task_kill_others_and_wait(struct task *init);
+/* The host threads of tasks other than the first still running. */
+int task_threads_running(void);
+
 /* ---- signals (kernel/signal) ---- */
 /* Queues sig for the whole group and wakes a task to take it. */
 void sig_send_group(struct thread_group *tg, int sig);
+/* The same with the siginfo the handler sees (NULL: SI_USER from
+ * outside the sandbox). */
+void sig_send_group_from(struct thread_group *tg, int sig, const struct sig_source *src);
 /* A synchronous signal caused by the task itself (fault, trap). */
 void sig_force(struct task *t, int sig, int code, uint64_t addr);
 /* SIGSYS for a call a seccomp filter trapped (SYS_SECCOMP): si_syscall
@@ -149,6 +242,11 @@ bool kernel_freezing(void);
 void task_freeze_point(struct task *t);
 /* Up to max live tasks, each with a reference taken. */
 int task_list(struct task **out, int max);
+/* The tasks that have not exited. */
+int task_count_live(void);
+/* Every task in the table (zombies too), each with a reference, in a
+ * new array (free it); the count, or -ENOMEM. */
+int task_list_all(struct task ***out);
 
 /* A restored task's new stub process (on the task's host thread, which
  * becomes its tracer): address space, registers the host dictates, and
@@ -157,7 +255,11 @@ int task_restore_platform(struct task *t);
 
 /* ---- fd tables ---- */
 struct fdtable *fdtable_new(void);
+/* A copy of fdt (fork without CLONE_FILES): the same open files. */
+struct fdtable *fdtable_dup(struct fdtable *fdt);
 void fdtable_put(struct fdtable *fdt);
+/* The file at fd in fdt (a new reference), or NULL. */
+struct file *fdt_get_file(struct fdtable *fdt, int fd);
 int fdtable_size(struct task *t);
 /* Installs f (reference taken over) at the lowest free fd >= min.
  * Returns the fd or -EMFILE. */
@@ -175,6 +277,8 @@ int task_nofile_limit(struct task *t);
 
 /* ---- fs contexts ---- */
 struct fs_ctx *fs_ctx_new(const struct path *root, const struct path *cwd);
+/* A copy of fs (fork without CLONE_FS), or NULL. */
+struct fs_ctx *fs_ctx_copy(struct fs_ctx *fs);
 void fs_ctx_put(struct fs_ctx *fs);
 /* Resolves a path argument relative to dirfd (AT_FDCWD or an fd). */
 int task_lookup(struct task *t, int dirfd, const char *path, int flags, struct path *out);

@@ -37,10 +37,33 @@ static int save_tg(struct save_ctx *c, struct thread_group *tg, uint64_t id)
 	amber__kernel__thread_group__init(pb);
 	pb->id = id;
 	pb->pid = tg->pid;
-	pb->ppid = tg->ppid;
+	pthread_mutex_lock(&tasklist_lock);
+	pb->ppid = tg->parent ? tg->parent->pid : 0;
 	pb->pgid = tg->pgid;
 	pb->sid = tg->sid;
+	pb->zombie = tg->zombie;
+	pb->execed = tg->execed;
+	pthread_mutex_unlock(&tasklist_lock);
+	pb->exit_status = tg->exit_status;
+	pb->exit_signal = tg->exit_signal;
 	pb->shared_pending = tg->shared_pending;
+	for (int sig = 1; sig <= LINUX_NSIG; sig++) {
+		Amber__Kernel__SigSource *ss;
+
+		if (!(tg->shared_pending & (1ULL << (sig - 1))))
+			continue;
+		ss = save_alloc(c, sizeof(*ss));
+		if (!ss)
+			return -ENOMEM;
+		amber__kernel__sig_source__init(ss);
+		ss->sig = sig;
+		ss->code = tg->shared_src[sig - 1].code;
+		ss->pid = tg->shared_src[sig - 1].pid;
+		ss->uid = tg->shared_src[sig - 1].uid;
+		ss->status = tg->shared_src[sig - 1].status;
+		if (save_push(c, (void ***)&pb->shared_sources, &pb->n_shared_sources, ss) < 0)
+			return -ENOMEM;
+	}
 	pb->n_actions = LINUX_NSIG;
 	pb->actions = save_alloc(c, LINUX_NSIG * sizeof(*pb->actions));
 	pb->n_rlimits = RLIM_COUNT;
@@ -161,7 +184,11 @@ int task_save(struct save_ctx *c, struct task *t)
 	amber__kernel__task__init(pb);
 	amber__kernel__creds__init(cr);
 	amber__kernel__restart_block__init(rb);
-	if (!t->fpstate_ok) {
+	/* A zombie is its thread group's status: no memory, files or
+	 * registers. */
+	bool zombie = t->exited;
+
+	if (!zombie && !t->fpstate_ok) {
 		snprintf(c->err, sizeof(c->err), "task %d: cannot read its FPU state", t->tid);
 		return -EIO;
 	}
@@ -169,12 +196,19 @@ int task_save(struct save_ctx *c, struct task *t)
 	if ((id = SAVE_SHARED(c, &c->tgs, t->tg, save_tg)) < 0)
 		return (int)id;
 	pb->tg_id = (uint64_t)id;
+	if (zombie) {
+		pb->comm = save_strdup(c, t->comm);
+		if (!pb->comm)
+			return -ENOMEM;
+		return save_push(c, (void ***)&c->k->tasks, &c->k->n_tasks, pb);
+	}
 	if ((id = SAVE_SHARED(c, &c->mms, t->mm, mm_save)) < 0)
 		return (int)id;
 	pb->mm_id = (uint64_t)id;
 	if ((id = SAVE_SHARED(c, &c->fdtables, t->fdt, save_fdtable)) < 0)
 		return (int)id;
 	pb->fdtable_id = (uint64_t)id;
+	pb->vfork_child = __atomic_load_n(&t->vfork_child, __ATOMIC_ACQUIRE);
 	if ((id = SAVE_SHARED(c, &c->fs, t->fs, save_fs)) < 0)
 		return (int)id;
 	pb->fs_id = (uint64_t)id;
@@ -303,41 +337,54 @@ static int load_fs(struct load_ctx *c, const Amber__Kernel__FsContext *pb, struc
 	return 0;
 }
 
-static int load_task(struct load_ctx *c, const Amber__Kernel__Task *pb, struct task **out)
+/* What the image says of a thread group, into t's own. */
+static int load_tg(struct load_ctx *c, const Amber__Kernel__ThreadGroup *tgp, struct task *t)
 {
-	const Amber__Kernel__ThreadGroup *tgp;
-	struct task *t;
-	int err;
+	struct thread_group *tg = t->tg;
 
-	if (!pb->tg_id || pb->tg_id > c->k->n_thread_groups || !pb->mm_id || pb->mm_id > c->k->n_mms ||
-	    !pb->fdtable_id || pb->fdtable_id > c->k->n_fdtables || !pb->fs_id || pb->fs_id > c->k->n_fs_contexts ||
-	    pb->n_regs != sizeof(struct arch_regs) / sizeof(uint64_t) || pb->fpstate.len != arch_xsave_size() ||
-	    !pb->creds || pb->creds->n_uids != 4 || pb->creds->n_gids != 4 || pb->creds->n_groups > 32 ||
-	    !pb->restart || pb->restart->kind >= ARRAY_SIZE(restart_fns))
-		return bad(c, "task", (unsigned long)pb->tid);
-	tgp = c->k->thread_groups[pb->tg_id - 1];
-	if (tgp->n_actions != LINUX_NSIG || tgp->n_rlimits != RLIM_COUNT)
+	if (tgp->n_actions != LINUX_NSIG || tgp->n_rlimits != RLIM_COUNT || tgp->pid != t->tid ||
+	    tgp->pgid <= 0 || tgp->pgid >= PID_MAX || tgp->sid <= 0 || tgp->sid >= PID_MAX ||
+	    tgp->exit_signal < 0 || tgp->exit_signal > LINUX_NSIG)
 		return bad(c, "thread group", (unsigned long)tgp->id);
-	/* One task per sandbox until fork: the initial task is the one. */
-	t = task_new_initial();
-	if (!t)
-		return -ENOMEM;
-	t->tid = pb->tid;
-	t->tg->pid = tgp->pid;
-	t->tg->ppid = tgp->ppid;
-	t->tg->pgid = tgp->pgid;
-	t->tg->sid = tgp->sid;
-	t->tg->shared_pending = tgp->shared_pending;
+	tg->pgid = tgp->pgid;
+	tg->sid = tgp->sid;
+	tg->zombie = tgp->zombie;
+	tg->execed = tgp->execed;
+	tg->exit_signal = tgp->exit_signal;
+	tg->exit_status = tgp->exit_status;
+	tg->exiting = tgp->zombie;
+	tg->shared_pending = tgp->shared_pending;
+	for (size_t i = 0; i < tgp->n_shared_sources; i++) {
+		const Amber__Kernel__SigSource *ss = tgp->shared_sources[i];
+
+		if (ss->sig < 1 || ss->sig > LINUX_NSIG)
+			return bad(c, "thread group's signal source", (unsigned long)tgp->id);
+		tg->shared_src[ss->sig - 1] = (struct sig_source){ .code = ss->code, .pid = ss->pid,
+								   .uid = ss->uid, .status = ss->status };
+	}
 	for (int i = 0; i < LINUX_NSIG; i++) {
-		t->tg->actions[i].handler = tgp->actions[i]->handler;
-		t->tg->actions[i].flags = tgp->actions[i]->flags;
-		t->tg->actions[i].restorer = tgp->actions[i]->restorer;
-		t->tg->actions[i].mask = tgp->actions[i]->mask;
+		tg->actions[i].handler = tgp->actions[i]->handler;
+		tg->actions[i].flags = tgp->actions[i]->flags;
+		tg->actions[i].restorer = tgp->actions[i]->restorer;
+		tg->actions[i].mask = tgp->actions[i]->mask;
 	}
 	for (int i = 0; i < RLIM_COUNT; i++) {
-		t->tg->rlimits[i].rlim_cur = tgp->rlimits[i]->cur;
-		t->tg->rlimits[i].rlim_max = tgp->rlimits[i]->max;
+		tg->rlimits[i].rlim_cur = tgp->rlimits[i]->cur;
+		tg->rlimits[i].rlim_max = tgp->rlimits[i]->max;
 	}
+	return 0;
+}
+
+/* A live task's registers, memory, files and signal state. */
+static int load_live(struct load_ctx *c, const Amber__Kernel__Task *pb, struct task *t)
+{
+	if (!pb->mm_id || pb->mm_id > c->k->n_mms || !pb->fdtable_id || pb->fdtable_id > c->k->n_fdtables ||
+	    !pb->fs_id || pb->fs_id > c->k->n_fs_contexts ||
+	    pb->n_regs != sizeof(struct arch_regs) / sizeof(uint64_t) || pb->fpstate.len != arch_xsave_size() ||
+	    !pb->creds || pb->creds->n_uids != 4 || pb->creds->n_gids != 4 || pb->creds->n_groups > 32 ||
+	    !pb->restart || pb->restart->kind >= ARRAY_SIZE(restart_fns) || pb->vfork_child < 0 ||
+	    pb->vfork_child >= PID_MAX)
+		return bad(c, "task", (unsigned long)pb->tid);
 	t->mm = c->mms[pb->mm_id - 1];
 	mm_get(t->mm);
 	t->fdt = c->fdtables[pb->fdtable_id - 1];
@@ -351,14 +398,11 @@ static int load_task(struct load_ctx *c, const Amber__Kernel__Task *pb, struct t
 	t->creds.ngroups = (int)pb->creds->n_groups;
 	if (pb->creds->n_groups)
 		memcpy(t->creds.groups, pb->creds->groups, pb->creds->n_groups * sizeof(uint32_t));
-	snprintf(t->comm, sizeof(t->comm), "%s", pb->comm ? pb->comm : "");
 	memcpy(&t->regs, pb->regs, sizeof(t->regs));
 	t->fpstate_size = (uint32_t)pb->fpstate.len;
 	t->fpstate = aligned_alloc(64, (t->fpstate_size + 63) & ~63u);
-	if (!t->fpstate) {
-		task_put(t);
+	if (!t->fpstate)
 		return -ENOMEM;
-	}
 	memcpy(t->fpstate, pb->fpstate.data, pb->fpstate.len);
 	t->fpstate_ok = true;
 	t->sigmask = pb->sigmask;
@@ -371,6 +415,7 @@ static int load_task(struct load_ctx *c, const Amber__Kernel__Task *pb, struct t
 	t->robust_list = pb->robust_list;
 	t->robust_len = pb->robust_len;
 	t->pending = pb->pending;
+	t->vfork_child = pb->vfork_child;
 	t->restart.fn = restart_fns[pb->restart->kind];
 	t->restart.clockid = pb->restart->clockid;
 	t->restart.deadline_ns = pb->restart->deadline_ns + c->mono_shift;
@@ -378,12 +423,106 @@ static int load_task(struct load_ctx *c, const Amber__Kernel__Task *pb, struct t
 	t->restart.uaddr = pb->restart->uaddr;
 	t->restart.val = pb->restart->val;
 	t->restart.bitset = pb->restart->bitset;
-	err = seccomp_state_load(c, pb, t);
+	return seccomp_state_load(c, pb, t);
+}
+
+static int load_task(struct load_ctx *c, const Amber__Kernel__Task *pb, struct task **out)
+{
+	const Amber__Kernel__ThreadGroup *tgp;
+	struct task *t;
+	int err;
+
+	/* One task per thread group (no threads yet), the group's pid its
+	 * tid. A zombie is only its group's status. */
+	if (pb->tid <= 0 || pb->tid >= PID_MAX || !pb->tg_id || pb->tg_id > c->k->n_thread_groups)
+		return bad(c, "task", (unsigned long)pb->tid);
+	tgp = c->k->thread_groups[pb->tg_id - 1];
+	if (tgp->zombie != !pb->mm_id || (tgp->zombie && (pb->fdtable_id || pb->fs_id)))
+		return bad(c, "task", (unsigned long)pb->tid);
+	t = task_alloc(pb->tid);
+	if (!t)
+		return -ENOMEM;
+	snprintf(t->comm, sizeof(t->comm), "%s", pb->comm ? pb->comm : "");
+	err = load_tg(c, tgp, t);
+	if (err == 0 && tgp->zombie)
+		t->exited = true;
+	else if (err == 0)
+		err = load_live(c, pb, t);
 	if (err < 0) {
 		task_put(t);
 		return err;
 	}
 	*out = t;
+	return 0;
+}
+
+static int by_tid(const void *a, const void *b)
+{
+	const struct task *x = *(struct task *const *)a, *y = *(struct task *const *)b;
+
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+static struct task *find_loaded(struct task **list, size_t n, pid_t tid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (list[i]->tid == tid)
+			return list[i];
+	return NULL;
+}
+
+/* The process tree as the image has it: each task under its parent,
+ * the vfork children's parents held. */
+static int link_tasks(struct load_ctx *c, struct task **list, size_t n)
+{
+	const KernelPb *k = c->k;
+	size_t done = 0;
+	int err = 0;
+
+	for (size_t i = 1; i < n; i++)
+		if (list[i]->tid == list[i - 1]->tid)
+			return bad(c, "task id used twice:", (unsigned long)list[i]->tid);
+	if (list[0]->tid != 1 || list[0]->exited)
+		return bad(c, "no live init task; the first is", (unsigned long)list[0]->tid);
+	for (size_t i = 0; i < n; i++) {
+		pid_t vc = list[i]->vfork_child;
+		struct task *child = vc ? find_loaded(list, n, vc) : NULL;
+
+		if (vc && (!child || child->exited))
+			return bad(c, "vfork child", (unsigned long)vc);
+	}
+	pthread_mutex_lock(&tasklist_lock);
+	for (; done < n; done++) {
+		const Amber__Kernel__ThreadGroup *tgp = NULL;
+		struct task *t = list[done], *parent = NULL;
+
+		for (size_t j = 0; j < k->n_tasks; j++)
+			if (k->tasks[j]->tid == t->tid)
+				tgp = k->thread_groups[k->tasks[j]->tg_id - 1];
+		if (done > 0 && (!(parent = find_loaded(list, n, tgp->ppid)) || parent->exited)) {
+			err = bad(c, "task's parent", (unsigned long)tgp->ppid);
+			break;
+		}
+		err = task_register_locked(t, parent ? parent->tg : NULL);
+		if (err < 0)
+			break;
+	}
+	/* Those put in the table come out again: the caller puts the rest. */
+	for (size_t i = 0; err < 0 && i < done; i++) {
+		task_unregister_locked(list[i]);
+		task_put(list[i]);
+	}
+	pthread_mutex_unlock(&tasklist_lock);
+	if (err < 0)
+		return err;
+	for (size_t i = 0; i < n; i++) {
+		if (list[i]->vfork_child) {
+			struct task *child = find_loaded(list, n, list[i]->vfork_child);
+
+			task_get(list[i]);
+			child->vfork_parent = list[i];
+		}
+	}
 	return 0;
 }
 
@@ -396,8 +535,12 @@ int task_load_all(struct load_ctx *c, struct task ***tasks, size_t *ntasks)
 	CHECK_IDS(c, k->fdtables, k->n_fdtables, "fd table");
 	CHECK_IDS(c, k->fs_contexts, k->n_fs_contexts, "fs context");
 	CHECK_IDS(c, k->thread_groups, k->n_thread_groups, "thread group");
-	if (k->n_tasks != 1 || k->n_thread_groups != 1)
-		return bad(c, "task count (one task per sandbox for now):", (unsigned long)k->n_tasks);
+	if (k->n_tasks == 0 || k->n_tasks >= PID_MAX || k->n_thread_groups != k->n_tasks)
+		return bad(c, "task count (one task per thread group):", (unsigned long)k->n_tasks);
+	for (size_t i = 0; i < k->n_tasks; i++)
+		for (size_t j = 0; j < i; j++)
+			if (k->tasks[i]->tg_id == k->tasks[j]->tg_id)
+				return bad(c, "thread group shared by tasks:", (unsigned long)k->tasks[i]->tg_id);
 	c->fdtables = calloc(k->n_fdtables + 1, sizeof(*c->fdtables));
 	c->fs = calloc(k->n_fs_contexts + 1, sizeof(*c->fs));
 	list = calloc(k->n_tasks, sizeof(*list));
@@ -411,6 +554,10 @@ int task_load_all(struct load_ctx *c, struct task ***tasks, size_t *ntasks)
 		err = load_fs(c, k->fs_contexts[i], &c->fs[i]);
 	for (size_t i = 0; i < k->n_tasks && err == 0; i++)
 		err = load_task(c, k->tasks[i], &list[i]);
+	if (err == 0) {
+		qsort(list, k->n_tasks, sizeof(*list), by_tid);
+		err = link_tasks(c, list, k->n_tasks);
+	}
 	if (err < 0) {
 		for (size_t i = 0; i < k->n_tasks; i++)
 			task_put(list[i]);

@@ -134,9 +134,13 @@ static int proc_lookup(struct inode *dir, const char *name, struct inode **out)
 		}
 		return -ENOENT;
 	case P_FDDIR: {
-		struct file *f;
+		struct fdtable *fdt = task_get_fdt(n->task);
+		struct file *f = NULL;
 		num = parse_num(name);
-		if (num < 0 || !(f = fd_get(n->task, num)))
+		if (fdt && num >= 0)
+			f = fdt_get_file(fdt, num);
+		fdtable_put(fdt);
+		if (!f)
 			return -ENOENT;
 		*out = proc_inode(P_FD, S_IFLNK | ((f->flags & O_ACCMODE) == O_RDONLY ? 0500 :
 						  (f->flags & O_ACCMODE) == O_WRONLY ? 0300 : 0700), n->task, num);
@@ -180,29 +184,42 @@ static int proc_readlink(struct inode *ino, char *buf, size_t size)
 	case P_SELF:
 		len = snprintf(tmp, sizeof(tmp), "%d", cur ? cur->tg->pid : 0);
 		break;
-	case P_EXE:
-		if (!n->task->mm || !n->task->mm->exe_path)
-			return -ENOENT;
-		len = snprintf(tmp, sizeof(tmp), "%s", n->task->mm->exe_path);
+	case P_EXE: {
+		struct mm *mm = task_get_mm(n->task);
+		len = mm && mm->exe_path ? snprintf(tmp, sizeof(tmp), "%s", mm->exe_path) : -ENOENT;
+		mm_put(mm);
 		break;
+	}
 	case P_CWD:
 	case P_ROOTLINK: {
+		struct fs_ctx *fs = task_get_fs(n->task);
 		struct path p;
-		pthread_mutex_lock(&n->task->fs->lock);
-		p = n->kind == P_CWD ? n->task->fs->cwd : n->task->fs->root;
-		len = vfs_path_name(&n->task->fs->root, &p, tmp, sizeof(tmp));
-		pthread_mutex_unlock(&n->task->fs->lock);
+		if (!fs)
+			return -ENOENT;
+		pthread_mutex_lock(&fs->lock);
+		p = n->kind == P_CWD ? fs->cwd : fs->root;
+		len = vfs_path_name(&fs->root, &p, tmp, sizeof(tmp));
+		pthread_mutex_unlock(&fs->lock);
+		fs_ctx_put(fs);
 		break;
 	}
 	case P_FD: {
-		struct file *f = fd_get(n->task, n->fd);
-		if (!f)
+		struct fdtable *fdt = task_get_fdt(n->task);
+		struct fs_ctx *fs = task_get_fs(n->task);
+		struct file *f = fdt ? fdt_get_file(fdt, n->fd) : NULL;
+		fdtable_put(fdt);
+		if (!f || !fs) {
+			if (f)
+				file_put(f);
+			fs_ctx_put(fs);
 			return -ENOENT;
+		}
 		if (f->path.d)
-			len = vfs_path_name(&n->task->fs->root, &f->path, tmp, sizeof(tmp));
+			len = vfs_path_name(&fs->root, &f->path, tmp, sizeof(tmp));
 		else
 			len = anon_name(f, tmp, sizeof(tmp));
 		file_put(f);
+		fs_ctx_put(fs);
 		break;
 	}
 	default:
@@ -222,7 +239,7 @@ struct gen_buf {
 	size_t len;
 };
 
-static int gen_user_range(struct task *t, uaddr_t start, uaddr_t end, struct gen_buf *b)
+static int gen_user_range(struct mm *mm, uaddr_t start, uaddr_t end, struct gen_buf *b)
 {
 	size_t len = end > start ? end - start : 0;
 
@@ -231,7 +248,7 @@ static int gen_user_range(struct task *t, uaddr_t start, uaddr_t end, struct gen
 	b->data = malloc(len + 1);
 	if (!b->data)
 		return -ENOMEM;
-	b->len = len ? (size_t)MAX(copy_in_partial(t->mm, b->data, start, len), 0) : 0;
+	b->len = len ? (size_t)MAX(copy_in_partial(mm, b->data, start, len), 0) : 0;
 	return 0;
 }
 
@@ -242,7 +259,7 @@ static const char *state_name(struct task *t)
 
 /* /proc/<pid>/mountinfo and mounts: the sentry's mount table, with each
  * mount point named as seen from the task's root. */
-static int gen_mounts(struct task *t, struct gen_buf *b, bool info)
+static int gen_mounts(struct fs_ctx *fs, struct gen_buf *b, bool info)
 {
 	struct mount *m[256];
 	int n = vfs_mounts(m, 256);
@@ -256,7 +273,7 @@ static int gen_mounts(struct task *t, struct gen_buf *b, bool info)
 		const char *ro = (m[i]->flags & MS_RDONLY) ? "ro" : "rw";
 		int w;
 
-		if (vfs_path_name(&t->fs->root, &p, mp, sizeof(mp)) < 0)
+		if (vfs_path_name(&fs->root, &p, mp, sizeof(mp)) < 0)
 			continue;
 		if (len + strlen(mp) + 256 > cap) {
 			char *nb = realloc(buf, cap * 2 + strlen(mp) + 256);
@@ -281,31 +298,41 @@ static int gen_mounts(struct task *t, struct gen_buf *b, bool info)
 	return 0;
 }
 
-static int generate(struct proc_node *n, struct gen_buf *b)
+/* A zombie has no memory or files left: its files read as empty. */
+static int generate_for(struct proc_node *n, struct task *t, struct mm *mm, struct fs_ctx *fs,
+			struct fdtable *fdt, struct gen_buf *b)
 {
-	struct task *t = n->task;
 	ssize_t r;
+	pid_t ppid = task_ppid(t), pgid, sid;
 
+	pthread_mutex_lock(&tasklist_lock);
+	pgid = t->tg->pgid;
+	sid = t->tg->sid;
+	pthread_mutex_unlock(&tasklist_lock);
 	switch (n->kind) {
 	case P_MAPS:
-		r = mm_format_maps(t->mm, &b->data);
+		if (!mm)
+			return 0;
+		r = mm_format_maps(mm, &b->data);
 		if (r < 0)
 			return (int)r;
 		b->len = (size_t)r;
 		return 0;
 	case P_MOUNTINFO:
 	case P_MOUNTS:
-		return gen_mounts(t, b, n->kind == P_MOUNTINFO);
+		return gen_mounts(fs, b, n->kind == P_MOUNTINFO);
 	case P_CMDLINE:
-		return gen_user_range(t, t->mm->arg_start, t->mm->arg_end, b);
+		return mm ? gen_user_range(mm, mm->arg_start, mm->arg_end, b) : 0;
 	case P_ENVIRON:
-		return gen_user_range(t, t->mm->env_start, t->mm->env_end, b);
+		return mm ? gen_user_range(mm, mm->env_start, mm->env_end, b) : 0;
 	case P_AUXV:
-		b->data = malloc(t->mm->auxv_len + 1);
+		if (!mm)
+			return 0;
+		b->data = malloc(mm->auxv_len + 1);
 		if (!b->data)
 			return -ENOMEM;
-		memcpy(b->data, t->mm->auxv, t->mm->auxv_len);
-		b->len = t->mm->auxv_len;
+		memcpy(b->data, mm->auxv, mm->auxv_len);
+		b->len = mm->auxv_len;
 		return 0;
 	case P_COMM:
 		r = asprintf(&b->data, "%s\n", t->comm);
@@ -314,8 +341,8 @@ static int generate(struct proc_node *n, struct gen_buf *b)
 		r = asprintf(&b->data,
 			     "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 0 %lu 0 "
 			     "18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
-			     t->tid, t->comm, t->exited ? 'Z' : 'R', t->tg->ppid, t->tg->pgid, t->tg->sid,
-			     (unsigned long)((t->mm->brk - t->mm->brk_start)));
+			     t->tid, t->comm, t->exited ? 'Z' : 'R', ppid, pgid, sid,
+			     mm ? (unsigned long)(mm->brk - mm->brk_start) : 0UL);
 		break;
 	case P_STATUS:
 		r = asprintf(&b->data,
@@ -326,9 +353,9 @@ static int generate(struct proc_node *n, struct gen_buf *b)
 			     "CapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\nNoNewPrivs:\t%d\nSeccomp:\t%d\n"
 			     "Seccomp_filters:\t%d\n"
 			     "Cpus_allowed_list:\t0-1\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n",
-			     t->comm, t->fs->umask, state_name(t), t->tg->pid, t->tid, t->tg->ppid,
+			     t->comm, fs->umask, state_name(t), t->tg->pid, t->tid, ppid,
 			     t->creds.uid, t->creds.euid, t->creds.suid, t->creds.fsuid, t->creds.gid,
-			     t->creds.egid, t->creds.sgid, t->creds.fsgid, t->fdt->size,
+			     t->creds.egid, t->creds.sgid, t->creds.fsgid, fdt ? fdt->size : 0,
 			     (unsigned long)t->pending, (unsigned long)t->tg->shared_pending,
 			     (unsigned long)t->sigmask, t->no_new_privs, t->seccomp_mode, seccomp_filter_count(t));
 		break;
@@ -339,6 +366,20 @@ static int generate(struct proc_node *n, struct gen_buf *b)
 		return -ENOMEM;
 	b->len = (size_t)r;
 	return 0;
+}
+
+static int generate(struct proc_node *n, struct gen_buf *b)
+{
+	struct task *t = n->task;
+	struct mm *mm = task_get_mm(t);
+	struct fs_ctx *fs = task_get_fs(t);
+	struct fdtable *fdt = task_get_fdt(t);
+	int r = fs ? generate_for(n, t, mm, fs, fdt, b) : -ENOENT;
+
+	mm_put(mm);
+	fs_ctx_put(fs);
+	fdtable_put(fdt);
+	return r;
 }
 
 static ssize_t gen_read(struct file *f, void *buf, size_t len, int64_t *pos)
@@ -382,6 +423,28 @@ static const struct file_ops gen_file_ops = {
 
 /* ---- directories ---- */
 
+/* The n-th smallest pid of a live process, or 0. */
+static pid_t nth_pid(int64_t n)
+{
+	struct task *list[1024];
+	int count = task_list(list, 1024);
+	pid_t pids[1024];
+	int np = 0;
+
+	for (int i = 0; i < count; i++) {
+		if (list[i]->tg->leader == list[i])
+			pids[np++] = list[i]->tg->pid;
+		task_put(list[i]);
+	}
+	for (int i = 1; i < np; i++)
+		for (int j = i; j > 0 && pids[j - 1] > pids[j]; j--) {
+			pid_t x = pids[j];
+			pids[j] = pids[j - 1];
+			pids[j - 1] = x;
+		}
+	return n >= 0 && n < np ? pids[n] : 0;
+}
+
 static ssize_t proc_getdents(struct file *f, void *buf, size_t len)
 {
 	struct proc_node *n = f->inode->priv;
@@ -399,11 +462,11 @@ static ssize_t proc_getdents(struct file *f, void *buf, size_t len)
 		} else if (i == 1) {
 			nm = "..", type = DT_DIR;
 		} else if (n->kind == P_ROOT) {
-			struct task *cur = task_current();
+			pid_t pid;
 			if (i == 2) {
 				nm = "self", type = DT_LNK;
-			} else if (i == 3 && cur) {
-				snprintf(name, sizeof(name), "%d", cur->tg->pid);
+			} else if ((pid = nth_pid(i - 3)) > 0) {
+				snprintf(name, sizeof(name), "%d", pid);
 				nm = name, type = DT_DIR;
 			}
 		} else if (n->kind == P_PID) {
@@ -416,11 +479,16 @@ static ssize_t proc_getdents(struct file *f, void *buf, size_t len)
 			/* Positions past 1 are fd + 2, so a later call resumes
 			 * after the last fd returned. */
 			int fd = (int)(i - 2);
-			pthread_mutex_lock(&n->task->fdt->lock);
-			while (fd < n->task->fdt->size && !n->task->fdt->files[fd])
-				fd++;
-			bool found = fd < n->task->fdt->size;
-			pthread_mutex_unlock(&n->task->fdt->lock);
+			struct fdtable *fdt = task_get_fdt(n->task);
+			bool found = false;
+			if (fdt) {
+				pthread_mutex_lock(&fdt->lock);
+				while (fd < fdt->size && !fdt->files[fd])
+					fd++;
+				found = fd < fdt->size;
+				pthread_mutex_unlock(&fdt->lock);
+				fdtable_put(fdt);
+			}
 			if (found) {
 				f->pos = fd + 2;
 				i = f->pos;

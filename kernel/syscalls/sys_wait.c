@@ -1,0 +1,200 @@
+/* wait4 and waitid: reaping zombie children. A caller with children but
+ * none to reap waits in task_wait, which a child's exit wakes (exit.c);
+ * an interrupted wait is restarted from scratch, holding nothing. There
+ * are no stopped or continued children (no job control yet), so WUNTRACED
+ * and WCONTINUED never match anything. */
+#include "kernel/syscalls/syscalls.h"
+
+#include "kernel/lib/log.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include "platform/arch/x86_64/sigframe.h"
+
+#define P_PIDFD 3
+
+struct wait_req {
+	int which;			/* P_ALL, P_PID, P_PGID */
+	pid_t id;
+	int options;
+};
+
+struct wait_result {
+	pid_t pid;
+	uint32_t uid;
+	int status;			/* wait(2) status */
+};
+
+/* Linux's eligible_child: __WALL takes every child; otherwise __WCLONE
+ * picks children whose exit signal is not SIGCHLD, and its absence the
+ * others. */
+static bool eligible(const struct wait_req *w, struct thread_group *c, pid_t my_pgid)
+{
+	if (w->which == P_PID && c->pid != w->id)
+		return false;
+	if (w->which == P_PGID && c->pgid != (w->id ? w->id : my_pgid))
+		return false;
+	if (w->options & __WALL)
+		return true;
+	return ((c->exit_signal != SIGCHLD) ^ !(w->options & __WCLONE));
+}
+
+/* One pass over t's children: 1 with *res filled (reaped unless
+ * WNOWAIT), 0 when a child may still become waitable, -ECHILD when none
+ * can. */
+static int try_reap(struct task *t, const struct wait_req *w, struct wait_result *res)
+{
+	struct thread_group *c;
+	struct task *dead = NULL;
+	bool any = false;
+
+	pthread_mutex_lock(&tasklist_lock);
+	for (c = t->tg->children; c; c = c->sibling) {
+		if (!eligible(w, c, t->tg->pgid))
+			continue;
+		any = true;
+		if (!c->zombie || !(w->options & WEXITED))
+			continue;
+		res->pid = c->pid;
+		res->uid = c->leader ? c->leader->creds.uid : 0;
+		res->status = c->exit_status;
+		if (!(w->options & WNOWAIT)) {
+			dead = c->leader;
+			task_unregister_locked(dead);
+		}
+		break;
+	}
+	pthread_mutex_unlock(&tasklist_lock);
+	if (dead)
+		task_put(dead);	/* the table's: the zombie is gone */
+	if (c)
+		return 1;
+	return any ? 0 : -ECHILD;
+}
+
+static long do_wait(struct task *t, const struct wait_req *w, struct wait_result *res)
+{
+	for (;;) {
+		int r;
+
+		/* A wake-up that came before this pass is not lost: the
+		 * pass sees its zombie. */
+		__atomic_store_n(&t->woken, false, __ATOMIC_RELEASE);
+		r = try_reap(t, w, res);
+		if (r != 0)
+			return r;
+		if (w->options & WNOHANG)
+			return 0;
+		r = task_wait(t, -1, 0, -1);
+		if (r == -EINTR) {
+			/* The child's SIGCHLD comes before its wake-up: like
+			 * Linux, a zombie found now wins over the signal. */
+			r = try_reap(t, w, res);
+			return r != 0 ? r : -LINUX_ERESTARTSYS;
+		}
+	}
+}
+
+SYSCALL(wait4)
+{
+	pid_t pid = (pid_t)a[0];
+	int options = (int)a[2];
+	struct wait_req w = { .options = options | WEXITED };
+	struct wait_result res;
+	long r;
+
+	if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL))
+		return -EINVAL;
+	/* INT_MIN has no process group to name (Linux: -ESRCH). */
+	if (pid == INT32_MIN)
+		return -ESRCH;
+	if (pid > 0) {
+		w.which = P_PID;
+		w.id = pid;
+	} else if (pid == 0) {
+		w.which = P_PGID;
+	} else if (pid < -1) {
+		w.which = P_PGID;
+		w.id = -pid;
+	} else {
+		w.which = P_ALL;
+	}
+	r = do_wait(t, &w, &res);
+	if (r <= 0)
+		return r;
+	/* As Linux: the child is reaped even when the status cannot be
+	 * written. CPU times are not kept per process: rusage reads zero. */
+	if (a[1] && copy_out(t->mm, a[1], &res.status, sizeof(res.status)) < 0)
+		return -EFAULT;
+	if (a[3]) {
+		struct rusage ru;
+		memset(&ru, 0, sizeof(ru));
+		if (copy_out(t->mm, a[3], &ru, sizeof(ru)) < 0)
+			return -EFAULT;
+	}
+	return res.pid;
+}
+
+SYSCALL(waitid)
+{
+	int which = (int)a[0], options = (int)a[3];
+	struct wait_req w = { .which = which, .id = (pid_t)a[1], .options = options };
+	struct wait_result res = { 0 };
+	struct linux_siginfo si;
+	long r;
+
+	if (options & ~(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL))
+		return -EINVAL;
+	if (!(options & (WEXITED | WSTOPPED | WCONTINUED)))
+		return -EINVAL;
+	switch (which) {
+	case P_ALL:
+		break;
+	case P_PID:
+		if (w.id <= 0)
+			return -EINVAL;
+		break;
+	case P_PGID:
+		if (w.id < 0)
+			return -EINVAL;
+		break;
+	case P_PIDFD:
+		log_warn_once("waitid: P_PIDFD is not supported yet");
+		return -EINVAL;
+	default:
+		return -EINVAL;
+	}
+	r = do_wait(t, &w, &res);
+	if (r < 0)
+		return r;
+	if (a[2]) {
+		memset(&si, 0, sizeof(si));
+		if (r > 0) {
+			si.si_signo = SIGCHLD;
+			si.kill.pid = res.pid;
+			si.kill.uid = res.uid;
+			if (res.status & 0x7f) {
+				int sig = res.status & 0x7f;
+				si.si_code = CLD_KILLED;
+				memcpy(si.raw + 8, &sig, sizeof(sig));
+			} else {
+				int code = (res.status >> 8) & 0xff;
+				si.si_code = CLD_EXITED;
+				memcpy(si.raw + 8, &code, sizeof(code));
+			}
+		}
+		/* Linux writes signo, errno, code, pid, uid and status only. */
+		if (copy_out(t->mm, a[2], &si, 16 + 12) < 0)
+			return -EFAULT;
+	}
+	if (a[4]) {
+		struct rusage ru;
+		memset(&ru, 0, sizeof(ru));
+		if (copy_out(t->mm, a[4], &ru, sizeof(ru)) < 0)
+			return -EFAULT;
+	}
+	return 0;
+}

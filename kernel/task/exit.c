@@ -1,0 +1,222 @@
+/* The end of a process: its address space and files go at once (a pipe's
+ * reader sees EOF, the stub process is reaped by the host thread that
+ * owns it), its children go to init, and what is left is a zombie that
+ * holds the exit status until the parent reaps it with wait4/waitid. */
+#include "kernel/task/task.h"
+#include "kernel/lib/log.h"
+#include "kernel/mm/mm.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <time.h>
+
+
+/* Threads of tasks other than the sandbox's first, still running. */
+static pthread_mutex_t threads_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t threads_cond = PTHREAD_COND_INITIALIZER;
+static int threads_running;
+
+void task_thread_started(void)
+{
+	pthread_mutex_lock(&threads_lock);
+	threads_running++;
+	pthread_mutex_unlock(&threads_lock);
+}
+
+void task_thread_ended(void)
+{
+	pthread_mutex_lock(&threads_lock);
+	threads_running--;
+	pthread_cond_broadcast(&threads_cond);
+	pthread_mutex_unlock(&threads_lock);
+}
+
+int task_threads_running(void)
+{
+	int n;
+
+	pthread_mutex_lock(&threads_lock);
+	n = threads_running;
+	pthread_mutex_unlock(&threads_lock);
+	return n;
+}
+
+/* Wakes a task blocked in wait4 or in a vfork wait (task_wait sees
+ * woken). */
+static void wake_task(struct task *t)
+{
+	__atomic_store_n(&t->woken, true, __ATOMIC_RELEASE);
+	task_interrupt(t);
+}
+
+void task_vfork_done(struct task *child)
+{
+	struct task *parent = child->vfork_parent;
+
+	if (!parent)
+		return;
+	child->vfork_parent = NULL;
+	__atomic_store_n(&parent->vfork_child, 0, __ATOMIC_RELEASE);
+	wake_task(parent);
+	task_put(parent);
+}
+
+void task_vfork_wait(struct task *t)
+{
+	while (__atomic_load_n(&t->vfork_child, __ATOMIC_ACQUIRE)) {
+		/* A signal is acted on here: a fatal one ends the wait, a
+		 * handler's frame waits with the registers until the child
+		 * is done (the child has its own copy of the memory). */
+		if (sig_pending(t) || kernel_freezing() || __atomic_load_n(&t->tg->exiting, __ATOMIC_ACQUIRE))
+			return;
+		task_wait(t, -1, 0, -1);
+	}
+}
+
+/* The status a parent's SIGCHLD and waitid report: CLD_* and the code or
+ * the signal. */
+static void exit_source(struct thread_group *tg, struct sig_source *src)
+{
+	int st = tg->exit_status;
+
+	src->pid = tg->pid;
+	src->uid = tg->leader ? tg->leader->creds.uid : 0;
+	if (st & 0x7f) {
+		src->code = CLD_KILLED;
+		src->status = st & 0x7f;
+	} else {
+		src->code = CLD_EXITED;
+		src->status = (st >> 8) & 0xff;
+	}
+}
+
+/* Releases a zombie nobody will wait for (tasklist_lock held). */
+static void release_zombie_locked(struct thread_group *tg)
+{
+	struct task *t = tg->leader;
+
+	task_unregister_locked(t);
+	task_put(t);	/* the table's; the tg goes with its last task */
+}
+
+/* Tells the parent a child has become a zombie: its exit signal and a
+ * wake-up for wait4. Returns true when the parent takes no notice
+ * (SIGCHLD ignored or SA_NOCLDWAIT): then the child is reaped at once,
+ * as Linux's do_notify_parent says. tasklist_lock held. */
+static bool notify_parent_locked(struct thread_group *tg)
+{
+	struct thread_group *parent = tg->parent;
+	struct sig_source src;
+	bool autoreap = false;
+	int sig = tg->exit_signal;
+
+	if (!parent)
+		return true;
+	exit_source(tg, &src);
+	if (sig == SIGCHLD) {
+		pthread_mutex_lock(&parent->lock);
+		autoreap = parent->actions[SIGCHLD - 1].handler == (uint64_t)SIG_IGN ||
+			   (parent->actions[SIGCHLD - 1].flags & SA_NOCLDWAIT);
+		pthread_mutex_unlock(&parent->lock);
+	}
+	if (sig > 0 && sig <= LINUX_NSIG)
+		sig_send_group_from(parent, sig, &src);
+	if (parent->leader)
+		wake_task(parent->leader);
+	return autoreap;
+}
+
+/* The process children are handed to: init, unless it is the one
+ * leaving. tasklist_lock held. */
+static struct thread_group *reaper_locked(struct thread_group *leaving)
+{
+	size_t n;
+	struct task **all = task_table_locked(&n);
+
+	for (size_t i = 0; i < n; i++)
+		if (all[i]->tid == 1 && all[i]->tg != leaving && !all[i]->tg->zombie)
+			return all[i]->tg;
+	return NULL;
+}
+
+void task_exit(struct task *t)
+{
+	struct thread_group *tg = t->tg, *reaper, *c, *next;
+	struct mm *mm;
+	struct fdtable *fdt;
+
+	t->exited = true;
+	task_vfork_done(t);
+	pthread_mutex_lock(&t->alloc_lock);
+	mm = t->mm;
+	fdt = t->fdt;
+	t->mm = NULL;
+	t->fdt = NULL;
+	pthread_mutex_unlock(&t->alloc_lock);
+	/* The stub goes on this thread, which owns it (ptrace: its tracer). */
+	if (mm)
+		mm_detach(mm);
+	mm_put(mm);
+	if (t->ctx) {
+		platform->ctx_destroy(t->ctx);
+		t->ctx = NULL;
+	}
+	/* Pipes see their ends close now, not when the zombie is reaped. */
+	fdtable_put(fdt);
+
+	pthread_mutex_lock(&tasklist_lock);
+	reaper = reaper_locked(tg);
+	for (c = tg->children; c; c = next) {
+		next = c->sibling;
+		c->parent = reaper;
+		if (reaper) {
+			c->sibling = reaper->children;
+			reaper->children = c;
+		}
+		/* A zombie handed over is announced to its new parent. */
+		if (c->zombie && (!reaper || notify_parent_locked(c)))
+			release_zombie_locked(c);
+	}
+	tg->children = NULL;
+	__atomic_store_n(&tg->zombie, true, __ATOMIC_RELEASE);
+	if (notify_parent_locked(tg))
+		release_zombie_locked(tg);
+	pthread_mutex_unlock(&tasklist_lock);
+}
+
+void task_kill_others_and_wait(struct task *init)
+{
+	struct task **all;
+	int n;
+
+	for (;;) {
+		n = task_list_all(&all);
+		if (n < 0) {
+			log_warn("cannot list tasks to end them");
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			if (all[i] != init && !all[i]->exited)
+				sig_send_group(all[i]->tg, SIGKILL);
+			task_put(all[i]);
+		}
+		free(all);
+		pthread_mutex_lock(&threads_lock);
+		if (threads_running == 0) {
+			pthread_mutex_unlock(&threads_lock);
+			break;
+		}
+		/* A task forking right now makes a child after the list was
+		 * taken: look again until every thread is gone. */
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 50 * 1000 * 1000;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&threads_cond, &threads_lock, &until);
+		pthread_mutex_unlock(&threads_lock);
+	}
+}

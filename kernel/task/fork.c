@@ -1,0 +1,314 @@
+/* clone(2) for new processes. The child is a copy of the parent (address
+ * space copy-on-write, fd table and fs context copied or shared as the
+ * flags say) that runs on a host thread of its own, which makes the
+ * child's stub: the platform ties a stub to the host thread that created
+ * it. The parent waits for that, so a child that cannot start is an error
+ * of the call, not a process that dies at once.
+ *
+ * CLONE_VM without CLONE_THREAD (vfork, posix_spawn) gets a copy of the
+ * address space, not the same one: the parent is held until the child
+ * execs or exits, as vfork holds it, so the program cannot tell, except
+ * by what the child writes into memory it thinks it shares (glibc's
+ * posix_spawn reports an exec failure that way: here the spawn succeeds
+ * and the child exits 127). Threads (CLONE_THREAD) are not supported. */
+#include "kernel/task/task.h"
+#include "kernel/lib/log.h"
+#include "kernel/mm/mm.h"
+#include "kernel/seccomp/seccomp.h"
+
+#include <errno.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+void task_thread_started(void);
+void task_thread_ended(void);
+
+/* The flags a new process may have; the rest are refused below. */
+#define CLONE_PROCESS_OK                                                                                     \
+	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_VFORK | CLONE_PARENT | CLONE_PARENT_SETTID |              \
+	 CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_SETTLS | CLONE_PTRACE | CLONE_UNTRACED |          \
+	 CLONE_DETACHED | CLONE_IO | CLONE_SYSVSEM)
+#define CLONE_NAMESPACES                                                                                     \
+	(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |           \
+	 CLONE_NEWCGROUP | CLONE_NEWTIME)
+
+/* What the child's host thread is handed, and the parent waits on. */
+struct start {
+	struct task *t;			/* counted, the thread's */
+	bool restored;			/* the stub gets the image's registers */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool ready;
+	int err;
+};
+
+static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t start_cond = PTHREAD_COND_INITIALIZER;
+static bool restored_may_run = true;
+
+/* The child's stub: a new platform address space for its mm, the
+ * segment selectors the host gives, and the XSAVE area it inherited. */
+static int make_stub(struct task *t)
+{
+	struct platform_as *as;
+	struct platform_ctx *ctx;
+	struct arch_regs fresh;
+	int err;
+
+	if (t->ctx)
+		return 0;
+	err = platform->as_new(&as, &ctx);
+	if (err < 0)
+		return err;
+	mm_attach(t->mm, as);
+	t->ctx = ctx;
+	platform->ctx_init_regs(ctx, &fresh);
+	t->regs.cs = fresh.cs;
+	t->regs.ss = fresh.ss;
+	t->regs.ds = fresh.ds;
+	t->regs.es = fresh.es;
+	t->regs.fs = fresh.fs;
+	t->regs.gs = fresh.gs;
+	return t->fpstate_ok ? platform->ctx_set_fpstate(ctx, t->fpstate, t->fpstate_size) : 0;
+}
+
+static void *task_thread(void *arg)
+{
+	struct start *s = arg;
+	struct task *t = s->t;
+	int err;
+
+	task_set_current(t);
+	err = s->restored ? task_restore_platform(t) : make_stub(t);
+	if (err < 0) {
+		/* What part of a stub there is goes on this, its thread; the
+		 * spawner unwinds the rest. */
+		if (t->mm)
+			mm_detach(t->mm);
+		if (t->ctx) {
+			platform->ctx_destroy(t->ctx);
+			t->ctx = NULL;
+		}
+	}
+	pthread_mutex_lock(&s->lock);
+	s->err = err;
+	s->ready = true;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	/* s belongs to the spawner from here on. */
+	if (err == 0) {
+		pthread_mutex_lock(&start_lock);
+		while (!restored_may_run)
+			pthread_cond_wait(&start_cond, &start_lock);
+		pthread_mutex_unlock(&start_lock);
+		task_run(t);
+		task_exit(t);
+	}
+	task_put(t);
+	task_thread_ended();
+	return NULL;
+}
+
+/* Starts t's host thread and waits until its stub exists. */
+static int spawn(struct task *t, bool restored)
+{
+	struct start s = { .t = t, .restored = restored };
+	pthread_attr_t attr;
+	pthread_t th;
+	int err;
+
+	pthread_mutex_init(&s.lock, NULL);
+	pthread_cond_init(&s.cond, NULL);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 8 << 20);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	task_get(t);
+	task_thread_started();
+	err = pthread_create(&th, &attr, task_thread, &s);
+	pthread_attr_destroy(&attr);
+	if (err) {
+		task_thread_ended();
+		task_put(t);
+		err = -EAGAIN;
+	} else {
+		pthread_mutex_lock(&s.lock);
+		while (!s.ready)
+			pthread_cond_wait(&s.cond, &s.lock);
+		err = s.err;
+		pthread_mutex_unlock(&s.lock);
+	}
+	pthread_cond_destroy(&s.cond);
+	pthread_mutex_destroy(&s.lock);
+	return err;
+}
+
+int task_spawn_restored(struct task *t)
+{
+	pthread_mutex_lock(&start_lock);
+	restored_may_run = false;
+	pthread_mutex_unlock(&start_lock);
+	return spawn(t, true);
+}
+
+void task_start_all(void)
+{
+	pthread_mutex_lock(&start_lock);
+	restored_may_run = true;
+	pthread_cond_broadcast(&start_cond);
+	pthread_mutex_unlock(&start_lock);
+}
+
+static int check_flags(const struct clone_req *req)
+{
+	uint64_t f = req->flags;
+
+	/* Linux's own rules first (copy_process), then what we lack. */
+	if ((f & CLONE_SIGHAND) && !(f & CLONE_VM))
+		return -EINVAL;
+	if ((f & CLONE_THREAD) && !(f & CLONE_SIGHAND))
+		return -EINVAL;
+	if ((f & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS))
+		return -EINVAL;
+	if (f & (CLONE_THREAD | CLONE_SIGHAND)) {
+		log_warn_once("clone: threads (CLONE_THREAD, CLONE_SIGHAND) are not supported yet");
+		return -ENOSYS;
+	}
+	if (f & CLONE_NAMESPACES) {
+		log_warn_once("clone: new namespaces are not supported");
+		return -EINVAL;
+	}
+	if (f & ~(uint64_t)CLONE_PROCESS_OK) {
+		log_warn_once("clone: unsupported flags");
+		return -EINVAL;
+	}
+	if ((f & CLONE_VM) && !(f & CLONE_VFORK)) {
+		log_warn_once("clone: CLONE_VM without CLONE_VFORK is not supported yet");
+		return -ENOSYS;
+	}
+	if (req->exit_signal < 0 || req->exit_signal > LINUX_NSIG)
+		return -EINVAL;
+	return 0;
+}
+
+/* Everything of the parent a new process starts with. */
+static int copy_task(struct task *t, struct task *c, const struct clone_req *req)
+{
+	int err = 0;
+
+	c->mm = mm_fork(t->mm, &err);
+	if (!c->mm)
+		return err;
+	if (req->flags & CLONE_FILES) {
+		c->fdt = t->fdt;
+		__atomic_add_fetch(&c->fdt->refs, 1, __ATOMIC_RELAXED);
+	} else if (!(c->fdt = fdtable_dup(t->fdt))) {
+		return -ENOMEM;
+	}
+	if (req->flags & CLONE_FS) {
+		c->fs = t->fs;
+		__atomic_add_fetch(&c->fs->refs, 1, __ATOMIC_RELAXED);
+	} else if (!(c->fs = fs_ctx_copy(t->fs))) {
+		return -ENOMEM;
+	}
+	c->creds = t->creds;
+	memcpy(c->comm, t->comm, sizeof(c->comm));
+	c->regs = t->regs;
+	c->regs.rax = 0;
+	if (req->stack)
+		c->regs.rsp = req->stack;
+	if (req->flags & CLONE_SETTLS)
+		c->regs.fs_base = req->tls;
+	c->sigmask = t->sigmask;
+	c->altstack = t->altstack;
+	c->no_new_privs = t->no_new_privs;
+	c->seccomp_mode = t->seccomp_mode;
+	c->seccomp = t->seccomp;
+	if (c->seccomp)
+		seccomp_filter_get(c->seccomp);
+	if (req->flags & CLONE_CHILD_CLEARTID)
+		c->clear_child_tid = req->child_tid;
+	/* The parent is in the sentry: its context holds its vector state. */
+	c->fpstate_size = arch_xsave_size();
+	c->fpstate = aligned_alloc(64, (c->fpstate_size + 63) & ~63u);
+	if (!c->fpstate)
+		return -ENOMEM;
+	memset(c->fpstate, 0, c->fpstate_size);
+	if (platform->ctx_get_fpstate(t->ctx, c->fpstate, c->fpstate_size) < 0)
+		return -EIO;
+	c->fpstate_ok = true;
+
+	pthread_mutex_lock(&t->tg->lock);
+	memcpy(c->tg->actions, t->tg->actions, sizeof(c->tg->actions));
+	memcpy(c->tg->rlimits, t->tg->rlimits, sizeof(c->tg->rlimits));
+	pthread_mutex_unlock(&t->tg->lock);
+	c->tg->exit_signal = req->exit_signal;
+	return 0;
+}
+
+long task_clone(struct task *t, const struct clone_req *req)
+{
+	struct thread_group *parent;
+	struct task *c;
+	pid_t pid;
+	int err = check_flags(req);
+
+	if (err < 0)
+		return err;
+	pthread_mutex_lock(&tasklist_lock);
+	pid = pid_alloc_locked();
+	pthread_mutex_unlock(&tasklist_lock);
+	if (pid < 0)
+		return pid;
+	c = task_alloc(pid);
+	if (!c)
+		return -ENOMEM;
+	err = copy_task(t, c, req);
+	if (err == 0 && (req->flags & CLONE_CHILD_SETTID) &&
+	    copy_out(c->mm, req->child_tid, &pid, sizeof(pid)) < 0)
+		err = -EFAULT;
+	if (err == 0 && (req->flags & CLONE_PARENT_SETTID) &&
+	    copy_out(t->mm, req->parent_tid, &pid, sizeof(pid)) < 0)
+		err = -EFAULT;
+	if (err < 0) {
+		task_put(c);
+		return err;
+	}
+
+	pthread_mutex_lock(&tasklist_lock);
+	/* A fatal signal that came meanwhile wins over the new child
+	 * (Linux checks for one at the same point). */
+	if (__atomic_load_n(&t->tg->exiting, __ATOMIC_ACQUIRE)) {
+		pthread_mutex_unlock(&tasklist_lock);
+		task_put(c);
+		return -LINUX_ERESTARTNOINTR;
+	}
+	parent = (req->flags & CLONE_PARENT) && t->tg->parent ? t->tg->parent : t->tg;
+	c->tg->pgid = t->tg->pgid;
+	c->tg->sid = t->tg->sid;
+	err = task_register_locked(c, parent);
+	pthread_mutex_unlock(&tasklist_lock);
+	if (err < 0) {
+		task_put(c);
+		return err;
+	}
+	if (req->flags & CLONE_VFORK) {
+		task_get(t);
+		c->vfork_parent = t;
+		__atomic_store_n(&t->vfork_child, pid, __ATOMIC_RELEASE);
+	}
+	err = spawn(c, false);
+	if (err < 0) {
+		/* The child never ran: it goes unseen, as if never made. */
+		pthread_mutex_lock(&tasklist_lock);
+		task_unregister_locked(c);
+		pthread_mutex_unlock(&tasklist_lock);
+		task_put(c);	/* the table's */
+		__atomic_store_n(&t->vfork_child, 0, __ATOMIC_RELEASE);
+		task_put(c);
+		return err == -ENOMEM ? -ENOMEM : -EAGAIN;
+	}
+	task_put(c);
+	return pid;
+}
