@@ -558,6 +558,7 @@ int cmd_boot(struct global_flags *g, int argc, char **argv)
 		return 1;
 	}
 	gofer_client_init(&gofer, 3);
+	sandbox.pids_max = spec.pids_limit;
 	r = kernel_init(&gofer, spec.root.readonly, spec.hostname ? spec.hostname : b.id);
 	if (r < 0) {
 		report(ready, "start sandbox: %s", cli_strerror(r));

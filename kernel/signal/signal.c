@@ -1,7 +1,6 @@
 /* Signal generation and delivery. Handlers run on a frame the sentry
  * builds on the application's stack (kernel/signal/frame.c); default
- * actions end the thread group. There is no job control yet: stop signals
- * are ignored. */
+ * actions end the thread group or stop it (kernel/task/jobctl.c). */
 #include "kernel/task/task.h"
 #include "kernel/lib/log.h"
 #include "kernel/signal/signal.h"
@@ -14,6 +13,7 @@
 #define BIT(sig) (1ULL << ((sig) - 1))
 #define SYNC_MASK (BIT(SIGSEGV) | BIT(SIGBUS) | BIT(SIGILL) | BIT(SIGTRAP) | BIT(SIGFPE) | BIT(SIGSYS))
 #define UNBLOCKABLE (BIT(SIGKILL) | BIT(SIGSTOP))
+#define STOP_MASK (BIT(SIGSTOP) | BIT(SIGTSTP) | BIT(SIGTTIN) | BIT(SIGTTOU))
 
 enum sig_default { SIG_DEF_TERM, SIG_DEF_CORE, SIG_DEF_IGN, SIG_DEF_STOP };
 
@@ -30,6 +30,11 @@ static enum sig_default default_action(int sig)
 	default:
 		return SIG_DEF_TERM;
 	}
+}
+
+bool sig_default_ignored(int sig)
+{
+	return default_action(sig) == SIG_DEF_IGN;
 }
 
 static bool ignored(struct thread_group *tg, int sig)
@@ -53,7 +58,34 @@ void sig_send_group_from(struct thread_group *tg, int sig, const struct sig_sour
 	if (sig < 1 || sig > LINUX_NSIG)
 		return;
 	pthread_mutex_lock(&tg->lock);
-	if (ignored(tg, sig)) {
+	t = tg->leader;
+	/* What Linux's prepare_signal does at sending time, ignored or
+	 * not: SIGCONT drops pending stops and resumes a stopped group (the
+	 * group tells its parent when it runs), a stop drops a pending
+	 * SIGCONT, and SIGKILL ends the group at once, stopped or not. */
+	if (sig == SIGCONT) {
+		tg->shared_pending &= ~STOP_MASK;
+		if (t)
+			t->pending &= ~STOP_MASK;
+		if (tg->stopped) {
+			__atomic_store_n(&tg->stopped, false, __ATOMIC_RELEASE);
+			tg->stop_report = 0;
+			tg->cont_report = true;
+			tg->cont_notify = true;
+			if (t)
+				task_interrupt(t);
+		}
+	} else if (BIT(sig) & STOP_MASK) {
+		tg->shared_pending &= ~BIT(SIGCONT);
+		if (t)
+			t->pending &= ~BIT(SIGCONT);
+	} else if (sig == SIGKILL && !tg->exiting) {
+		tg->exit_status = SIGKILL;
+		__atomic_store_n(&tg->exiting, true, __ATOMIC_RELEASE);
+	}
+	/* A blocked signal is never ignored: the handler may change
+	 * before it is unblocked (Linux's sig_ignored). */
+	if (ignored(tg, sig) && !(t && (__atomic_load_n(&t->sigmask, __ATOMIC_RELAXED) & BIT(sig)))) {
 		pthread_mutex_unlock(&tg->lock);
 		return;
 	}
@@ -64,7 +96,6 @@ void sig_send_group_from(struct thread_group *tg, int sig, const struct sig_sour
 			memset(&tg->shared_src[sig - 1], 0, sizeof(tg->shared_src[sig - 1]));
 	}
 	tg->shared_pending |= BIT(sig);
-	t = tg->leader;
 	pthread_mutex_unlock(&tg->lock);
 	if (t)
 		task_interrupt(t);
@@ -73,7 +104,7 @@ void sig_send_group_from(struct thread_group *tg, int sig, const struct sig_sour
 void sig_send_task(struct task *t, int sig)
 {
 	pthread_mutex_lock(&t->tg->lock);
-	if (!ignored(t->tg, sig))
+	if (!ignored(t->tg, sig) || (t->sigmask & BIT(sig)))
 		t->pending |= BIT(sig);
 	pthread_mutex_unlock(&t->tg->lock);
 	task_interrupt(t);
@@ -182,8 +213,12 @@ void sig_deliver(struct task *t)
 		if (act.handler == (uint64_t)SIG_DFL || sig == SIGKILL || sig == SIGSTOP) {
 			switch (default_action(sig)) {
 			case SIG_DEF_IGN:
-			case SIG_DEF_STOP:
 				continue;
+			case SIG_DEF_STOP:
+				/* The group stops; task_run waits before going
+				 * back to the application. */
+				task_stop(t, sig);
+				goto out;
 			case SIG_DEF_CORE:
 				/* No core dumps: the status says the signal
 				 * without WCOREDUMP, as with RLIMIT_CORE 0. */
@@ -214,6 +249,7 @@ void sig_deliver(struct task *t)
 		}
 		break;	/* one frame per return to the application */
 	}
+out:
 	if (syscall_return && is_restart(ret))
 		restart_syscall_regs(t, ret);
 	/* ppoll/pselect6's temporary mask ends here unless a frame took it. */

@@ -4,6 +4,8 @@
 
 #include "kernel/task/task.h"
 
+/* The default action of sig is to ignore it (SIGCHLD, SIGURG, ...). */
+bool sig_default_ignored(int sig);
 /* Queues sig for one task. */
 void sig_send_task(struct task *t, int sig);
 /* Builds the rt_sigframe for sig on the application's stack and points

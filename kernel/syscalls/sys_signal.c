@@ -30,8 +30,10 @@ SYSCALL(rt_sigaction)
 	if (a[1]) {
 		act.mask &= ~UNBLOCKABLE;
 		t->tg->actions[sig - 1] = act;
-		if (act.handler == (uint64_t)SIG_IGN) {
-			/* Setting SIG_IGN discards what is pending (POSIX). */
+		if (act.handler == (uint64_t)SIG_IGN ||
+		    (act.handler == (uint64_t)SIG_DFL && sig_default_ignored(sig))) {
+			/* An action that ignores the signal discards what is
+			 * pending (POSIX; Linux's sig_handler_ignored). */
 			t->tg->shared_pending &= ~BIT(sig);
 			t->pending &= ~BIT(sig);
 		}

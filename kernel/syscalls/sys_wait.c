@@ -1,8 +1,8 @@
 /* wait4 and waitid: reaping zombie children. A caller with children but
  * none to reap waits in task_wait, which a child's exit wakes (exit.c);
- * an interrupted wait is restarted from scratch, holding nothing. There
- * are no stopped or continued children (no job control yet), so WUNTRACED
- * and WCONTINUED never match anything. */
+ * an interrupted wait is restarted from scratch, holding nothing. Stopped
+ * and continued children (kernel/task/jobctl.c) are reported once each to
+ * WUNTRACED/WSTOPPED and WCONTINUED. */
 #include "kernel/syscalls/syscalls.h"
 
 #include "kernel/lib/log.h"
@@ -26,6 +26,8 @@ struct wait_result {
 	pid_t pid;
 	uint32_t uid;
 	int status;			/* wait(2) status */
+	int code;			/* CLD_*, for waitid */
+	int child_status;			/* the exit code or the signal, for waitid */
 };
 
 /* Linux's eligible_child: __WALL takes every child; otherwise __WCLONE
@@ -42,6 +44,33 @@ static bool eligible(const struct wait_req *w, struct thread_group *c, pid_t my_
 	return ((c->exit_signal != SIGCHLD) ^ !(w->options & __WCLONE));
 }
 
+/* A stop or a continue of c that wait has not reported yet, if options
+ * ask for it (WSTOPPED is wait4's WUNTRACED): true with *res filled,
+ * and the report taken unless WNOWAIT. tasklist_lock held. */
+static bool stopped_or_continued(struct thread_group *c, int options, struct wait_result *res)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&c->lock);
+	if ((options & WSTOPPED) && c->stop_report) {
+		res->status = (c->stop_report << 8) | 0x7f;
+		res->code = CLD_STOPPED;
+		res->child_status = c->stop_report;
+		if (!(options & WNOWAIT))
+			c->stop_report = 0;
+		found = true;
+	} else if ((options & WCONTINUED) && c->cont_report) {
+		res->status = 0xffff;
+		res->code = CLD_CONTINUED;
+		res->child_status = SIGCONT;
+		if (!(options & WNOWAIT))
+			c->cont_report = false;
+		found = true;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return found;
+}
+
 /* One pass over t's children: 1 with *res filled (reaped unless
  * WNOWAIT), 0 when a child may still become waitable, -ECHILD when none
  * can. */
@@ -56,16 +85,22 @@ static int try_reap(struct task *t, const struct wait_req *w, struct wait_result
 		if (!eligible(w, c, t->tg->pgid))
 			continue;
 		any = true;
-		if (!c->zombie || !(w->options & WEXITED))
-			continue;
 		res->pid = c->pid;
 		res->uid = c->leader ? c->leader->creds.uid : 0;
-		res->status = c->exit_status;
-		if (!(w->options & WNOWAIT)) {
-			dead = c->leader;
-			task_unregister_locked(dead);
+		if (c->zombie) {
+			if (!(w->options & WEXITED))
+				continue;
+			res->status = c->exit_status;
+			res->code = (c->exit_status & 0x7f) ? CLD_KILLED : CLD_EXITED;
+			res->child_status = (c->exit_status & 0x7f) ? c->exit_status & 0x7f : (c->exit_status >> 8) & 0xff;
+			if (!(w->options & WNOWAIT)) {
+				dead = c->leader;
+				task_unregister_locked(dead);
+			}
+			break;
 		}
-		break;
+		if (stopped_or_continued(c, w->options, res))
+			break;
 	}
 	pthread_mutex_unlock(&tasklist_lock);
 	if (dead)
@@ -176,15 +211,8 @@ SYSCALL(waitid)
 			si.si_signo = SIGCHLD;
 			si.kill.pid = res.pid;
 			si.kill.uid = res.uid;
-			if (res.status & 0x7f) {
-				int sig = res.status & 0x7f;
-				si.si_code = CLD_KILLED;
-				memcpy(si.raw + 8, &sig, sizeof(sig));
-			} else {
-				int code = (res.status >> 8) & 0xff;
-				si.si_code = CLD_EXITED;
-				memcpy(si.raw + 8, &code, sizeof(code));
-			}
+			si.si_code = res.code;
+			memcpy(si.raw + 8, &res.child_status, sizeof(res.child_status));
 		}
 		/* Linux writes signo, errno, code, pid, uid and status only. */
 		if (copy_out(t->mm, a[2], &si, 16 + 12) < 0)

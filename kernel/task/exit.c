@@ -118,6 +118,9 @@ static bool notify_parent_locked(struct thread_group *tg)
 		pthread_mutex_lock(&parent->lock);
 		autoreap = parent->actions[SIGCHLD - 1].handler == (uint64_t)SIG_IGN ||
 			   (parent->actions[SIGCHLD - 1].flags & SA_NOCLDWAIT);
+		/* Ignored, it is not sent at all, blocked or not. */
+		if (parent->actions[SIGCHLD - 1].handler == (uint64_t)SIG_IGN)
+			sig = 0;
 		pthread_mutex_unlock(&parent->lock);
 	}
 	if (sig > 0 && sig <= LINUX_NSIG)

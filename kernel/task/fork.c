@@ -21,6 +21,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 void task_thread_started(void);
 void task_thread_ended(void);
@@ -287,7 +288,9 @@ long task_clone(struct task *t, const struct clone_req *req)
 	parent = (req->flags & CLONE_PARENT) && t->tg->parent ? t->tg->parent : t->tg;
 	c->tg->pgid = t->tg->pgid;
 	c->tg->sid = t->tg->sid;
-	err = task_register_locked(c, parent);
+	err = task_may_fork_locked(c->creds.uid, c->tg->rlimits[RLIMIT_NPROC].rlim_cur);
+	if (err == 0)
+		err = task_register_locked(c, parent);
 	pthread_mutex_unlock(&tasklist_lock);
 	if (err < 0) {
 		task_put(c);

@@ -105,6 +105,19 @@ int task_count_live(void)
 	return n;
 }
 
+int task_may_fork_locked(uint32_t uid, uint64_t limit)
+{
+	uint64_t mine = 0;
+
+	if (sandbox.pids_max && ntasks >= sandbox.pids_max)
+		return -EAGAIN;
+	if (uid == 0 || limit == RLIM_INFINITY)
+		return 0;
+	for (size_t i = 0; i < ntasks; i++)
+		mine += !tasks[i]->exited && tasks[i]->creds.uid == uid;
+	return mine >= limit ? -EAGAIN : 0;
+}
+
 static bool pid_used_locked(pid_t pid)
 {
 	for (size_t i = 0; i < ntasks; i++) {
@@ -352,6 +365,11 @@ int task_run(struct task *t)
 		task_freeze_point(t);
 		if (task_should_stop(t))
 			break;
+		if (__atomic_load_n(&t->tg->stopped, __ATOMIC_ACQUIRE) ||
+		    __atomic_load_n(&t->tg->cont_notify, __ATOMIC_ACQUIRE)) {
+			task_stop_wait(t);
+			continue;
+		}
 		if (__atomic_load_n(&t->vfork_child, __ATOMIC_ACQUIRE)) {
 			task_vfork_wait(t);
 			if (sig_pending(t))

@@ -73,6 +73,13 @@ struct thread_group {
 	struct linux_rlimit rlimits[RLIM_COUNT];
 	bool exiting;
 	int exit_status;		/* wait(2) status: code << 8, or the signal */
+	/* Job control: stopped by a stop signal until SIGCONT (or SIGKILL);
+	 * what wait(WUNTRACED), wait(WCONTINUED) and the parent's SIGCHLD
+	 * have yet to hear. */
+	bool stopped;
+	int stop_report;		/* the stop signal wait has not reported (0: none) */
+	bool cont_report;		/* continued, not reported to wait */
+	bool cont_notify;		/* continued, the parent's SIGCHLD not sent yet */
 	struct task *leader;		/* not counted */
 };
 
@@ -141,6 +148,11 @@ struct task *task_alloc(pid_t tid);
  * reaped) and under parent in the tree (NULL: none, for init).
  * tasklist_lock held. Returns 0 or -EAGAIN (the table is full). */
 int task_register_locked(struct task *t, struct thread_group *parent);
+/* May a task of uid make one more? The container's pids limit counts
+ * every task until it is reaped, as the pids cgroup does; RLIMIT_NPROC
+ * (limit) counts uid's, except for root, as Linux's capable() check
+ * lets it. Returns 0 or -EAGAIN. tasklist_lock held. */
+int task_may_fork_locked(uint32_t uid, uint64_t limit);
 /* A free pid, or -EAGAIN. tasklist_lock held. */
 pid_t pid_alloc_locked(void);
 void task_get(struct task *t);
@@ -189,6 +201,16 @@ void task_start_all(void);
  * files, re-parents its children and leaves a zombie for the parent,
  * which is told with its exit signal. The last reference is the table's. */
 void task_exit(struct task *t);
+/* Job control (kernel/task/jobctl.c). A stop signal's default action:
+ * the group stops and the parent hears of it. */
+void task_stop(struct task *t, int sig);
+/* While the group is stopped: blocks (a safe point) until SIGCONT, a
+ * kill, or a freeze. Then tells the parent it continued. */
+void task_stop_wait(struct task *t);
+/* Sends the parent of tg its SIGCHLD for a stop or continue (code
+ * CLD_STOPPED or CLD_CONTINUED, status the signal) unless it asked not
+ * to (SA_NOCLDSTOP), and wakes its wait. tasklist_lock held. */
+void task_notify_parent_locked(struct thread_group *tg, int code, int status);
 /* A vfork child exec'd or exited: its parent may go on. */
 void task_vfork_done(struct task *child);
 /* The parent's side: blocks (a safe point) until t->vfork_child is done.
@@ -298,6 +320,7 @@ struct sandbox {
 	int64_t mono_offset_ns;		/* the application's monotonic clocks minus the host's
 					 * (0 until a restore: they go on from the checkpoint) */
 	bool strace;
+	uint64_t pids_max;		/* linux.resources.pids.limit: tasks, zombies too (0: none) */
 };
 extern struct sandbox sandbox;
 

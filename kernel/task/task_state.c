@@ -46,7 +46,13 @@ static int save_tg(struct save_ctx *c, struct thread_group *tg, uint64_t id)
 	pthread_mutex_unlock(&tasklist_lock);
 	pb->exit_status = tg->exit_status;
 	pb->exit_signal = tg->exit_signal;
+	pthread_mutex_lock(&tg->lock);
 	pb->shared_pending = tg->shared_pending;
+	pb->stopped = tg->stopped;
+	pb->stop_report = tg->stop_report;
+	pb->cont_report = tg->cont_report;
+	pb->cont_notify = tg->cont_notify;
+	pthread_mutex_unlock(&tg->lock);
 	for (int sig = 1; sig <= LINUX_NSIG; sig++) {
 		Amber__Kernel__SigSource *ss;
 
@@ -344,7 +350,8 @@ static int load_tg(struct load_ctx *c, const Amber__Kernel__ThreadGroup *tgp, st
 
 	if (tgp->n_actions != LINUX_NSIG || tgp->n_rlimits != RLIM_COUNT || tgp->pid != t->tid ||
 	    tgp->pgid <= 0 || tgp->pgid >= PID_MAX || tgp->sid <= 0 || tgp->sid >= PID_MAX ||
-	    tgp->exit_signal < 0 || tgp->exit_signal > LINUX_NSIG)
+	    tgp->exit_signal < 0 || tgp->exit_signal > LINUX_NSIG || tgp->stop_report < 0 ||
+	    tgp->stop_report > LINUX_NSIG)
 		return bad(c, "thread group", (unsigned long)tgp->id);
 	tg->pgid = tgp->pgid;
 	tg->sid = tgp->sid;
@@ -354,6 +361,10 @@ static int load_tg(struct load_ctx *c, const Amber__Kernel__ThreadGroup *tgp, st
 	tg->exit_status = tgp->exit_status;
 	tg->exiting = tgp->zombie;
 	tg->shared_pending = tgp->shared_pending;
+	tg->stopped = tgp->stopped;
+	tg->stop_report = tgp->stop_report;
+	tg->cont_report = tgp->cont_report;
+	tg->cont_notify = tgp->cont_notify;
 	for (size_t i = 0; i < tgp->n_shared_sources; i++) {
 		const Amber__Kernel__SigSource *ss = tgp->shared_sources[i];
 
