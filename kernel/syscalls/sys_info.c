@@ -248,6 +248,26 @@ SYSCALL(prctl)
 		if (a[1] || a[2] || a[3] || a[4])
 			return -EINVAL;
 		return t->no_new_privs;
+	case PR_SET_PDEATHSIG:
+		if (a[1] > LINUX_NSIG)
+			return -EINVAL;
+		t->pdeath_signal = (int)a[1];
+		return 0;
+	case PR_GET_PDEATHSIG:
+		return copy_out(t->mm, a[1], &t->pdeath_signal, sizeof(int));
+	case PR_SET_CHILD_SUBREAPER:
+		pthread_mutex_lock(&tasklist_lock);
+		t->tg->child_subreaper = a[1] != 0;
+		pthread_mutex_unlock(&tasklist_lock);
+		return 0;
+	case PR_GET_CHILD_SUBREAPER: {
+		int on;
+
+		pthread_mutex_lock(&tasklist_lock);
+		on = t->tg->child_subreaper;
+		pthread_mutex_unlock(&tasklist_lock);
+		return copy_out(t->mm, a[1], &on, sizeof(on));
+	}
 	case PR_GET_SECCOMP:
 		return t->seccomp_mode;
 	case PR_SET_SECCOMP:

@@ -130,12 +130,17 @@ static bool notify_parent_locked(struct thread_group *tg)
 	return autoreap;
 }
 
-/* The process children are handed to: init, unless it is the one
- * leaving. tasklist_lock held. */
+/* The process children are handed to: the nearest live ancestor that
+ * is a child subreaper (PR_SET_CHILD_SUBREAPER), else init, unless it is
+ * the one leaving. tasklist_lock held. */
 static struct thread_group *reaper_locked(struct thread_group *leaving)
 {
 	size_t n;
 	struct task **all = task_table_locked(&n);
+
+	for (struct thread_group *p = leaving->parent; p; p = p->parent)
+		if (p->child_subreaper && !p->zombie && !__atomic_load_n(&p->exiting, __ATOMIC_ACQUIRE))
+			return p;
 
 	for (size_t i = 0; i < n; i++)
 		if (all[i]->tid == 1 && all[i]->tg != leaving && !all[i]->tg->zombie)
@@ -180,6 +185,8 @@ void task_exit(struct task *t)
 		/* A zombie handed over is announced to its new parent. */
 		if (c->zombie && (!reaper || notify_parent_locked(c)))
 			release_zombie_locked(c);
+		else if (!c->zombie && c->leader && c->leader->pdeath_signal)
+			sig_send_group(c, c->leader->pdeath_signal);
 	}
 	tg->children = NULL;
 	__atomic_store_n(&tg->zombie, true, __ATOMIC_RELEASE);

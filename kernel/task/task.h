@@ -58,6 +58,7 @@ struct thread_group {
 	int exit_signal;		/* sent to the parent at exit (0: none) */
 	bool zombie;			/* exited; the parent has not reaped it yet */
 	bool execed;			/* setpgid by the parent: EACCES after execve */
+	bool child_subreaper;		/* PR_SET_CHILD_SUBREAPER: orphans below come here */
 	pthread_mutex_t lock;		/* protects below */
 	struct linux_sigaction actions[LINUX_NSIG];
 	uint64_t shared_pending;	/* signals sent to the group (bit sig-1) */
@@ -112,6 +113,7 @@ struct task {
 	struct restart_block restart;
 	bool syscall_return;		/* regs.rax holds a system call's result */
 	bool no_new_privs;		/* PR_SET_NO_NEW_PRIVS; kept across exec */
+	int pdeath_signal;		/* PR_SET_PDEATHSIG: sent when the parent goes */
 	int seccomp_mode;		/* SECCOMP_MODE_*; kept across exec */
 	struct seccomp_filter *seccomp;	/* counted; the newest filter (kernel/seccomp) */
 

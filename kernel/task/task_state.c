@@ -43,6 +43,7 @@ static int save_tg(struct save_ctx *c, struct thread_group *tg, uint64_t id)
 	pb->sid = tg->sid;
 	pb->zombie = tg->zombie;
 	pb->execed = tg->execed;
+	pb->child_subreaper = tg->child_subreaper;
 	pthread_mutex_unlock(&tasklist_lock);
 	pb->exit_status = tg->exit_status;
 	pb->exit_signal = tg->exit_signal;
@@ -215,6 +216,7 @@ int task_save(struct save_ctx *c, struct task *t)
 		return (int)id;
 	pb->fdtable_id = (uint64_t)id;
 	pb->vfork_child = __atomic_load_n(&t->vfork_child, __ATOMIC_ACQUIRE);
+	pb->pdeath_signal = t->pdeath_signal;
 	if ((id = SAVE_SHARED(c, &c->fs, t->fs, save_fs)) < 0)
 		return (int)id;
 	pb->fs_id = (uint64_t)id;
@@ -357,6 +359,7 @@ static int load_tg(struct load_ctx *c, const Amber__Kernel__ThreadGroup *tgp, st
 	tg->sid = tgp->sid;
 	tg->zombie = tgp->zombie;
 	tg->execed = tgp->execed;
+	tg->child_subreaper = tgp->child_subreaper;
 	tg->exit_signal = tgp->exit_signal;
 	tg->exit_status = tgp->exit_status;
 	tg->exiting = tgp->zombie;
@@ -427,6 +430,7 @@ static int load_live(struct load_ctx *c, const Amber__Kernel__Task *pb, struct t
 	t->robust_len = pb->robust_len;
 	t->pending = pb->pending;
 	t->vfork_child = pb->vfork_child;
+	t->pdeath_signal = pb->pdeath_signal > 0 && pb->pdeath_signal <= LINUX_NSIG ? pb->pdeath_signal : 0;
 	t->restart.fn = restart_fns[pb->restart->kind];
 	t->restart.clockid = pb->restart->clockid;
 	t->restart.deadline_ns = pb->restart->deadline_ns + c->mono_shift;
