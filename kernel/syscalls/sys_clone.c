@@ -57,7 +57,11 @@ SYSCALL(clone3)
 	struct clone_req req;
 	uint8_t tail[64];
 
-	if (size < CLONE_ARGS_SIZE_VER0 || size > CLONE_ARGS_SIZE_MAX)
+	/* Linux's copy_struct_from_user bounds: past a page is E2BIG, below
+	 * the first version EINVAL. */
+	if (size > CLONE_ARGS_SIZE_MAX)
+		return -E2BIG;
+	if (size < CLONE_ARGS_SIZE_VER0)
 		return -EINVAL;
 	memset(&ca, 0, sizeof(ca));
 	if (copy_in(t->mm, &ca, a[0], MIN(size, sizeof(ca))) < 0)
