@@ -11,6 +11,12 @@
  *                         checkpoint interrupts one: it is made again from
  *                         the syscall instruction the patched site ends
  *                         with), N2 calls
+ *   patch_loop fork N     N calls of getpid(), then a fork: the child makes N
+ *                         calls from the same (inherited, patched) sites
+ *                         and N checked calls of hot_site (a site it patches
+ *                         itself, in the table it inherited), each checked
+ *                         against its own pid; the parent waits for it and
+ *                         makes N more
  *   patch_loop stress S   until SIGTERM (S seconds at most), calls of
  *                         hot_site with every register set to a pattern
  *                         that changes each time, checked after each call
@@ -28,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -215,6 +222,31 @@ int main(int argc, char **argv)
 		printf("patch_loop: %ld + %ld getpid() calls returned pid %d\n", n1, n2, (int)pid);
 		return 0;
 	}
+	if (argc == 3 && strcmp(argv[1], "fork") == 0) {
+		long n = atol(argv[2]);
+		pid_t child;
+		int st;
+
+		calls(n, pid);
+		child = fork();
+		if (child == 0) {
+			pid_t me = (pid_t)syscall(SYS_getpid);
+
+			calls(n, me);
+			for (long i = 0; i < n; i++)
+				if (checked_call((uint64_t)i, me, i))
+					_exit(1);
+			_exit(0);
+		}
+		if (child < 0 || waitpid(child, &st, 0) != child || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			printf("patch_loop: the child failed (status %#x)\n", child < 0 ? -1 : st);
+			return 1;
+		}
+		calls(n, pid);
+		printf("patch_loop: parent and forked child made %ld getpid() calls each, the child %ld checked ones\n",
+		       2 * n, n);
+		return 0;
+	}
 	if (argc == 3 && strcmp(argv[1], "stress") == 0) {
 		double end = now_s() + atof(argv[2]);
 		long i = 0;
@@ -231,6 +263,6 @@ int main(int argc, char **argv)
 		printf("patch_loop: every checked call returned pid %d with the registers intact\n", (int)pid);
 		return 0;
 	}
-	fprintf(stderr, "usage: patch_loop N | cr N1 N2 | stress SECONDS\n");
+	fprintf(stderr, "usage: patch_loop N | cr N1 N2 | fork N | stress SECONDS\n");
 	return 2;
 }

@@ -7,6 +7,10 @@
 #  a. systrap: nearly every call comes through the trampoline;
 #  b. --systrap-disable-syscall-patching, and ptrace: the same output, no
 #     site patched, no call through the trampoline;
+#  f. patching survives fork: a child inherits the patched sites (and the
+#     table, in its copy of the memory) and its own stub's trampoline
+#     takes its calls; a site it makes hot itself goes into the inherited
+#     table's next entry;
 #  c. a container checkpointed after its sites are patched, in a sleep
 #     made from a patched site (restarted from the syscall instruction the
 #     site's jump ends with), and restored on systrap (the entry is bound
@@ -69,6 +73,19 @@ check "no-patching: calls through the trampoline" 0 "$(through "$work/no-patchin
 check "no-patching: sites patched" 0 "$(sites "$work/no-patching.log")"
 do_run ptrace --platform=ptrace
 check "ptrace: sites patched" 0 "$(sites "$work/ptrace.log")"
+
+# f. Fork: parent and child each make 2N calls; nearly all of them come
+# through the trampoline of their own stub.
+timeout -k 5 60 "$RUNSC" --platform=systrap --debug --debug-log="$work/fork.log" do "$prog" fork "$N" \
+	>"$work/fork.out" 2>"$work/fork.err"
+check "fork: exit status" 0 $?
+check "fork: output" "patch_loop: parent and forked child made $((2 * N)) getpid() calls each, the child $N checked ones" \
+	"$(cat "$work/fork.out")"
+check "fork: stubs that reported" 2 "$(stubs "$work/fork.log")"
+n=$(through "$work/fork.log")
+ok_if "fork: $n of $((4 * N)) calls through the trampolines (>= $((4 * N - 200)))" "$([ "$n" -ge $((4 * N - 200)) ]; echo $?)"
+ok_if "fork: the child patched a site of its own ($(sites "$work/fork.log") sites in all)" \
+	"$([ "$(sites "$work/fork.log")" -ge 2 ]; echo $?)"
 
 # c. Checkpoint after the sites are patched, restore three ways.
 N1=20000 N2=20000
