@@ -233,3 +233,38 @@ SYSCALL(tkill)
 	task_put(target);
 	return err;
 }
+
+/* Sleeps until a signal the task does not block arrives: the call ends
+ * with -ERESTARTNOHAND, which a handler turns into EINTR and which runs
+ * again when the signal had none (a stop, an ignored one), as Linux's.
+ * A freeze ends the wait the same way and the call restarts after. */
+static long wait_for_signal(struct task *t)
+{
+	while (task_wait(t, -1, 0, -1) != -EINTR)
+		;
+	return -LINUX_ERESTARTNOHAND;
+}
+
+SYSCALL(pause)
+{
+	return wait_for_signal(t);
+}
+
+/* The mask is the task's until a signal is delivered: the handler's
+ * frame saves the old one (saved_sigmask, as for ppoll), or sig_deliver
+ * puts it back. */
+SYSCALL(rt_sigsuspend)
+{
+	uint64_t mask;
+
+	if (a[1] != 8)
+		return -EINVAL;
+	if (copy_in(t->mm, &mask, a[0], sizeof(mask)) < 0)
+		return -EFAULT;
+	if (!t->has_saved_sigmask) {
+		t->saved_sigmask = t->sigmask;
+		t->has_saved_sigmask = true;
+	}
+	t->sigmask = mask & ~UNBLOCKABLE;
+	return wait_for_signal(t);
+}

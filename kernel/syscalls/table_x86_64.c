@@ -33,6 +33,11 @@ SYSCALL(madvise);
 SYSCALL(dup);
 SYSCALL(dup2);
 SYSCALL(nanosleep);
+SYSCALL(getitimer);
+SYSCALL(setitimer);
+SYSCALL(alarm);
+SYSCALL(pause);
+SYSCALL(rt_sigsuspend);
 SYSCALL(getpid);
 SYSCALL(exit);
 SYSCALL(kill);
@@ -169,6 +174,11 @@ const syscall_fn syscall_table[SYSCALL_COUNT] = {
 	[__NR_dup] = sys_dup,
 	[__NR_dup2] = sys_dup2,
 	[__NR_nanosleep] = sys_nanosleep,
+	[__NR_getitimer] = sys_getitimer,
+	[__NR_setitimer] = sys_setitimer,
+	[__NR_alarm] = sys_alarm,
+	[__NR_pause] = sys_pause,
+	[__NR_rt_sigsuspend] = sys_rt_sigsuspend,
 	[__NR_getpid] = sys_getpid,
 	[__NR_exit] = sys_exit,
 	[__NR_kill] = sys_kill,

@@ -5,6 +5,7 @@
 #include "kernel/task/task.h"
 #include "kernel/lib/log.h"
 #include "kernel/mm/mm.h"
+#include "kernel/time/itimer.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -156,6 +157,7 @@ void task_exit(struct task *t)
 
 	t->exited = true;
 	task_vfork_done(t);
+	itimer_real_cancel(tg);
 	pthread_mutex_lock(&t->alloc_lock);
 	mm = t->mm;
 	fdt = t->fdt;

@@ -81,6 +81,10 @@ struct thread_group {
 	int stop_report;		/* the stop signal wait has not reported (0: none) */
 	bool cont_report;		/* continued, not reported to wait */
 	bool cont_notify;		/* continued, the parent's SIGCHLD not sent yet */
+	/* ITIMER_REAL, under kernel/time/itimer.c's lock: the host-monotonic
+	 * expiry (0: disarmed), the interval, the list of armed timers. */
+	int64_t itimer_deadline, itimer_interval;
+	struct thread_group *itimer_next;
 	struct task *leader;		/* not counted */
 };
 

@@ -9,6 +9,7 @@
 #include "kernel/state/state.h"
 #include "kernel/task/task.h"
 #include "kernel/syscalls/syscalls.h"
+#include "kernel/time/itimer.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -44,6 +45,7 @@ static int save_tg(struct save_ctx *c, struct thread_group *tg, uint64_t id)
 	pb->zombie = tg->zombie;
 	pb->execed = tg->execed;
 	pb->child_subreaper = tg->child_subreaper;
+	itimer_real_get(tg, &pb->itimer_value_ns, &pb->itimer_interval_ns);
 	pthread_mutex_unlock(&tasklist_lock);
 	pb->exit_status = tg->exit_status;
 	pb->exit_signal = tg->exit_signal;
@@ -360,6 +362,8 @@ static int load_tg(struct load_ctx *c, const Amber__Kernel__ThreadGroup *tgp, st
 	tg->zombie = tgp->zombie;
 	tg->execed = tgp->execed;
 	tg->child_subreaper = tgp->child_subreaper;
+	if (tgp->itimer_value_ns < 0 || tgp->itimer_interval_ns < 0)
+		return bad(c, "thread group's interval timer", (unsigned long)tgp->id);
 	tg->exit_signal = tgp->exit_signal;
 	tg->exit_status = tgp->exit_status;
 	tg->exiting = tgp->zombie;
@@ -541,6 +545,24 @@ static int link_tasks(struct load_ctx *c, struct task **list, size_t n)
 	return 0;
 }
 
+/* The live processes' interval timers go on with what they had left,
+ * once nothing can fail any more (an armed timer names its group). */
+static int arm_timers(struct load_ctx *c, struct task **list, size_t n)
+{
+	const KernelPb *k = c->k;
+	int64_t ov, oi;
+	int err = 0;
+
+	for (size_t j = 0; j < k->n_tasks && err == 0; j++) {
+		const Amber__Kernel__ThreadGroup *tgp = k->thread_groups[k->tasks[j]->tg_id - 1];
+		struct task *t = find_loaded(list, n, k->tasks[j]->tid);
+
+		if (!t->exited && tgp->itimer_value_ns > 0)
+			err = itimer_real_set(t->tg, tgp->itimer_value_ns, tgp->itimer_interval_ns, &ov, &oi);
+	}
+	return err;
+}
+
 int task_load_all(struct load_ctx *c, struct task ***tasks, size_t *ntasks)
 {
 	const KernelPb *k = c->k;
@@ -572,6 +594,16 @@ int task_load_all(struct load_ctx *c, struct task ***tasks, size_t *ntasks)
 	if (err == 0) {
 		qsort(list, k->n_tasks, sizeof(*list), by_tid);
 		err = link_tasks(c, list, k->n_tasks);
+		if (err == 0 && (err = arm_timers(c, list, k->n_tasks)) < 0) {
+			for (size_t i = 0; i < k->n_tasks; i++)
+				itimer_real_cancel(list[i]->tg);
+			pthread_mutex_lock(&tasklist_lock);
+			for (size_t i = 0; i < k->n_tasks; i++) {
+				task_unregister_locked(list[i]);
+				task_put(list[i]);
+			}
+			pthread_mutex_unlock(&tasklist_lock);
+		}
 	}
 	if (err < 0) {
 		for (size_t i = 0; i < k->n_tasks; i++)
