@@ -236,8 +236,10 @@ SYSCALL(fcntl)
 			r = -EBADF;
 			break;
 		}
+		/* Stored atomically: stream I/O loads the flags without
+		 * pos_lock. */
 		pthread_mutex_lock(&f->pos_lock);
-		f->flags = (f->flags & ~SETFL_MASK) | ((int)a[2] & SETFL_MASK);
+		__atomic_store_n(&f->flags, (f->flags & ~SETFL_MASK) | ((int)a[2] & SETFL_MASK), __ATOMIC_RELAXED);
 		pthread_mutex_unlock(&f->pos_lock);
 		r = 0;
 		break;
