@@ -32,10 +32,12 @@ struct fdtable *fdtable_dup(struct fdtable *old)
 		fdtable_put(fdt);
 		return NULL;
 	}
-	/* fdt_grow rounds the same way, so the sizes match. */
+	/* fdt_grow rounds the same way, so the sizes match. An fd another
+	 * process sharing old (CLONE_FILES) has reserved but not published
+	 * is free in the copy, as Linux's dup_fd copies only open files. */
 	for (int fd = 0; fd < size; fd++) {
 		fdt->files[fd] = old->files[fd];
-		fdt->cloexec[fd] = old->cloexec[fd];
+		fdt->cloexec[fd] = old->files[fd] ? old->cloexec[fd] & ~FD_RESERVED : 0;
 		if (fdt->files[fd])
 			file_get(fdt->files[fd]);
 	}
