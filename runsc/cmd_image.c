@@ -100,7 +100,7 @@ static struct json_object *kernel_json(const Amber__Kernel__Kernel *k)
 			json_object_object_add(e, "stdio", json_object_new_int(f->stdio - 1));
 		} else if (f->pipe_id) {
 			json_object_object_add(e, "pipe", json_object_new_uint64(f->pipe_id));
-			json_object_object_add(e, "end", json_object_new_string(f->pipe_end == 2 ? "write" : "read"));
+			json_object_object_add(e, "end", json_object_new_string(f->pipe_end == 3 ? "read-write" : f->pipe_end == 2 ? "write" : "read"));
 		} else {
 			json_object_object_add(e, "path", json_object_new_string(f->path ? f->path : ""));
 		}

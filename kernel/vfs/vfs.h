@@ -48,6 +48,10 @@ struct inode_ops {
 	int (*lookup)(struct inode *dir, const char *name, struct inode **out);
 	/* Reads a symlink's target; returns its length or -errno. */
 	int (*readlink)(struct inode *ino, char *buf, size_t size);
+	/* A magic link (/proc/PID/fd/N) to an open file with no path (a
+	 * pipe): *out gets a path to open its inode again by (a new
+	 * reference; vfs_anon_path). -ENOENT: follow readlink's text. */
+	int (*jump)(struct inode *ino, struct path *out);
 	/* Fills f->ops and f->priv for a new open file. */
 	int (*open)(struct inode *ino, struct file *f);
 	/* statfs of the filesystem holding ino; NULL: vfs_generic_statfs. */
@@ -201,6 +205,13 @@ void dentry_put(struct dentry *d);
 struct mount *vfs_mount(struct mount *parent, struct dentry *mountpoint, struct dentry *root,
 			const char *fstype, const char *source, int flags);
 extern struct mount *vfs_root_mount;
+/* The mount of paths that exist only to reopen an inode with no name
+ * (vfs_anon_path); never in the mount tree. */
+extern struct mount vfs_anon_mount;
+/* A path of ino (a reference taken) on vfs_anon_mount, which no lookup
+ * reaches: what a magic link to a file with no path jumps to, and
+ * vfs_open opens. Returns 0 or -ENOMEM. */
+int vfs_anon_path(struct inode *ino, struct path *out);
 /* Copies up to max mounts, in mount order; returns how many. */
 int vfs_mounts(struct mount **out, int max);
 /* A dentry named name under parent (reference taken) for ino (reference

@@ -65,7 +65,7 @@ static inline struct pipe_buf *pipe_slot(struct pipe *p, uint32_t n)
 	return &p->bufs[n & (p->ring_size - 1)];
 }
 
-extern const struct file_ops pipe_read_ops, pipe_write_ops;
+extern const struct file_ops pipe_read_ops, pipe_write_ops, pipe_rdwr_ops;
 
 /* The ends' data path (pipe_rw.c): file_ops.read_iter and write_iter. */
 ssize_t pipe_read_iter(struct file *f, struct io_iter *it);
@@ -76,8 +76,9 @@ ssize_t pipe_write_iter(struct file *f, struct io_iter *it);
  * number. Returns 0 or -errno. */
 int pipe_inode_new(uint32_t uid, uint32_t gid, uint64_t ino, struct inode **out);
 /* A new file for one end of the pipe of ino, whose reference it takes
- * over (and keeps on failure: NULL means -ENOMEM). */
-struct file *pipe_open_end(struct inode *ino, bool write_end, int flags);
+ * over (and keeps on failure: NULL means -ENOMEM). flags' access mode
+ * says which end: O_RDONLY, O_WRONLY, or O_RDWR for both. */
+struct file *pipe_open_end(struct inode *ino, int flags);
 /* Brings the eventfds in line with the pipe after any change to its
  * slots, capacity or ends. p->lock held. */
 void pipe_sync(struct pipe *p);

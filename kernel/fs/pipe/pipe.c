@@ -44,9 +44,26 @@ void pipe_ino_seen(uint64_t ino)
 		;
 }
 
-static bool write_end(const struct file *f)
+/* What an end does: read, write, or both (O_RDWR, opened through
+ * /proc/PID/fd/N). */
+static bool reads(const struct file *f)
 {
-	return f->ops == &pipe_write_ops;
+	return f->ops != &pipe_write_ops;
+}
+
+static bool writes(const struct file *f)
+{
+	return f->ops != &pipe_read_ops;
+}
+
+/* An end opens (+1) or goes (-1). p->lock held. */
+static void count_end(struct pipe *p, const struct file *f, int d)
+{
+	if (reads(f))
+		p->readers += d;
+	if (writes(f))
+		p->writers += d;
+	pipe_sync(p);
 }
 
 /* Sets an eventfd's count from what it was to what it should be: a read
@@ -124,16 +141,17 @@ static short pipe_poll(struct file *f, short events)
 	/* As Linux's pipe_poll: POLLHUP on a read end with no writer left,
 	 * POLLERR on a write end with no reader left. */
 	pthread_mutex_lock(&p->lock);
-	if (write_end(f)) {
-		if (pipe_occupancy(p) < p->ring_size)
-			mask |= POLLOUT | POLLWRNORM;
-		if (!p->readers)
-			mask |= POLLERR;
-	} else {
+	if (reads(f)) {
 		if (pipe_occupancy(p))
 			mask |= POLLIN | POLLRDNORM;
 		if (!p->writers)
 			mask |= POLLHUP;
+	}
+	if (writes(f)) {
+		if (pipe_occupancy(p) < p->ring_size)
+			mask |= POLLOUT | POLLWRNORM;
+		if (!p->readers)
+			mask |= POLLERR;
 	}
 	pthread_mutex_unlock(&p->lock);
 	return mask;
@@ -142,11 +160,15 @@ static short pipe_poll(struct file *f, short events)
 static int pipe_wait_fd(struct file *f, short *events)
 {
 	struct pipe *p = f->inode->priv;
-	short want = write_end(f) ? POLLOUT | POLLWRNORM : POLLIN | POLLRDNORM;
+	short ev = 0;
 	int fd;
 
-	if (*events & want) {
-		*events = write_end(f) ? POLLOUT : POLLIN;
+	if (reads(f) && (*events & (POLLIN | POLLRDNORM)))
+		ev |= POLLIN;
+	if (writes(f) && (*events & (POLLOUT | POLLWRNORM)))
+		ev |= POLLOUT;
+	if (ev) {
+		*events = ev;
 		return p->level_fd;
 	}
 	/* Only POLLHUP or POLLERR can come: the other end closing. */
@@ -185,11 +207,7 @@ static void pipe_release(struct file *f)
 	struct pipe *p = f->inode->priv;
 
 	pthread_mutex_lock(&p->lock);
-	if (write_end(f))
-		p->writers--;
-	else
-		p->readers--;
-	pipe_sync(p);
+	count_end(p, f, -1);
 	pthread_mutex_unlock(&p->lock);
 }
 
@@ -211,9 +229,25 @@ const struct file_ops pipe_write_ops = {
 	.release = pipe_release,
 };
 
+const struct file_ops pipe_rdwr_ops = {
+	.read_iter = pipe_read_iter,
+	.write_iter = pipe_write_iter,
+	.llseek = vfs_no_seek,
+	.ioctl = pipe_ioctl,
+	.wait_fd = pipe_wait_fd,
+	.poll = pipe_poll,
+	.release = pipe_release,
+};
+
 bool pipe_file(struct file *f)
 {
-	return f->ops == &pipe_read_ops || f->ops == &pipe_write_ops;
+	return f->ops == &pipe_read_ops || f->ops == &pipe_write_ops || f->ops == &pipe_rdwr_ops;
+}
+
+/* The operations of an end opened with access mode acc, or NULL. */
+static const struct file_ops *end_ops(int acc)
+{
+	return acc == O_RDONLY ? &pipe_read_ops : acc == O_WRONLY ? &pipe_write_ops : acc == O_RDWR ? &pipe_rdwr_ops : NULL;
 }
 
 /* ---- the inode ---- */
@@ -279,7 +313,27 @@ static void pipe_inode_release(struct inode *ino)
 	pipe_free(ino->priv);
 }
 
+/* An end opened by name, which an anonymous pipe has only as the magic
+ * link /proc/PID/fd/N: as Linux's fifo_open gives for a pipe, a new
+ * reader, writer or both (O_RDWR), never waiting for the other end. Like
+ * pipe(2)'s ends it keeps no path (/proc/PID/fd shows pipe:[ino]). */
+static int pipe_fifo_open(struct inode *ino, struct file *f)
+{
+	struct pipe *p = ino->priv;
+
+	f->ops = end_ops(f->flags & O_ACCMODE);
+	if (!f->ops)
+		return -EINVAL;
+	pthread_mutex_lock(&p->lock);
+	count_end(p, f, 1);
+	pthread_mutex_unlock(&p->lock);
+	path_put(&f->path);
+	f->path = (struct path){ 0 };
+	return 0;
+}
+
 static const struct inode_ops pipe_inode_ops = {
+	.open = pipe_fifo_open,
 	.statfs = pipe_statfs,
 	.setattr = pipe_setattr,
 	.release = pipe_inode_release,
@@ -330,20 +384,15 @@ int pipe_inode_new(uint32_t uid, uint32_t gid, uint64_t ino_nr, struct inode **o
 	return 0;
 }
 
-struct file *pipe_open_end(struct inode *ino, bool is_write, int flags)
+struct file *pipe_open_end(struct inode *ino, int flags)
 {
 	struct pipe *p = ino->priv;
-	struct file *f = file_new_anon(ino, (is_write ? O_WRONLY : O_RDONLY) | flags,
-				       is_write ? &pipe_write_ops : &pipe_read_ops, NULL);
+	struct file *f = file_new_anon(ino, flags, end_ops(flags & O_ACCMODE), NULL);
 
 	if (!f)
 		return NULL;
 	pthread_mutex_lock(&p->lock);
-	if (is_write)
-		p->writers++;
-	else
-		p->readers++;
-	pipe_sync(p);
+	count_end(p, f, 1);
 	pthread_mutex_unlock(&p->lock);
 	return f;
 }
@@ -357,10 +406,10 @@ int pipe_create(int flags, uint32_t uid, uint32_t gid, struct file **rd, struct 
 		return err;
 	inode_get(ino);		/* one reference for each end */
 	/* As Linux's create_pipe_files: packet mode is the writer's. */
-	*rd = pipe_open_end(ino, false, flags & ~O_DIRECT);
+	*rd = pipe_open_end(ino, O_RDONLY | (flags & ~O_DIRECT));
 	if (!*rd)
 		goto err_rd;
-	*wr = pipe_open_end(ino, true, flags);
+	*wr = pipe_open_end(ino, O_WRONLY | flags);
 	if (!*wr)
 		goto err_wr;
 	return 0;

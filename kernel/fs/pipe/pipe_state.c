@@ -16,6 +16,7 @@
 
 #define END_READ	1
 #define END_WRITE	2
+#define END_BOTH	3	/* O_RDWR, opened through /proc/PID/fd/N */
 #define BUF_FLAGS	(PIPE_BUF_PACKET | PIPE_BUF_CAN_MERGE)
 
 static int save_pipe(struct save_ctx *c, struct inode *ino, uint64_t id)
@@ -79,7 +80,7 @@ int pipe_file_save(struct save_ctx *c, struct file *f, Amber__Kernel__File *pb)
 			return err;
 	}
 	pb->pipe_id = id;
-	pb->pipe_end = f->ops == &pipe_write_ops ? END_WRITE : END_READ;
+	pb->pipe_end = f->ops == &pipe_write_ops ? END_WRITE : f->ops == &pipe_rdwr_ops ? END_BOTH : END_READ;
 	return 0;
 }
 
@@ -159,21 +160,20 @@ static int pipe_inode(struct load_ctx *c, uint64_t id, struct inode **out)
 
 int pipe_file_load(struct load_ctx *c, const Amber__Kernel__File *pb, struct file **out)
 {
-	bool is_write = pb->pipe_end == END_WRITE;
-	int acc = is_write ? O_WRONLY : O_RDONLY;
+	static const int acc[] = { [END_READ] = O_RDONLY, [END_WRITE] = O_WRONLY, [END_BOTH] = O_RDWR };
 	struct inode *ino;
 	int err;
 
-	if ((pb->pipe_end != END_READ && !is_write) || (pb->flags & O_ACCMODE) != acc)
-		return bad(c, pb->pipe_id, "an end that is neither the read nor the write end");
-	/* What pipe2 and F_SETFL can set. */
-	if (pb->flags & ~(O_ACCMODE | O_NONBLOCK | O_DIRECT | O_APPEND | O_ASYNC | O_NOATIME))
+	if (pb->pipe_end < END_READ || pb->pipe_end > END_BOTH || (pb->flags & O_ACCMODE) != acc[pb->pipe_end])
+		return bad(c, pb->pipe_id, "an end that is not what its access mode says");
+	/* What pipe2, open through /proc and F_SETFL can set. */
+	if (pb->flags & ~(O_ACCMODE | O_NONBLOCK | O_DIRECT | O_APPEND | O_ASYNC | O_NOATIME | LINUX_O_LARGEFILE))
 		return bad(c, pb->pipe_id, "an end with bad flags");
 	err = pipe_inode(c, pb->pipe_id, &ino);
 	if (err < 0)
 		return err;
 	inode_get(ino);
-	*out = pipe_open_end(ino, is_write, pb->flags & ~O_ACCMODE);
+	*out = pipe_open_end(ino, pb->flags);
 	if (!*out) {
 		inode_put(ino);
 		return -ENOMEM;

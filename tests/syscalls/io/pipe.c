@@ -390,11 +390,51 @@ static void packets(void)
 	close(p[1]);
 }
 
+/* /proc/self/fd/N of a pipe opens a new file of the pipe (the bash
+ * process substitution's /dev/fd/63, cat /dev/stdin). */
+static void reopen(void)
+{
+	int p[2], r, w, rw;
+	char path[64];
+	struct stat a, b;
+
+	mkpipe(p, O_NONBLOCK);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", p[0]);
+	r = open(path, O_RDONLY);
+	snprintf(path, sizeof(path), "/dev/fd/%d", p[1]);
+	w = open(path, O_WRONLY | O_TRUNC);
+	rw = open(path, O_RDWR);
+	yesno("reopened", r >= 0 && w >= 0 && rw >= 0);
+	printf("F_GETFL %#lx %#lx %#lx\n", sc(SYS_fcntl, r, F_GETFL), sc(SYS_fcntl, w, F_GETFL), sc(SYS_fcntl, rw, F_GETFL));
+	fstat(p[0], &a);
+	stat(path, &b);
+	yesno("stat through /dev/fd is the pipe's", S_ISFIFO(b.st_mode) && a.st_ino == b.st_ino);
+	fstat(rw, &b);
+	yesno("fstat of the new file is the pipe's", a.st_ino == b.st_ino);
+	show("write to the new write end", sc(SYS_write, w, "new", 3));
+	show("read from the old read end", sc(SYS_read, p[0], buf, 2));
+	show("read from the new read end", sc(SYS_read, r, buf, 10));
+	show("write to the read-write end", sc(SYS_write, rw, "both", 4));
+	show("read from the read-write end", sc(SYS_read, rw, buf, 10));
+	show_poll("poll the read-write end", rw, POLLIN | POLLOUT);
+	close(p[1]);
+	close(w);
+	show_poll("poll the old read end, a read-write end left", p[0], POLLIN);
+	close(rw);
+	show_poll("poll the old read end, no writer", p[0], POLLIN);
+	show("open a lost pipe's write end", sc(SYS_open, path, O_WRONLY));
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/", p[0]);
+	show("open the read end's link with a trailing slash", sc(SYS_open, path, O_RDONLY));
+	close(r);
+	close(p[0]);
+}
+
 /* Pipes in every state a checkpoint should keep, checked afterwards. */
 static void checkpoint(void)
 {
-	int data[2], eof[2], epipe[2], small[2], pkt[2], full[2];
+	int data[2], eof[2], epipe[2], small[2], pkt[2], full[2], rwp[2], both;
 	struct stat before, after;
+	char path[64];
 	long r;
 
 	mkpipe(data, O_NONBLOCK);
@@ -414,6 +454,13 @@ static void checkpoint(void)
 	sc(SYS_write, pkt[1], "two", 3);
 	mkpipe(full, O_NONBLOCK);
 	show("fill", fill(full[1], 1000));
+	/* Only a read-write end, opened through /proc, left of this one. */
+	mkpipe(rwp, 0);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", rwp[0]);
+	both = open(path, O_RDWR);
+	close(rwp[0]);
+	close(rwp[1]);
+	show("write rw", sc(SYS_write, both, "rw", 2));
 
 	amber_cr_point();
 
@@ -441,6 +488,11 @@ static void checkpoint(void)
 	show("drain", sc(SYS_read, full[0], buf, sizeof(buf)));
 	show("write after", sc(SYS_write, full[1], "after", 5));
 	show("read after", sc(SYS_read, full[0], buf, 10));
+	printf("read-write end: FL %#lx\n", sc(SYS_fcntl, both, F_GETFL));
+	show_poll("poll it", both, POLLIN | POLLOUT);
+	show("read it", sc(SYS_read, both, buf, 10));
+	show_poll("poll it", both, POLLIN | POLLOUT);
+	close(both);
 	close(data[0]);
 	close(data[1]);
 	close(eof[0]);
@@ -466,6 +518,7 @@ int main(void)
 	waits();
 	setsize();
 	packets();
+	reopen();
 	checkpoint();
 	/* The default action of SIGPIPE ends the program. */
 	signal(SIGPIPE, SIG_DFL);
