@@ -96,10 +96,14 @@ static struct json_object *kernel_json(const Amber__Kernel__Kernel *k)
 		struct json_object *e = json_object_new_object();
 
 		json_object_object_add(e, "id", json_object_new_uint64(f->id));
-		if (f->stdio)
+		if (f->stdio) {
 			json_object_object_add(e, "stdio", json_object_new_int(f->stdio - 1));
-		else
+		} else if (f->pipe_id) {
+			json_object_object_add(e, "pipe", json_object_new_uint64(f->pipe_id));
+			json_object_object_add(e, "end", json_object_new_string(f->pipe_end == 3 ? "read-write" : f->pipe_end == 2 ? "write" : "read"));
+		} else {
 			json_object_object_add(e, "path", json_object_new_string(f->path ? f->path : ""));
+		}
 		json_object_object_add(e, "flags", hex((uint64_t)(uint32_t)f->flags));
 		json_object_object_add(e, "pos", json_object_new_int64(f->pos));
 		/* Deleted while open: carried in the image, with its size. */
@@ -110,6 +114,21 @@ static struct json_object *kernel_json(const Amber__Kernel__Kernel *k)
 		json_object_array_add(a, e);
 	}
 	json_object_object_add(o, "files", a);
+	a = json_object_new_array();
+	for (size_t i = 0; i < k->n_pipes; i++) {
+		const Amber__Kernel__Pipe *p = k->pipes[i];
+		struct json_object *e = json_object_new_object();
+		uint64_t bytes = 0;
+
+		for (size_t j = 0; j < p->n_buffers; j++)
+			bytes += p->buffers[j]->len;
+		json_object_object_add(e, "id", json_object_new_uint64(p->id));
+		json_object_object_add(e, "ino", json_object_new_uint64(p->ino));
+		json_object_object_add(e, "capacity", json_object_new_uint64((uint64_t)p->slots * PAGE_SIZE));
+		json_object_object_add(e, "bytes", json_object_new_uint64(bytes));
+		json_object_array_add(a, e);
+	}
+	json_object_object_add(o, "pipes", a);
 	a = json_object_new_array();
 	for (size_t i = 0; i < k->n_fdtables; i++) {
 		const Amber__Kernel__FdTable *t = k->fdtables[i];
@@ -195,6 +214,14 @@ static void print_text(struct json_object *o)
 			       json_object_object_get_ex(e, "file", &f) ? json_object_get_string(f) : "");
 		}
 	}
+	json_object_object_get_ex(k, "pipes", &v);
+	for (size_t i = 0; i < json_object_array_length(v); i++) {
+		struct json_object *e = json_object_array_get_idx(v, i);
+		printf("pipe %s: pipe:[%s], %s of %s bytes in the image\n", json_object_get_string(json_object_object_get(e, "id")),
+		       json_object_get_string(json_object_object_get(e, "ino")),
+		       json_object_get_string(json_object_object_get(e, "bytes")),
+		       json_object_get_string(json_object_object_get(e, "capacity")));
+	}
 	json_object_object_get_ex(k, "fd_tables", &v);
 	for (size_t i = 0; i < json_object_array_length(v); i++) {
 		struct json_object *t = json_object_array_get_idx(v, i), *fds, *files;
@@ -206,9 +233,14 @@ static void print_text(struct json_object *o)
 			int64_t fid = json_object_get_int64(json_object_object_get(e, "file"));
 			struct json_object *f = fid >= 1 && (size_t)fid <= json_object_array_length(files)
 						      ? json_object_array_get_idx(files, (size_t)fid - 1) : NULL;
+			char pipe[64] = "";
+
+			if (f && json_object_object_get_ex(f, "pipe", &s))
+				snprintf(pipe, sizeof(pipe), "(%s end of pipe %s)",
+					 json_object_get_string(json_object_object_get(f, "end")), json_object_get_string(s));
 			printf("  %3s -> file %s %s%s flags %s pos %s%s\n", json_object_get_string(json_object_object_get(e, "fd")),
 			       json_object_get_string(json_object_object_get(e, "file")),
-			       !f ? "?" : json_object_object_get_ex(f, "stdio", &s) ? "(stdio)" :
+			       !f ? "?" : json_object_object_get_ex(f, "stdio", &s) ? "(stdio)" : pipe[0] ? pipe :
 			       json_object_get_string(json_object_object_get(f, "path")),
 			       f && json_object_object_get_ex(f, "deleted", &s) ? " (deleted, in the image)" : "",
 			       f ? json_object_get_string(json_object_object_get(f, "flags")) : "?",

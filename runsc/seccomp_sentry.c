@@ -136,7 +136,7 @@ static const struct seccomp_rule sentry_rules[] = {
 	SC_ALLOW(close),					/* any fd it holds */
 	SC_ALLOW(poll),						/* the main loop; readiness of host stdio */
 	SC_ALLOW(ppoll),					/* blocking waits: task wake eventfd beside a host fd */
-	SC_ALLOW(eventfd2),					/* a task's wake fd; runsc do's done fd */
+	SC_ALLOW(eventfd2),					/* a task's wake fd; pipes' wait fds; runsc do's done fd */
 	SC_ALLOW(sendmsg),					/* gofer requests */
 	SC_ALLOW(recvmsg),					/* gofer replies, with donated fds */
 	SC_ALLOW1(accept4, SC_EQ32(3, SOCK_CLOEXEC)),		/* runsc boot: a connection to the control socket */

@@ -174,6 +174,7 @@ void save_ctx_free(struct save_ctx *c)
 	idmap_free(&c->tgs);
 	idmap_free(&c->shmems);
 	idmap_free(&c->orphans);
+	idmap_free(&c->pipes);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -464,7 +465,13 @@ int kernel_load(struct load_ctx *c, struct task ***tasks, size_t *ntasks)
 			snprintf(c->err, sizeof(c->err), "kernel.pb: orphan file with id %lu", (unsigned long)k->orphans[i]->id);
 			return -EINVAL;
 		}
+	for (size_t i = 0; i < k->n_pipes; i++)
+		if (k->pipes[i]->id != i + 1) {
+			snprintf(c->err, sizeof(c->err), "kernel.pb: pipe with id %lu", (unsigned long)k->pipes[i]->id);
+			return -EINVAL;
+		}
 	c->orphans = calloc(k->n_orphans + 1, sizeof(*c->orphans));
+	c->pipes = calloc(k->n_pipes + 1, sizeof(*c->pipes));
 	c->files = calloc(k->n_files + 1, sizeof(*c->files));
 	c->mms = calloc(k->n_mms + 1, sizeof(*c->mms));
 	/* Shared-memory ids: tmpfs files' data and anonymous objects. */
@@ -472,7 +479,7 @@ int kernel_load(struct load_ctx *c, struct task ***tasks, size_t *ntasks)
 	for (size_t i = 0; i < k->n_tmpfs; i++)
 		c->nshmems += k->tmpfs[i]->n_nodes;
 	c->shmems = calloc(c->nshmems + 1, sizeof(*c->shmems));
-	if (!c->files || !c->mms || !c->shmems || !c->orphans)
+	if (!c->files || !c->mms || !c->shmems || !c->orphans || !c->pipes)
 		return -ENOMEM;
 	err = load_tmpfs_mounts(c);
 	if (err == 0)
@@ -508,8 +515,13 @@ int kernel_load(struct load_ctx *c, struct task ***tasks, size_t *ntasks)
 	for (size_t i = 0; i < k->n_orphans && counted; i++)
 		if (c->orphans[i])
 			inode_put(c->orphans[i]);
+	for (size_t i = 0; i < k->n_pipes && counted; i++)
+		if (c->pipes[i])
+			inode_put(c->pipes[i]);
 	free(c->orphans);
 	c->orphans = NULL;
+	free(c->pipes);
+	c->pipes = NULL;
 	free(c->shmems);
 	c->shmems = NULL;
 	free(c->files);

@@ -34,7 +34,7 @@ void idmap_free(struct idmap *m);
 
 struct save_ctx {
 	KernelPb *k;
-	struct idmap mms, files, fdtables, fs, tgs, shmems, orphans;
+	struct idmap mms, files, fdtables, fs, tgs, shmems, orphans, pipes;
 	uint64_t *pages;		/* memory-file page indexes the image carries (unsorted, repeats) */
 	size_t npages, pages_cap;
 	void **allocs;			/* everything allocated for k */
@@ -72,6 +72,7 @@ struct load_ctx {
 	struct mapping_obj **shmems;	/* by id - 1; tmpfs files' data, then anonymous */
 	size_t nshmems;
 	struct inode **orphans;		/* by id - 1, made by the first file that refers to one */
+	struct inode **pipes;		/* by id - 1, made by the first end that refers to one */
 	const int *stdio;		/* the restoring sandbox's stdio host fds */
 	bool same_host;			/* restoring on the boot of the host that wrote the image */
 	uint64_t *page_idx;		/* references to memory-file pages, collected while loading */
@@ -127,6 +128,12 @@ int64_t shmem_save_cache(struct save_ctx *c, struct mapping_obj *obj, uint64_t s
 int orphan_save(struct save_ctx *c, struct file *f, const char *path, uint64_t *id);
 int64_t orphan_save_mapping(struct save_ctx *c, struct mapping_obj *obj);
 int orphan_load(struct load_ctx *c, const Amber__Kernel__File *pb, struct file **out);
+/* Pipe ends (kernel/fs/pipe/pipe_state.c). pipe_file_save: fills pb for
+ * f, an end of a pipe, saving the pipe (its slots' pages added to the
+ * image) the first time. pipe_file_load: the restored end for File pb,
+ * which names a pipe. */
+int pipe_file_save(struct save_ctx *c, struct file *f, Amber__Kernel__File *pb);
+int pipe_file_load(struct load_ctx *c, const Amber__Kernel__File *pb, struct file **out);
 /* Records obj (a reference taken) as shared-memory id. */
 int shmem_register(struct load_ctx *c, uint64_t id, struct mapping_obj *obj);
 int task_load_all(struct load_ctx *c, struct task ***tasks, size_t *ntasks);

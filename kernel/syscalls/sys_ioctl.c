@@ -30,7 +30,8 @@ SYSCALL(ioctl)
 		r = copy_in(t->mm, &v, a[2], sizeof(v));
 		if (r == 0) {
 			pthread_mutex_lock(&f->pos_lock);
-			f->flags = v ? (f->flags | O_NONBLOCK) : (f->flags & ~O_NONBLOCK);
+			__atomic_store_n(&f->flags, v ? (f->flags | O_NONBLOCK) : (f->flags & ~O_NONBLOCK),
+					 __ATOMIC_RELAXED);
 			pthread_mutex_unlock(&f->pos_lock);
 		}
 		break;

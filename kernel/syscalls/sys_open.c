@@ -4,6 +4,7 @@
  * EINVAL, logged). */
 #include "kernel/syscalls/syscalls.h"
 #include "kernel/lib/log.h"
+#include "kernel/fs/pipe/pipe.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -236,10 +237,16 @@ SYSCALL(fcntl)
 			r = -EBADF;
 			break;
 		}
+		/* Stored atomically: stream I/O loads the flags without
+		 * pos_lock. */
 		pthread_mutex_lock(&f->pos_lock);
-		f->flags = (f->flags & ~SETFL_MASK) | ((int)a[2] & SETFL_MASK);
+		__atomic_store_n(&f->flags, (f->flags & ~SETFL_MASK) | ((int)a[2] & SETFL_MASK), __ATOMIC_RELAXED);
 		pthread_mutex_unlock(&f->pos_lock);
 		r = 0;
+		break;
+	case F_GETPIPE_SZ:
+	case F_SETPIPE_SZ:
+		r = pipe_fcntl(f, cmd, (unsigned int)a[2]);
 		break;
 	default:
 		log_warn("fcntl: unsupported command %d", cmd);

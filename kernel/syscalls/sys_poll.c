@@ -1,7 +1,9 @@
 /* poll, ppoll, select, pselect6. Readiness comes from each file's poll op;
- * a wait blocks on the host fds behind stream files (stdio) in task_wait,
- * so a signal interrupts it. Differs from Linux: an interrupted call that
- * is restarted (no handler) starts its timeout again from the beginning. */
+ * a wait blocks in task_wait on the host fds each file's wait_fd names
+ * (stdio's own, a pipe's level eventfds), so a signal interrupts it.
+ * Differs from Linux: an interrupted call that is restarted (no handler)
+ * starts its timeout again from the beginning; past 64 host fds to wait
+ * on, the files left out are polled every 10 ms instead of woken. */
 #include "kernel/syscalls/syscalls.h"
 
 #include <errno.h>
@@ -35,14 +37,35 @@ static short file_poll(struct file *f, short events)
 	return (short)(f->ops->poll(f, events) & (events | always));
 }
 
+/* Adds (fd, events) to the host waits, merged with an entry for the same
+ * fd (two ends, or two fds, of one pipe). Returns 1 when added, 0 when
+ * merged, -1 when there is no room. */
+static int add_wait(struct pollfd *waits, int *nw, int fd, short events)
+{
+	for (int i = 0; i < *nw; i++)
+		if (waits[i].fd == fd) {
+			waits[i].events |= events;
+			return 0;
+		}
+	if (*nw == WAIT_MAX)
+		return -1;
+	waits[(*nw)++] = (struct pollfd){ .fd = fd, .events = events };
+	return 1;
+}
+
 /* The core of poll and select: fills revents; returns the number of
  * entries with events, 0 at the deadline, or a restart code. */
 static long do_poll(struct task *t, struct linux_pollfd *pfds, unsigned n, int64_t deadline)
 {
 	for (;;) {
 		struct pollfd waits[WAIT_MAX];
-		int nw = 0;
-		long ready = 0;
+		/* The files whose host fds waits names, held until the wait
+		 * is over: a wait_fd is valid only while its file is open. */
+		struct file *held[WAIT_MAX];
+		int nw = 0, r;
+		bool overflow = false;
+		long ready = 0, err = 0;
+		int64_t until = deadline;
 
 		for (unsigned i = 0; i < n; i++) {
 			struct file *f;
@@ -57,22 +80,45 @@ static long do_poll(struct task *t, struct linux_pollfd *pfds, unsigned n, int64
 				continue;
 			}
 			pfds[i].revents = file_poll(f, pfds[i].events);
-			if (pfds[i].revents)
+			if (pfds[i].revents) {
 				ready++;
-			else if (f->ops->wait_fd && nw < WAIT_MAX)
-				waits[nw++] = (struct pollfd){ .fd = f->ops->wait_fd(f), .events = pfds[i].events };
+			} else if (!ready && !err && f->ops->wait_fd) {
+				short ev = pfds[i].events;
+				int hfd = f->ops->wait_fd(f, &ev), added = hfd < 0 ? 0 : add_wait(waits, &nw, hfd, ev);
+
+				if (hfd < 0)
+					err = hfd;
+				else if (added < 0)
+					overflow = true;
+				else if (added > 0) {
+					held[nw - 1] = f;
+					f = NULL;
+				}
+			}
 			file_put(f);
 		}
-		if (ready || deadline == 0)
+		if (ready || err || deadline == 0 || (deadline > 0 && mono_now() >= deadline)) {
+			r = 0;
+		} else {
+			/* More files to wait for than host fds in one wait:
+			 * those left out are looked at again every 10 ms. */
+			if (overflow && (until < 0 || until > mono_now() + 10000000))
+				until = mono_now() + 10000000;
+			r = task_wait_many(t, waits, nw, until);
+		}
+		for (int i = 0; i < nw; i++)
+			file_put(held[i]);
+		if (ready)
 			return ready;
-		if (deadline > 0 && mono_now() >= deadline)
+		if (err)
+			return err;
+		if (deadline == 0 || (deadline > 0 && mono_now() >= deadline))
 			return 0;
-		int r = task_wait_many(t, waits, nw, deadline);
 		if (r == -EINTR)
 			return -LINUX_ERESTARTNOHAND;
 		if (r < 0)
 			return r;
-		if (r == 0)
+		if (r == 0 && until == deadline)
 			return 0;
 	}
 }

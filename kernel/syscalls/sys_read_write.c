@@ -1,5 +1,7 @@
 /* read, write and their vectored and positional forms; lseek; getdents64.
- * Data moves through a bounce buffer in chunks; a stream that would block
+ * Data moves through a bounce buffer in chunks, or, for files with
+ * read_iter/write_iter (pipes), straight between the application and the
+ * file in one request across all segments. A stream that would block
  * waits in task_wait, where a signal interrupts it (ERESTARTSYS). */
 #include "kernel/syscalls/syscalls.h"
 #include "kernel/signal/signal.h"
@@ -23,37 +25,124 @@ static bool seekable(struct file *f)
 	return f->ops->llseek && f->ops->llseek != vfs_no_seek;
 }
 
+/* Streams (pipes) have no position: like Linux, which serializes on the
+ * position only for regular files (FMODE_ATOMIC_POS), their reads and
+ * writes do not take pos_lock, so two tasks blocked on one end do not
+ * wait for each other outside task_wait. */
+static bool is_stream(struct file *f)
+{
+	return f->ops->llseek == vfs_no_seek;
+}
+
+static bool nonblocking(struct file *f)
+{
+	return __atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_NONBLOCK;
+}
+
+/* Waits until f may be ready for events (POLLIN or POLLOUT). Returns 0 to
+ * try again, or a restart code or -errno for the call to return. */
+static int wait_ready(struct task *t, struct file *f, short events)
+{
+	int fd = f->ops->wait_fd(f, &events), w;
+
+	if (fd < 0)
+		return fd;
+	w = task_wait(t, fd, events, -1);
+	if (w == -EINTR)
+		return -LINUX_ERESTARTSYS;
+	return w < 0 ? w : 0;
+}
+
+/* Whether f may be read (or written) at all: -EBADF for the wrong access
+ * mode or an O_PATH file, -EINVAL for a file without the operation. */
+static int check_rw(struct file *f, bool write)
+{
+	if ((f->flags & O_ACCMODE) == (write ? O_RDONLY : O_WRONLY) || f->flags & O_PATH)
+		return -EBADF;
+	if (write ? !f->ops->write && !f->ops->write_iter : !f->ops->read && !f->ops->read_iter)
+		return -EINVAL;
+	return 0;
+}
+
+/* Reads into it from a file with read_iter: waits while there is nothing
+ * to read (unless O_NONBLOCK), then takes what there is. */
+static ssize_t iter_read(struct task *t, struct file *f, struct io_iter *it)
+{
+	for (;;) {
+		ssize_t n = f->ops->read_iter(f, it);
+
+		if (n != -EAGAIN || nonblocking(f) || !f->ops->wait_fd)
+			return n;
+		n = wait_ready(t, f, POLLIN);
+		if (n < 0)
+			return n;
+	}
+}
+
+/* Writes all of it to a file with write_iter, waiting for room unless
+ * O_NONBLOCK. A write cut short by a signal, a fault, O_NONBLOCK or the
+ * last reader leaving returns what went in, as Linux's pipe_write does;
+ * EPIPE raises SIGPIPE even then. */
+static ssize_t iter_write(struct task *t, struct file *f, struct io_iter *it)
+{
+	ssize_t done = 0;
+
+	while (it->count) {
+		ssize_t n = f->ops->write_iter(f, it);
+
+		if (n > 0) {
+			done += n;
+			if (it->fault)
+				break;
+			continue;
+		}
+		if (n == 0)
+			break;
+		if (n == -EPIPE)
+			sig_send_task(t, SIGPIPE);
+		if (n == -EAGAIN && !nonblocking(f) && f->ops->wait_fd)
+			n = wait_ready(t, f, POLLOUT);
+		if (n < 0)
+			return done ? done : n;
+	}
+	return done;
+}
+
 /* Reads up to len bytes from f into user memory at buf. pos is NULL to use
  * (and advance) the file position. */
 static ssize_t do_read(struct task *t, struct file *f, uaddr_t buf, size_t len, int64_t *pos)
 {
-	int64_t local;
+	int64_t local = 0;
 	size_t done = 0;
-	bool use_fpos = pos == NULL;
+	bool use_fpos = pos == NULL && !is_stream(f);
+	int err = check_rw(f, false);
 
-	if ((f->flags & O_ACCMODE) == O_WRONLY || f->flags & O_PATH)
-		return -EBADF;
-	if (!f->ops->read)
-		return -EINVAL;
+	if (err < 0)
+		return err;
 	if (!user_range_ok(buf, len))
 		return -EFAULT;
+	if (f->ops->read_iter) {
+		struct linux_iovec v = { buf, len };
+		struct io_iter it;
+
+		io_iter_init(&it, t->mm, &v, 1, MAX_RW_COUNT);
+		return iter_read(t, f, &it);
+	}
 	len = MIN(len, MAX_RW_COUNT);
 	if (use_fpos) {
 		pthread_mutex_lock(&f->pos_lock);
 		local = f->pos;
-		pos = &local;
 	}
+	if (!pos)
+		pos = &local;	/* a stream's is scratch, never written back */
 	while (done < len) {
 		size_t chunk = MIN(len - done, IO_CHUNK);
 		ssize_t n = f->ops->read(f, io_buf, chunk, pos);
 
-		if (n == -EAGAIN && !(f->flags & O_NONBLOCK) && f->ops->wait_fd && done == 0) {
-			int w = task_wait(t, f->ops->wait_fd(f), POLLIN, -1);
-			if (w < 0) {
-				n = w == -EINTR ? -LINUX_ERESTARTSYS : w;
-			} else {
+		if (n == -EAGAIN && !nonblocking(f) && f->ops->wait_fd && done == 0) {
+			n = wait_ready(t, f, POLLIN);
+			if (n == 0)
 				continue;
-			}
 		}
 		if (n < 0) {
 			if (done == 0)
@@ -88,22 +177,29 @@ static ssize_t do_read(struct task *t, struct file *f, uaddr_t buf, size_t len, 
 
 static ssize_t do_write(struct task *t, struct file *f, uaddr_t buf, size_t len, int64_t *pos)
 {
-	int64_t local;
+	int64_t local = 0;
 	size_t done = 0;
-	bool use_fpos = pos == NULL;
+	bool use_fpos = pos == NULL && !is_stream(f);
+	int err = check_rw(f, true);
 
-	if ((f->flags & O_ACCMODE) == O_RDONLY || f->flags & O_PATH)
-		return -EBADF;
-	if (!f->ops->write)
-		return -EINVAL;
+	if (err < 0)
+		return err;
 	if (!user_range_ok(buf, len))
 		return -EFAULT;
+	if (f->ops->write_iter) {
+		struct linux_iovec v = { buf, len };
+		struct io_iter it;
+
+		io_iter_init(&it, t->mm, &v, 1, MAX_RW_COUNT);
+		return iter_write(t, f, &it);
+	}
 	len = MIN(len, MAX_RW_COUNT);
 	if (use_fpos) {
 		pthread_mutex_lock(&f->pos_lock);
 		local = f->pos;
-		pos = &local;
 	}
+	if (!pos)
+		pos = &local;
 	while (done < len) {
 		size_t chunk = MIN(len - done, IO_CHUNK), off = 0;
 
@@ -115,15 +211,17 @@ static ssize_t do_write(struct task *t, struct file *f, uaddr_t buf, size_t len,
 		while (off < chunk) {
 			ssize_t n = f->ops->write(f, io_buf + off, chunk - off, pos);
 
-			if (n == -EAGAIN && !(f->flags & O_NONBLOCK) && f->ops->wait_fd) {
-				int w = task_wait(t, f->ops->wait_fd(f), POLLOUT, -1);
-				if (w >= 0)
+			if (n == -EAGAIN && !nonblocking(f) && f->ops->wait_fd) {
+				int w = wait_ready(t, f, POLLOUT);
+				if (w == 0)
 					continue;
-				n = (done + off) ? 0 : (w == -EINTR ? -LINUX_ERESTARTSYS : w);
-				if (n == 0) {
+				/* Interrupted after some of it was written: the
+				 * call returns that much, as Linux's does. */
+				if (done + off) {
 					done += off;
 					goto out;
 				}
+				n = w;
 			}
 			if (n == -EPIPE)
 				sig_send_task(t, SIGPIPE);
@@ -192,6 +290,23 @@ static long positional(struct task *t, const uint64_t a[6], bool write)
 SYSCALL(pread64) { return positional(t, a, false); }
 SYSCALL(pwrite64) { return positional(t, a, true); }
 
+/* Vectored I/O on a file with read_iter/write_iter: one request over all
+ * segments, so that a pipe sees a writev of PIPE_BUF bytes as one write
+ * and a readv takes what there is without waiting between segments. */
+static ssize_t iter_vectored(struct task *t, struct file *f, const struct linux_iovec *iov, uint64_t cnt, bool write)
+{
+	struct io_iter it;
+	int err = check_rw(f, write);
+
+	if (err < 0)
+		return err;
+	for (uint64_t i = 0; i < cnt; i++)
+		if (!user_range_ok(iov[i].iov_base, iov[i].iov_len))
+			return -EFAULT;
+	io_iter_init(&it, t->mm, iov, cnt, MAX_RW_COUNT);
+	return write ? iter_write(t, f, &it) : iter_read(t, f, &it);
+}
+
 /* Vectored I/O: each segment in turn, stopping at the first short one. */
 static long vectored(struct task *t, int fd, uaddr_t iov_addr, uint64_t cnt, int64_t pos, bool write)
 {
@@ -216,6 +331,11 @@ static long vectored(struct task *t, int fd, uaddr_t iov_addr, uint64_t cnt, int
 	if (pp && !seekable(f)) {
 		file_put(f);
 		return -ESPIPE;
+	}
+	if (write ? f->ops->write_iter != NULL : f->ops->read_iter != NULL) {
+		done = iter_vectored(t, f, iov, cnt, write);
+		file_put(f);
+		return done;
 	}
 	for (uint64_t i = 0; i < cnt; i++) {
 		ssize_t n;

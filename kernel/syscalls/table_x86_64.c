@@ -119,6 +119,8 @@ SYSCALL(poll);
 SYSCALL(ppoll);
 SYSCALL(select);
 SYSCALL(pselect6);
+SYSCALL(pipe);
+SYSCALL(pipe2);
 SYSCALL(mkdir);
 SYSCALL(mkdirat);
 SYSCALL(rmdir);
@@ -260,6 +262,8 @@ const syscall_fn syscall_table[SYSCALL_COUNT] = {
 	[__NR_ppoll] = sys_ppoll,
 	[__NR_select] = sys_select,
 	[__NR_pselect6] = sys_pselect6,
+	[__NR_pipe] = sys_pipe,
+	[__NR_pipe2] = sys_pipe2,
 	[__NR_mkdir] = sys_mkdir,
 	[__NR_mkdirat] = sys_mkdirat,
 	[__NR_rmdir] = sys_rmdir,

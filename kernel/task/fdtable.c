@@ -32,10 +32,12 @@ struct fdtable *fdtable_dup(struct fdtable *old)
 		fdtable_put(fdt);
 		return NULL;
 	}
-	/* fdt_grow rounds the same way, so the sizes match. */
+	/* fdt_grow rounds the same way, so the sizes match. An fd another
+	 * process sharing old (CLONE_FILES) has reserved but not published
+	 * is free in the copy, as Linux's dup_fd copies only open files. */
 	for (int fd = 0; fd < size; fd++) {
 		fdt->files[fd] = old->files[fd];
-		fdt->cloexec[fd] = old->cloexec[fd];
+		fdt->cloexec[fd] = old->files[fd] ? old->cloexec[fd] & ~FD_RESERVED : 0;
 		if (fdt->files[fd])
 			file_get(fdt->files[fd]);
 	}
@@ -104,6 +106,21 @@ int fdtable_size(struct task *t)
 	return size;
 }
 
+/* The lowest fd >= min that is neither open nor reserved, the table
+ * grown to hold it. fdt->lock held. */
+static int fd_find_free(struct fdtable *fdt, int min, int limit)
+{
+	int fd;
+
+	for (fd = min; fd < fdt->size && (fdt->files[fd] || (fdt->cloexec[fd] & FD_RESERVED)); fd++)
+		;
+	if (fd >= limit)
+		return -EMFILE;
+	if (fd >= fdt->size && fdt_grow(fdt, fd + 1) < 0)
+		return -ENOMEM;
+	return fd;
+}
+
 int fd_install(struct task *t, struct file *f, int min, bool cloexec)
 {
 	struct fdtable *fdt = t->fdt;
@@ -112,20 +129,47 @@ int fd_install(struct task *t, struct file *f, int min, bool cloexec)
 	if (min >= limit)
 		return -EINVAL;
 	pthread_mutex_lock(&fdt->lock);
-	for (fd = min; fd < fdt->size && fdt->files[fd]; fd++)
-		;
-	if (fd >= limit) {
-		pthread_mutex_unlock(&fdt->lock);
+	fd = fd_find_free(fdt, min, limit);
+	if (fd >= 0) {
+		fdt->files[fd] = f;
+		fdt->cloexec[fd] = cloexec;
+	}
+	pthread_mutex_unlock(&fdt->lock);
+	return fd;
+}
+
+int fd_reserve(struct task *t, int min)
+{
+	struct fdtable *fdt = t->fdt;
+	int limit = task_nofile_limit(t), fd;
+
+	if (min >= limit)
 		return -EMFILE;
-	}
-	if (fd >= fdt->size && fdt_grow(fdt, fd + 1) < 0) {
-		pthread_mutex_unlock(&fdt->lock);
-		return -ENOMEM;
-	}
+	pthread_mutex_lock(&fdt->lock);
+	fd = fd_find_free(fdt, min, limit);
+	if (fd >= 0)
+		fdt->cloexec[fd] = FD_RESERVED;
+	pthread_mutex_unlock(&fdt->lock);
+	return fd;
+}
+
+void fd_publish(struct task *t, int fd, struct file *f, bool cloexec)
+{
+	struct fdtable *fdt = t->fdt;
+
+	pthread_mutex_lock(&fdt->lock);
 	fdt->files[fd] = f;
 	fdt->cloexec[fd] = cloexec;
 	pthread_mutex_unlock(&fdt->lock);
-	return fd;
+}
+
+void fd_unreserve(struct task *t, int fd)
+{
+	struct fdtable *fdt = t->fdt;
+
+	pthread_mutex_lock(&fdt->lock);
+	fdt->cloexec[fd] = 0;
+	pthread_mutex_unlock(&fdt->lock);
 }
 
 struct file *fd_get(struct task *t, int fd)
@@ -174,6 +218,12 @@ int fd_replace(struct task *t, int newfd, struct file *f, bool cloexec)
 	if (newfd >= fdt->size && fdt_grow(fdt, newfd + 1) < 0) {
 		pthread_mutex_unlock(&fdt->lock);
 		return -ENOMEM;
+	}
+	/* Linux's answer for an fd another thread is opening (dup2 racing
+	 * pipe2): it is neither free nor open. */
+	if (!fdt->files[newfd] && (fdt->cloexec[newfd] & FD_RESERVED)) {
+		pthread_mutex_unlock(&fdt->lock);
+		return -EBUSY;
 	}
 	old = fdt->files[newfd];
 	file_get(f);

@@ -18,9 +18,13 @@ struct fdtable {
 	int refs;			/* atomic */
 	pthread_mutex_t lock;		/* protects below */
 	struct file **files;
-	uint8_t *cloexec;
+	uint8_t *cloexec;		/* 1: close on exec; FD_RESERVED (files[fd] NULL):
+					 * taken by fd_reserve, not yet published. A copy
+					 * of the table (fork) must not copy that bit. */
 	int size;
 };
+
+#define FD_RESERVED 0x2
 
 struct fs_ctx {
 	int refs;			/* atomic */
@@ -292,6 +296,13 @@ int fdtable_size(struct task *t);
 /* Installs f (reference taken over) at the lowest free fd >= min.
  * Returns the fd or -EMFILE. */
 int fd_install(struct task *t, struct file *f, int min, bool cloexec);
+/* Reserve, copy out, then publish (pipe2): fd_reserve takes the lowest
+ * free fd >= min, which no other call uses or sees until fd_publish puts
+ * f there (reference taken over) or fd_unreserve gives it back. Returns
+ * the fd, -EMFILE or -ENOMEM. */
+int fd_reserve(struct task *t, int min);
+void fd_publish(struct task *t, int fd, struct file *f, bool cloexec);
+void fd_unreserve(struct task *t, int fd);
 /* Returns a new reference to the file at fd, or NULL. */
 struct file *fd_get(struct task *t, int fd);
 int fd_close(struct task *t, int fd);

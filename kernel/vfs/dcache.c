@@ -50,6 +50,20 @@ struct dentry *dentry_new_root(struct inode *ino)
 	return dentry_alloc("/", NULL, ino);
 }
 
+struct mount vfs_anon_mount = { .fstype = "anon_inodefs", .source = "none" };
+
+int vfs_anon_path(struct inode *ino, struct path *out)
+{
+	inode_get(ino);
+	out->d = dentry_new_root(ino);
+	if (!out->d) {
+		inode_put(ino);
+		return -ENOMEM;
+	}
+	out->mnt = &vfs_anon_mount;
+	return 0;
+}
+
 struct dentry *dentry_new_unlinked(struct dentry *parent, const char *name, struct inode *ino)
 {
 	return dentry_alloc(name, parent, ino);

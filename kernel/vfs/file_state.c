@@ -8,6 +8,7 @@
 #include "kernel/vfs/vfs.h"
 #include "kernel/task/task.h"
 #include "kernel/fs/host/host_file.h"
+#include "kernel/fs/pipe/pipe.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -109,6 +110,10 @@ int file_save(struct save_ctx *c, struct file *f, uint64_t id)
 		pb->stdio = stdio + 1;
 		return save_push(c, (void ***)&c->k->files, &c->k->n_files, pb);
 	}
+	if (pipe_file(f)) {
+		n = pipe_file_save(c, f, pb);
+		return n < 0 ? n : save_push(c, (void ***)&c->k->files, &c->k->n_files, pb);
+	}
 	if (!f->path.d || !f->path.mnt) {
 		snprintf(c->err, sizeof(c->err), "an open file with no path (a host file other than stdio) is not checkpointable yet");
 		return -ENOTSUP;
@@ -191,6 +196,8 @@ int file_load(struct load_ctx *c, const Amber__Kernel__File *pb, struct file **o
 		host_file_set_stdio(*out, k);
 		return 0;
 	}
+	if (pb->pipe_id)
+		return pipe_file_load(c, pb, out);
 	if (!pb->path || pb->path[0] != '/') {
 		snprintf(c->err, sizeof(c->err), "kernel.pb: file %lu: no path", (unsigned long)pb->id);
 		return -EINVAL;

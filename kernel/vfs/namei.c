@@ -140,6 +140,28 @@ int vfs_lookup(const struct path *root, const struct path *start, const char *pa
 				err = -ELOOP;
 				goto fail;
 			}
+			/* A magic link to a file with no name is followed to
+			 * the file itself, as Linux's nd_jump_link does. */
+			if (next.d->inode->ops->jump) {
+				struct path to;
+
+				n = next.d->inode->ops->jump(next.d->inode, &to);
+				if (n == 0) {
+					path_put(&next);
+					path_put(&cur);
+					cur = to;
+					if (last && slash && !is_dir(cur.d)) {
+						err = -ENOTDIR;
+						goto fail;
+					}
+					continue;
+				}
+				if (n != -ENOENT) {
+					path_put(&next);
+					err = n;
+					goto fail;
+				}
+			}
 			n = next.d->inode->ops->readlink ?
 				    next.d->inode->ops->readlink(next.d->inode, target, sizeof(target) - 1) : -EINVAL;
 			path_put(&next);

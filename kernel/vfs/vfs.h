@@ -48,6 +48,10 @@ struct inode_ops {
 	int (*lookup)(struct inode *dir, const char *name, struct inode **out);
 	/* Reads a symlink's target; returns its length or -errno. */
 	int (*readlink)(struct inode *ino, char *buf, size_t size);
+	/* A magic link (/proc/PID/fd/N) to an open file with no path (a
+	 * pipe): *out gets a path to open its inode again by (a new
+	 * reference; vfs_anon_path). -ENOENT: follow readlink's text. */
+	int (*jump)(struct inode *ino, struct path *out);
 	/* Fills f->ops and f->priv for a new open file. */
 	int (*open)(struct inode *ino, struct file *f);
 	/* statfs of the filesystem holding ino; NULL: vfs_generic_statfs. */
@@ -110,11 +114,43 @@ struct mount {
 	int flags;				/* MS_RDONLY, ... */
 };
 
+/* The application's buffers of one read or write: readv's and writev's
+ * segments, or read's and write's one, used from the front. */
+struct io_iter {
+	struct mm *mm;
+	const struct linux_iovec *iov;	/* borrowed: nseg segments, each checked by user_range_ok */
+	size_t nseg, seg;		/* seg: the segment in use */
+	size_t seg_off;			/* bytes of iov[seg] used */
+	size_t total;			/* bytes the call asked for (never changes) */
+	size_t count;			/* bytes left */
+	bool fault;			/* a copy stopped at an inaccessible byte */
+};
+
+/* An iterator over iov[0..nseg), at most max bytes of it (Linux caps one
+ * transfer at MAX_RW_COUNT). */
+void io_iter_init(struct io_iter *it, struct mm *mm, const struct linux_iovec *iov, size_t nseg, size_t max);
+/* Copies len bytes (len <= it->count) from the application to dst, or
+ * into the application from src, and moves past them. Returns how many
+ * were copied: fewer than len when one was inaccessible (it->fault set;
+ * the bytes before it are copied and passed). */
+size_t io_iter_copy_in(struct io_iter *it, void *dst, size_t len);
+size_t io_iter_copy_out(struct io_iter *it, const void *src, size_t len);
+
 struct file_ops {
 	/* Reads at *pos (updating it) or, for streams, ignores pos. May return
 	 * -EAGAIN when it would block: the caller then waits on wait_fd(). */
 	ssize_t (*read)(struct file *f, void *buf, size_t len, int64_t *pos);
 	ssize_t (*write)(struct file *f, const void *buf, size_t len, int64_t *pos);
+	/* Streams that must see a whole request at once (pipes: a writev of
+	 * up to PIPE_BUF bytes is one atomic write, a read takes what there
+	 * is across readv's segments) have these instead of read and write.
+	 * They copy straight between the application and the file, never
+	 * block, and return the bytes moved (> 0; it->fault says whether a
+	 * fault stopped them), 0 at end of file, -EAGAIN when nothing could
+	 * move now (the caller waits on wait_fd), or -errno. A write that
+	 * moved less than it->count bytes is called again with the rest. */
+	ssize_t (*read_iter)(struct file *f, struct io_iter *it);
+	ssize_t (*write_iter)(struct file *f, struct io_iter *it);
 	/* NULL: the generic seek on the inode's size; for streams set
 	 * vfs_no_seek (-ESPIPE). */
 	int64_t (*llseek)(struct file *f, int64_t off, int whence);
@@ -125,8 +161,14 @@ struct file_ops {
 	struct mapping_obj *(*mmap)(struct file *f);
 	/* fsync/fdatasync; NULL: nothing to write back. */
 	int (*fsync)(struct file *f, bool datasync);
-	/* A host fd to wait on when read/write returned -EAGAIN. */
-	int (*wait_fd)(struct file *f);
+	/* What to wait on when read/write returned -EAGAIN or poll found
+	 * nothing: called with the application's poll events the caller
+	 * waits for (POLLIN for a read, POLLOUT for a write), it returns a
+	 * host fd (borrowed: valid while f is open) and rewrites *events to
+	 * the host poll events to wait for on it, or returns -errno. The
+	 * host fd must be ready whenever f may have become ready for
+	 * *events (or for POLLHUP/POLLERR), never hold back a wake-up. */
+	int (*wait_fd)(struct file *f, short *events);
 	/* Readiness now (POLLIN | POLLOUT | ...); NULL: always readable and
 	 * writable, as for regular files. */
 	short (*poll)(struct file *f, short events);
@@ -138,7 +180,8 @@ struct file {
 	struct path path;			/* counted dentry; mount never freed */
 	struct inode *inode;			/* counted */
 	const struct file_ops *ops;
-	int flags;				/* O_* status flags; under pos_lock */
+	int flags;				/* O_* status flags; written under pos_lock, which
+					 * stream I/O does not take: it loads them atomically */
 	int64_t pos;				/* under pos_lock */
 	pthread_mutex_t pos_lock;
 	void *priv;				/* the filesystem's; freed by release */
@@ -162,6 +205,13 @@ void dentry_put(struct dentry *d);
 struct mount *vfs_mount(struct mount *parent, struct dentry *mountpoint, struct dentry *root,
 			const char *fstype, const char *source, int flags);
 extern struct mount *vfs_root_mount;
+/* The mount of paths that exist only to reopen an inode with no name
+ * (vfs_anon_path); never in the mount tree. */
+extern struct mount vfs_anon_mount;
+/* A path of ino (a reference taken) on vfs_anon_mount, which no lookup
+ * reaches: what a magic link to a file with no path jumps to, and
+ * vfs_open opens. Returns 0 or -ENOMEM. */
+int vfs_anon_path(struct inode *ino, struct path *out);
 /* Copies up to max mounts, in mount order; returns how many. */
 int vfs_mounts(struct mount **out, int max);
 /* A dentry named name under parent (reference taken) for ino (reference

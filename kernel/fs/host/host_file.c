@@ -134,7 +134,8 @@ static long host_ioctl(struct task *t, struct file *f, unsigned int cmd, uint64_
 	}
 }
 
-static int host_wait_fd(struct file *f)
+/* The host fd itself, for the same events: its readiness is the file's. */
+static int host_wait_fd(struct file *f, short *events)
 {
 	struct host_node *n = f->inode->priv;
 	return n->fd;

@@ -214,7 +214,7 @@ static int proc_readlink(struct inode *ino, char *buf, size_t size)
 			fs_ctx_put(fs);
 			return -ENOENT;
 		}
-		if (f->path.d)
+		if (f->path.d && f->path.mnt != &vfs_anon_mount)
 			len = vfs_path_name(&fs->root, &f->path, tmp, sizeof(tmp));
 		else
 			len = anon_name(f, tmp, sizeof(tmp));
@@ -546,9 +546,33 @@ static int proc_open(struct inode *ino, struct file *f)
 	return 0;
 }
 
+/* /proc/PID/fd/N of a file with no name (a pipe) leads to the file's
+ * inode itself, which opens as a new file of it (a pipe's fifo open);
+ * one with a name is followed by its name. */
+static int proc_jump(struct inode *ino, struct path *out)
+{
+	struct proc_node *n = ino->priv;
+	struct fdtable *fdt;
+	struct file *f;
+	int err = -ENOENT;
+
+	if (n->kind != P_FD)
+		return -ENOENT;
+	fdt = task_get_fdt(n->task);
+	f = fdt ? fdt_get_file(fdt, n->fd) : NULL;
+	fdtable_put(fdt);
+	if (!f)
+		return -ENOENT;
+	if ((!f->path.d || f->path.mnt == &vfs_anon_mount) && f->inode->ops->open)
+		err = vfs_anon_path(f->inode, out);
+	file_put(f);
+	return err;
+}
+
 static const struct inode_ops proc_inode_ops = {
 	.lookup = proc_lookup,
 	.readlink = proc_readlink,
+	.jump = proc_jump,
 	.open = proc_open,
 	.release = proc_release,
 };
