@@ -1,0 +1,285 @@
+/* clone and clone3 beyond fork: the raw clone(SIGCHLD) that is fork, the
+ * tid-writing flags, CLONE_VFORK, CLONE_FILES and CLONE_FS between two
+ * processes, CLONE_VM (glibc's clone() with a stack of its own), CLONE_PARENT,
+ * exit signals other than SIGCHLD (a child waitable only with __WCLONE or
+ * __WALL), and the invalid flag combinations and clone3 argument sizes.
+ *
+ * Raw clone without CLONE_VM returns in the child on a copy of our stack,
+ * like fork. */
+#include "proctest.h"
+#include "amber_cr.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+struct cargs {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size,
+		cgroup;
+};
+
+static volatile int vm_word;
+static pid_t *shared_tid;
+
+static int vm_child(void *arg)
+{
+	vm_word = (int)(long)arg;
+	return 0;	/* glibc's clone() then calls exit(2) */
+}
+
+static long raw_clone(unsigned long flags, void *ptid, void *ctid)
+{
+	return sc(SYS_clone, flags, 0, ptid, ctid, 0);
+}
+
+static long clone3(struct cargs *ca, size_t size)
+{
+	return sc(SYS_clone3, ca, size);
+}
+
+static void fork_like(void)
+{
+	pid_t ptid = 0, ctid = 0, me = getpid();
+	long pid;
+
+	pid = raw_clone(SIGCHLD, NULL, NULL);
+	if (pid == 0)
+		_exit(getppid() == me ? 21 : 1);
+	show("clone(SIGCHLD) is positive", pid > 0 ? 1 : pid);
+	reap("clone(SIGCHLD)", pid);
+
+	/* PARENT_SETTID writes in the parent's memory (after the copy: the
+	 * child's word stays 0), CHILD_SETTID in the child's. */
+	pid = raw_clone(CLONE_PARENT_SETTID | CLONE_CHILD_SETTID | SIGCHLD, &ptid, &ctid);
+	if (pid == 0)
+		_exit((ctid == getpid()) | (ptid == 0) << 1);
+	printf("PARENT_SETTID: parent's word is the child's pid %d, CHILD_SETTID: parent's word untouched %d\n",
+	       ptid == pid, ctid == 0);
+	reap("  child's words (3: its tid, and 0)", pid);
+
+	/* CHILD_SETTID into a shared page: the parent sees it. CHILD_CLEARTID
+	 * clears it at exit only when the memory is shared with another task
+	 * (Linux's mm_release), which a fork-like child's is not; so nothing
+	 * is said about the word after the exit. */
+	*shared_tid = -1;
+	ptid = 0;
+	pid = raw_clone(CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_PARENT_SETTID | SIGCHLD, &ptid, shared_tid);
+	if (pid == 0)
+		_exit(*shared_tid == getpid() ? 0 : 1);
+	reap("CHILD_SETTID|CHILD_CLEARTID, tid in a shared page", pid);
+	printf("  shared word is the child's tid or 0: %d, PARENT_SETTID %d\n", *shared_tid == pid || *shared_tid == 0,
+	       ptid == pid);
+
+	/* CLONE_VM|CLONE_VFORK: the memory is shared, so CLEARTID clears. */
+	{
+		static char stack[64 * 1024] __attribute__((aligned(16)));
+
+		*shared_tid = -1;
+		vm_word = 0;
+		pid = clone(vm_child, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | CLONE_CHILD_SETTID |
+			    CLONE_CHILD_CLEARTID | SIGCHLD, (void *)33L, NULL, NULL, shared_tid);
+		if (pid < 0)
+			printf("clone(CLONE_VM|CLONE_VFORK): -%s\n", errname(errno));
+		printf("CLONE_VM|CLONE_VFORK: child's write seen %d, CLEARTID cleared the word %d\n", vm_word == 33,
+		       *shared_tid == 0);
+		if (pid > 0)
+			reap("  CLONE_VM|CLONE_VFORK", pid);
+
+		/* CLONE_VM alone: the parent runs on, and waits. */
+		vm_word = 0;
+		pid = clone(vm_child, stack + sizeof(stack), CLONE_VM | SIGCHLD, (void *)44L);
+		if (pid < 0)
+			printf("clone(CLONE_VM): -%s\n", errname(errno));
+		else
+			reap("CLONE_VM", pid);
+		printf("  child's write seen by the parent: %d\n", vm_word == 44);
+	}
+}
+
+static void shared_state(void)
+{
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	char cwd[PATH_MAX], c = 0;
+	int p[2], fd;
+	long pid;
+
+	/* CLONE_VFORK without CLONE_VM: a copy, but the parent waits. */
+	pipe2(p, O_NONBLOCK);
+	pid = raw_clone(CLONE_VFORK | SIGCHLD, NULL, NULL);
+	if (pid == 0) {
+		nanosleep(&ts, NULL);
+		write(p[1], "v", 1);
+		_exit(0);
+	}
+	printf("CLONE_VFORK: parent held until the child exited: %d\n", read(p[0], &c, 1) == 1 && c == 'v');
+	reap("  CLONE_VFORK", pid);
+	close(p[0]);
+	close(p[1]);
+
+	/* CLONE_FILES: one fd table for two processes. */
+	fd = open("/dev/null", O_RDONLY);
+	pid = raw_clone(CLONE_FILES | SIGCHLD, NULL, NULL);
+	if (pid == 0) {
+		close(fd);
+		_exit(dup2(0, 60) == 60 ? 0 : 1);
+	}
+	reap("CLONE_FILES", pid);
+	show("  fd the child closed", sc(SYS_fcntl, fd, F_GETFD));
+	show("  fd the child opened", sc(SYS_fcntl, 60, F_GETFD));
+	close(60);
+	pid = raw_clone(SIGCHLD, NULL, NULL);
+	if (pid == 0) {
+		dup2(0, 61);
+		_exit(0);
+	}
+	reap("without CLONE_FILES", pid);
+	show("  fd the child opened", sc(SYS_fcntl, 61, F_GETFD));
+
+	amber_cr_point();
+
+	/* CLONE_FS: cwd and umask shared. */
+	getcwd(cwd, sizeof(cwd));
+	umask(022);
+	pid = raw_clone(CLONE_FS | SIGCHLD, NULL, NULL);
+	if (pid == 0) {
+		umask(077);
+		_exit(chdir("/etc") == 0 ? 0 : 1);
+	}
+	reap("CLONE_FS", pid);
+	{
+		char now[PATH_MAX];
+
+		printf("  parent's cwd is /etc: %d, umask %03o\n", getcwd(now, sizeof(now)) && !strcmp(now, "/etc"),
+		       umask(022));
+	}
+	chdir(cwd);
+	pid = raw_clone(SIGCHLD, NULL, NULL);
+	if (pid == 0) {
+		umask(077);
+		_exit(chdir("/etc") == 0 ? 0 : 1);
+	}
+	reap("without CLONE_FS", pid);
+	{
+		char now[PATH_MAX];
+
+		printf("  parent's cwd unchanged: %d, umask %03o\n", getcwd(now, sizeof(now)) && !strcmp(now, cwd),
+		       umask(022));
+	}
+
+	/* CLONE_PARENT from a child: the grandchild is ours. */
+	pid = xfork("CLONE_PARENT");
+	if (pid == 0)
+		_exit(raw_clone(CLONE_PARENT | SIGCHLD, NULL, NULL) == 0 ? 8 : 0);
+	reap("CLONE_PARENT's caller", pid);
+	{
+		int st = 0;
+		long w = sc(SYS_wait4, -1, &st, 0, NULL);
+
+		printf("  its CLONE_PARENT child is ours: %d, %s\n", w > 0 && w != pid, w > 0 ? wstr(st) : errname(-w));
+	}
+}
+
+static void exit_signals(void)
+{
+	struct cargs ca;
+	long pid, r;
+	int st = 0;
+	sigset_t m, old;
+
+	/* Exit signal 0 and SIGUSR1: invisible to a plain wait. */
+	sigemptyset(&m);
+	sigaddset(&m, SIGUSR1);
+	sigaddset(&m, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &m, &old);
+	for (int sig = 0; sig <= SIGUSR1; sig += SIGUSR1) {
+		pid = raw_clone(sig, NULL, NULL);
+		if (pid == 0)
+			_exit(sig + 1);
+		printf("exit signal %d:\n", sig);
+		show("  wait4(child, 0)", sc(SYS_wait4, pid, &st, 0, NULL));
+		show("  waitid(P_PID, WEXITED)", sc(SYS_waitid, P_PID, pid, NULL, WEXITED | WNOHANG, NULL));
+		r = sc(SYS_wait4, pid, &st, sig ? __WALL : __WCLONE, NULL);
+		printf("  wait4(child, %s): is the child %d, %s\n", sig ? "__WALL" : "__WCLONE", r == pid, wstr(st));
+		sigpending(&m);
+		printf("  pending: SIGCHLD %d SIGUSR1 %d\n", sigismember(&m, SIGCHLD), sigismember(&m, SIGUSR1));
+		signal(SIGUSR1, SIG_IGN);	/* discard */
+		signal(SIGUSR1, SIG_DFL);
+	}
+	pid = raw_clone(SIGCHLD, NULL, NULL);
+	if (pid == 0)
+		_exit(0);
+	show("__WCLONE on a SIGCHLD child", sc(SYS_wait4, pid, &st, __WCLONE, NULL));
+	reap("  then a plain wait", pid);
+	signal(SIGCHLD, SIG_IGN);
+	signal(SIGCHLD, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+
+	/* clone3. */
+	memset(&ca, 0, sizeof(ca));
+	ca.exit_signal = SIGCHLD;
+	pid = clone3(&ca, 64);
+	if (pid == 0)
+		_exit(3);
+	if (pid < 0)
+		show("clone3 (64 bytes, SIGCHLD)", pid);
+	else
+		reap("clone3 (64 bytes, SIGCHLD)", pid);
+	pid_t ptid = 0;
+	ca.flags = CLONE_PARENT_SETTID;
+	ca.parent_tid = (uintptr_t)&ptid;
+	pid = clone3(&ca, sizeof(ca));
+	if (pid == 0)
+		_exit(4);
+	if (pid < 0)
+		show("clone3 (88 bytes, PARENT_SETTID)", pid);
+	else
+		reap("clone3 (88 bytes, PARENT_SETTID)", pid);
+	printf("  parent_tid is the child's pid: %d\n", ptid == pid);
+}
+
+static void invalid(void)
+{
+	static char page[8192];
+	struct cargs ca;
+
+	show("clone(CLONE_SIGHAND) without CLONE_VM", raw_clone(CLONE_SIGHAND | SIGCHLD, NULL, NULL));
+	show("clone(CLONE_THREAD|CLONE_VM) without CLONE_SIGHAND", raw_clone(CLONE_THREAD | CLONE_VM | SIGCHLD, NULL, NULL));
+	show("clone(CLONE_NEWNS|CLONE_FS)", raw_clone(CLONE_NEWNS | CLONE_FS | SIGCHLD, NULL, NULL));
+	show("clone(CLONE_NEWUSER|CLONE_FS)", raw_clone(CLONE_NEWUSER | CLONE_FS | SIGCHLD, NULL, NULL));
+	memset(&ca, 0, sizeof(ca));
+	ca.exit_signal = SIGCHLD;
+	show("clone3 size 0", clone3(&ca, 0));
+	show("clone3 size 63", clone3(&ca, 63));
+	show("clone3 NULL args", clone3(NULL, 64));
+	memcpy(page, &ca, sizeof(ca));
+	page[100] = 1;
+	show("clone3 size 104, a non-zero byte past the known fields", clone3((struct cargs *)page, 104));
+	show("clone3 size one page and 8", clone3((struct cargs *)page, 4096 + 8));
+	ca.exit_signal = 65;
+	show("clone3 exit_signal 65", clone3(&ca, sizeof(ca)));
+	ca.exit_signal = SIGCHLD;
+	ca.flags = 1ULL << 40;
+	show("clone3 unknown flag", clone3(&ca, sizeof(ca)));
+	ca.flags = CLONE_SIGHAND;
+	show("clone3 CLONE_SIGHAND without CLONE_VM", clone3(&ca, sizeof(ca)));
+	ca.flags = 0;
+	ca.stack = (uintptr_t)page;
+	show("clone3 stack without stack_size", clone3(&ca, sizeof(ca)));
+	ca.stack = 0;
+	ca.set_tid_size = 1;
+	show("clone3 set_tid_size without set_tid", clone3(&ca, sizeof(ca)));
+}
+
+int main(void)
+{
+	proc_start();
+	shared_tid = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	fork_like();
+	shared_state();
+	exit_signals();
+	invalid();
+	show("no children left", sc(SYS_wait4, -1, NULL, __WALL | WNOHANG, NULL));
+	return 0;
+}
