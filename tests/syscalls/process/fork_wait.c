@@ -17,24 +17,18 @@ static int var = 1;
 
 static void basics(void)
 {
-	pid_t me = getpid(), pid, info[2] = { 0, 0 };
-	int p[2];
+	pid_t me = getpid(), pid;
 
-	pipe(p);
 	pid = xfork("basics");
 	if (pid == 0) {
-		info[0] = getpid();
-		info[1] = getppid();
-		write(p[1], info, sizeof(info));
+		post(0, getpid());
+		post(1, getppid());
 		_exit(0);
 	}
-	printf("pipe read from child: %d\n", read(p[0], info, sizeof(info)) == sizeof(info));
-	printf("fork returned the child's getpid: %d\n", info[0] == pid);
-	printf("child's getpid differs from the parent's: %d\n", info[0] != me);
-	printf("child's getppid is the parent's getpid: %d\n", info[1] == me);
 	reap("basics", pid);
-	close(p[0]);
-	close(p[1]);
+	printf("fork returned the child's getpid: %d\n", peek(0) == pid);
+	printf("child's getpid differs from the parent's: %d\n", peek(0) != me);
+	printf("child's getppid is the parent's getpid: %d\n", peek(1) == me);
 
 	static const int codes[] = { 0, 1, 42, 255, 256, 257, -1 };
 	for (unsigned i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
@@ -76,26 +70,23 @@ static void basics(void)
 
 static void nohang_and_echild(void)
 {
-	int p[2], st;
 	siginfo_t si;
 	pid_t pid;
+	int st;
 
-	pipe(p);
 	pid = xfork("nohang");
 	if (pid == 0) {
-		close(p[1]);
-		wait_byte(p[0]);
+		await(NULL, 2, 1);
 		_exit(5);
 	}
-	close(p[0]);
 	show("wait4(child, WNOHANG) while it runs", sc(SYS_wait4, pid, &st, WNOHANG, NULL));
 	show("wait4(-1, WNOHANG) while it runs", sc(SYS_wait4, -1, &st, WNOHANG, NULL));
 	memset(&si, 0x55, sizeof(si));
 	show("waitid(P_PID, WEXITED|WNOHANG) while it runs", sc(SYS_waitid, P_PID, pid, &si, WEXITED | WNOHANG, NULL));
 	printf("  siginfo cleared: si_signo %d si_pid %d\n", si.si_signo, si.si_pid);
 	amber_cr_point();
-	close(p[1]);
-	reap("after its pipe closed", pid);
+	post(2, 1);
+	reap("after it was let go", pid);
 
 	show("wait4(the reaped child)", sc(SYS_wait4, pid, &st, 0, NULL));
 	show("wait4(-1) without children", sc(SYS_wait4, -1, &st, 0, NULL));
@@ -122,15 +113,13 @@ static void nohang_and_echild(void)
 
 static void which_child(void)
 {
-	int p[2], g[2], st = 0;
+	int st = 0;
 	pid_t a, b, c, w1, w2;
 	siginfo_t si;
 
-	pipe(p);
 	a = xfork("specific");
 	if (a == 0) {
-		close(p[1]);
-		wait_byte(p[0]);
+		await(NULL, 3, 1);
 		_exit(11);
 	}
 	b = xfork("specific");
@@ -138,39 +127,33 @@ static void which_child(void)
 		_exit(22);
 	w1 = waitpid(b, &st, 0);
 	printf("waitpid(second child) while the first runs: is it %d, %s\n", w1 == b, wstr(st));
-	close(p[0]);
-	close(p[1]);
+	post(3, 1);
 	w1 = waitpid(-1, &st, 0);
 	printf("waitpid(-1) then: is the first %d, %s\n", w1 == a, wstr(st));
 
 	/* Process groups: a leads a new group, b joins it, c stays in ours. */
-	pipe(g);
 	a = xfork("pgid");
 	if (a == 0) {
 		setpgid(0, 0);
-		close(g[1]);
-		wait_byte(g[0]);
+		await(NULL, 4, 1);
 		_exit(1);
 	}
 	show("setpgid(a, a)", sc(SYS_setpgid, a, a));
 	b = xfork("pgid");
 	if (b == 0) {
 		setpgid(0, a);
-		close(g[1]);
-		wait_byte(g[0]);
+		await(NULL, 4, 1);
 		_exit(2);
 	}
 	show("setpgid(b, a)", sc(SYS_setpgid, b, a));
 	c = xfork("pgid");
 	if (c == 0) {
-		close(g[1]);
-		wait_byte(g[0]);
+		await(NULL, 4, 1);
 		_exit(3);
 	}
 	printf("getpgid(a) == a: %d, getpgid(b) == a: %d, getpgid(c) == ours: %d\n", getpgid(a) == a,
 	       getpgid(b) == a, getpgid(c) == getpgrp());
-	close(g[0]);
-	close(g[1]);
+	post(4, 1);
 	w1 = waitpid(-a, &st, 0);
 	int s1 = WEXITSTATUS(st);
 	w2 = waitpid(-a, &st, 0);
@@ -197,27 +180,22 @@ static void which_child(void)
 	show("waitid(P_PID) once reaped", sc(SYS_waitid, P_PID, a, &si, WEXITED | WNOHANG, NULL));
 
 	a = xfork("waitid kill");
-	if (a == 0) {
-		for (;;)
-			pause();
-	}
+	if (a == 0)
+		idle();
 	kill(a, SIGKILL);
 	memset(&si, 0, sizeof(si));
 	show("waitid(P_ALL, WEXITED) of a SIGKILLed child", sc(SYS_waitid, P_ALL, 0, &si, WEXITED, NULL));
 	printf("  si_code CLD_KILLED %d, si_status SIG%s, si_pid is the child %d\n", si.si_code == CLD_KILLED,
 	       sigabbrev_np(si.si_status), si.si_pid == a);
 
-	pipe(g);
 	a = xfork("waitid pgid");
 	if (a == 0) {
 		setpgid(0, 0);
-		close(g[1]);
-		wait_byte(g[0]);
+		await(NULL, 5, 1);
 		_exit(9);
 	}
 	setpgid(a, a);
-	close(g[0]);
-	close(g[1]);
+	post(5, 1);
 	memset(&si, 0, sizeof(si));
 	show("waitid(P_PGID, child's group, WEXITED)", sc(SYS_waitid, P_PGID, a, &si, WEXITED, NULL));
 	printf("  si_pid is the child %d, si_status %d\n", si.si_pid == a, si.si_status);
@@ -226,7 +204,7 @@ static void which_child(void)
 static void memory(void)
 {
 	unsigned char *big = malloc(BIG), *fresh, *shared;
-	int ready[2], go[2], st = 0;
+	int st = 0;
 	uint64_t h0, h1;
 	int local = 10;
 	pid_t pid;
@@ -237,8 +215,6 @@ static void memory(void)
 	fresh = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	shared[0] = 1;
-	pipe(ready);
-	pipe(go);
 	pid = xfork("cow");
 	if (pid == 0) {
 		int code = 0;
@@ -251,8 +227,8 @@ static void memory(void)
 		for (size_t i = 0; i < (1 << 20); i += 4096)
 			fresh[i] = 0xaa;
 		shared[0] = 42;
-		send_byte(ready[1]);
-		wait_byte(go[0]);
+		post(6, 1);
+		await(NULL, 7, 1);
 		/* The parent wrote its copies meanwhile. */
 		code |= (var == 2 && local == 20) << 0;
 		code |= (fnv1a(big, BIG, FNV_INIT) == h1) << 1;
@@ -261,7 +237,7 @@ static void memory(void)
 		code |= (shared[0] == 43) << 4;
 		_exit(code);
 	}
-	wait_byte(ready[0]);
+	await("child's writes", 6, 1);
 	amber_cr_point();
 	printf("parent after the child wrote: static %d, local %d, big buffer unchanged %d, untouched pages zero %d, shared page %d\n",
 	       var, local, fnv1a(big, BIG, FNV_INIT) == h0, fresh[0] == 0 && fresh[4096] == 0, shared[0]);
@@ -270,26 +246,21 @@ static void memory(void)
 	memset(big, 0x11, BIG);
 	fresh[4096] = 0x55;
 	shared[0] = 43;
-	send_byte(go[1]);
+	post(7, 1);
 	waitpid(pid, &st, 0);
 	printf("child kept its own copies: %s (31: all)\n", wstr(st));
 	free(big);
 	munmap(fresh, 1 << 20);
 	munmap(shared, 4096);
-	close(ready[0]);
-	close(ready[1]);
-	close(go[0]);
-	close(go[1]);
 }
 
 static void files(void)
 {
-	int fd = open("/etc/passwd", O_RDONLY), p[2];
+	int fd = open("/etc/passwd", O_RDONLY);
 	char buf[32];
 	pid_t pid;
 
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
-	pipe(p);
 	pid = xfork("files");
 	if (pid == 0) {
 		int code = 0;
@@ -301,20 +272,14 @@ static void files(void)
 		fcntl(fd, F_SETFL, O_NONBLOCK);
 		code |= (dup2(fd, 50) == 50) << 3;
 		close(fd);
-		code |= (write(p[1], "from child", 10) == 10) << 4;
 		_exit(code);
 	}
-	reap("fd child (exit 31: all checks held)", pid);
+	reap("fd child (exit 15: all checks held)", pid);
 	printf("parent's offset after the child read and seeked: %ld\n", (long)lseek(fd, 0, SEEK_CUR));
 	printf("parent's fd still open, FD_CLOEXEC kept: %d\n", fcntl(fd, F_GETFD) == FD_CLOEXEC);
 	printf("O_NONBLOCK set by the child seen (shared description): %d\n", (fcntl(fd, F_GETFL) & O_NONBLOCK) != 0);
 	show("child's dup2 target in the parent", sc(SYS_fcntl, 50, F_GETFD));
-	memset(buf, 0, sizeof(buf));
-	show("read from the child's pipe", read(p[0], buf, sizeof(buf) - 1));
-	printf("  '%s'\n", buf);
 	close(fd);
-	close(p[0]);
-	close(p[1]);
 }
 
 int main(void)

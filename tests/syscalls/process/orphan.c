@@ -15,52 +15,46 @@
 
 static pid_t top;
 
-/* Orphan's side: wait for the top's go (end of GO), then report. */
-static int orphan_report(int go, pid_t old_parent)
+/* Orphan's side: wait for the top's go (SLOT set), then report. */
+static int orphan_report(int slot, pid_t old_parent)
 {
-	wait_byte(go);
+	await(NULL, slot, 1);
 	return (getppid() != old_parent) | (getppid() == top) << 1;
 }
 
 static void running_orphan(void)
 {
-	int go[2], rep[2], code = -1;
-	pid_t p, g = 0;
+	pid_t p, g;
+	int code;
 
-	pipe(go);
-	pipe(rep);
 	p = xfork("parent");
 	if (p == 0) {
 		pid_t me = getpid();
 
 		g = xfork("orphan");
 		if (g == 0) {
-			close(go[1]);
-			code = orphan_report(go[0], me);
-			write(rep[1], &code, sizeof(code));
+			post(3, orphan_report(1, me));
+			post(4, 1);
 			_exit(9);
 		}
-		write(rep[1], &g, sizeof(g));
+		post(2, g);
 		_exit(0);
 	}
-	close(go[0]);
-	read(rep[0], &g, sizeof(g));
 	reap("the orphan's parent", p);
+	g = peek(2);
 	amber_cr_point();
-	close(go[1]);
-	read(rep[0], &code, sizeof(code));
+	post(1, 1);
+	await("orphan", 4, 1);
+	code = peek(3);
 	printf("orphan: reparented away from its dead parent %d, to the top %d\n", code & 1, (code >> 1) & 1);
 	reap("the top waits for the orphan", g);
-	close(rep[0]);
-	close(rep[1]);
 }
 
 static void zombie_orphan(void)
 {
-	int rep[2], st = 0;
-	pid_t p, g = 0;
+	int st = 0;
+	pid_t p, g;
 
-	pipe(rep);
 	p = xfork("parent");
 	if (p == 0) {
 		siginfo_t si;
@@ -69,39 +63,33 @@ static void zombie_orphan(void)
 		if (g == 0)
 			_exit(17);
 		waitid(P_PID, g, &si, WEXITED | WNOWAIT);	/* a zombie now */
-		write(rep[1], &g, sizeof(g));
+		post(5, g);
 		_exit(0);
 	}
-	read(rep[0], &g, sizeof(g));
 	reap("the zombie's parent", p);
+	g = peek(5);
 	long w = sc(SYS_wait4, -1, &st, WNOHANG, NULL);
 	printf("zombie orphan: the top's wait4(-1, WNOHANG) finds it %d, %s\n", w == g, w > 0 ? wstr(st) : errname(-w));
-	close(rep[0]);
-	close(rep[1]);
 }
 
 static void many_orphans(void)
 {
-	int go[2], n = 0, ok = 0, st;
+	int n = 0, ok = 0, st;
 	pid_t p;
 	long w;
 
-	pipe(go);
 	p = xfork("parent of five");
 	if (p == 0) {
 		pid_t me = getpid();
 
 		for (int i = 0; i < 5; i++) {
-			if (xfork("one of five") == 0) {
-				close(go[1]);
-				_exit(orphan_report(go[0], me));
-			}
+			if (xfork("one of five") == 0)
+				_exit(orphan_report(6, me));
 		}
 		_exit(0);
 	}
-	close(go[0]);
 	reap("the parent of five", p);
-	close(go[1]);
+	post(6, 1);
 	while ((w = sc(SYS_wait4, -1, &st, 0, NULL)) > 0) {
 		n++;
 		ok += WIFEXITED(st) && WEXITSTATUS(st) == 3;
@@ -112,40 +100,36 @@ static void many_orphans(void)
 /* S makes itself a subreaper; its grandchild, orphaned, comes to S. */
 static void nested_subreaper(void)
 {
-	int go[2], rep[2], st = 0;
+	int st = 0;
 	pid_t s;
 
 	s = xfork("subreaper");
 	if (s == 0) {
-		int v = 0, code = 0, gcode = -1;
-		pid_t p, g = 0, me = getpid();
+		int v = 0, code = 0;
+		pid_t p, g, me = getpid();
 
 		code |= (prctl(PR_SET_CHILD_SUBREAPER, 1) == 0) << 0;
 		code |= (prctl(PR_GET_CHILD_SUBREAPER, &v) == 0 && v == 1) << 1;
-		pipe(go);
-		pipe(rep);
 		p = xfork("parent");
 		if (p == 0) {
 			g = xfork("orphan");
 			if (g == 0) {
-				close(go[1]);
-				wait_byte(go[0]);
-				gcode = getppid() == me;
-				write(rep[1], &gcode, sizeof(gcode));
+				await(NULL, 7, 1);
+				post(9, getppid() == me);
+				post(10, 1);
 				_exit(4);
 			}
-			write(rep[1], &g, sizeof(g));
+			post(8, g);
 			v = -1;
 			prctl(PR_GET_CHILD_SUBREAPER, &v);
 			_exit(v == 0 ? 0 : 1);	/* not inherited */
 		}
-		close(go[0]);
-		read(rep[0], &g, sizeof(g));
 		waitpid(p, &st, 0);
+		g = peek(8);
 		code |= (WIFEXITED(st) && WEXITSTATUS(st) == 0) << 2;
-		close(go[1]);
-		read(rep[0], &gcode, sizeof(gcode));
-		code |= (gcode == 1) << 3;
+		post(7, 1);
+		await(NULL, 10, 1);
+		code |= (peek(9) == 1) << 3;
 		st = 0;
 		code |= (waitpid(g, &st, 0) == g && WIFEXITED(st) && WEXITSTATUS(st) == 4) << 4;
 		_exit(code);

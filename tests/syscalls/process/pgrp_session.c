@@ -35,14 +35,13 @@ static void own_session(void)
 	setsid();
 }
 
-/* A child that only waits for the end of FD (or a signal). */
-static pid_t idle_child(const char *what, int fd, int close_fd)
+/* A child that only waits for SLOT to be set (or a signal). */
+static pid_t idle_child(const char *what, int slot)
 {
 	pid_t pid = xfork(what);
 
 	if (pid == 0) {
-		close(close_fd);
-		wait_byte(fd);
+		await(NULL, slot, 1);
 		_exit(0);
 	}
 	return pid;
@@ -51,7 +50,6 @@ static pid_t idle_child(const char *what, int fd, int close_fd)
 static void self_and_children(void)
 {
 	pid_t me = getpid(), pid;
-	int p[2];
 
 	printf("getpgrp == getpid: %d, getpgid(0) == getpgrp: %d, getpgid(getpid()) == getpgrp: %d\n",
 	       getpgrp() == me, getpgid(0) == getpgrp(), getpgid(me) == getpgrp());
@@ -68,8 +66,7 @@ static void self_and_children(void)
 	}
 	reap("child: our group, our session, setpgid(0, 0), then leads its group (15)", pid);
 
-	pipe(p);
-	pid = idle_child("from parent", p[0], p[1]);
+	pid = idle_child("from parent", 1);
 	show("setpgid(child, child) from the parent", sc(SYS_setpgid, pid, pid));
 	printf("  getpgid(child) == child: %d, getsid(child) == ours: %d\n", getpgid(pid) == pid, getsid(pid) == me);
 	show("setpgid(child, 0) again", sc(SYS_setpgid, pid, 0));
@@ -77,8 +74,7 @@ static void self_and_children(void)
 	printf("  getpgid(child) is ours again: %d\n", getpgid(pid) == getpgrp());
 	show("setpgid(child, no such group)", sc(SYS_setpgid, pid, NOPID));
 	show("setpgid(child, -1)", sc(SYS_setpgid, pid, -1));
-	close(p[0]);
-	close(p[1]);
+	post(1, 1);
 	reap("  child", pid);
 	show("setpgid(reaped child, 0)", sc(SYS_setpgid, pid, 0));
 	show("getpgid(reaped child)", sc(SYS_getpgid, pid));
@@ -91,61 +87,60 @@ static void self_and_children(void)
 
 static void after_exec(void)
 {
-	int in[2], out[2];
-	char buf[8] = "";
+	struct timespec ms = { 0, 1000 * 1000 };
+	sigset_t m, old;
 	pid_t pid;
+	int i;
 
-	/* A child running cat: once it echoes a line, it has exec'd. */
-	pipe(in);
-	pipe(out);
+	/* A child that has exec'd sh, which tells us so with SIGUSR1 and
+	 * becomes sleep. */
+	sigemptyset(&m);
+	sigaddset(&m, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &m, &old);
 	pid = xfork("exec");
 	if (pid == 0) {
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		close(in[0]);
-		close(in[1]);
-		close(out[0]);
-		close(out[1]);
-		execl("/bin/cat", "cat", (char *)NULL);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		execl("/bin/sh", "sh", "-c", "kill -USR1 $PPID; exec sleep 10", (char *)NULL);
 		_exit(127);
 	}
-	close(in[0]);
-	close(out[1]);
-	write(in[1], "x\n", 2);
-	printf("cat echoed: %d\n", read(out[0], buf, sizeof(buf)) == 2 && buf[0] == 'x');
+	for (i = 0; i < 3000; i++) {
+		sigpending(&m);
+		if (sigismember(&m, SIGUSR1))
+			break;
+		nanosleep(&ms, NULL);
+	}
+	printf("exec'd child signalled: %d\n", i < 3000);
 	show("setpgid(child, child) after its exec", sc(SYS_setpgid, pid, pid));
 	show("setpgid(child, 0) after its exec", sc(SYS_setpgid, pid, 0));
-	close(in[1]);
-	close(out[0]);
-	reap("cat", pid);
+	printf("  getpgid(child) is still ours: %d\n", getpgid(pid) == getpgrp());
+	kill(pid, SIGKILL);
+	reap("exec'd child", pid);
+	signal(SIGUSR1, SIG_IGN);	/* drops the pending one */
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	signal(SIGUSR1, SIG_DFL);
 }
 
 static void sessions(void)
 {
-	int p[2], ready[2];
 	pid_t a, b, pid;
-	char c;
 
 	/* a: a new session. b: still in ours. */
-	pipe(p);
-	pipe(ready);
 	a = xfork("setsid");
 	if (a == 0) {
 		pid_t sid = setsid(), parent_sid = getsid(getppid());
 
-		close(p[1]);
-		c = bits(sid == getpid(), getsid(0) == getpid(), getpgrp() == getpid(), parent_sid == getppid());
-		write(ready[1], &c, 1);
-		wait_byte(p[0]);
+		post(2, bits(sid == getpid(), getsid(0) == getpid(), getpgrp() == getpid(), parent_sid == getppid()));
+		post(3, 1);
+		await(NULL, 4, 1);
 		_exit(0);
 	}
-	read(ready[0], &c, 1);
-	printf("child's setsid: returns its pid, getsid, getpgrp are its pid, getsid(parent) is ours (15): %d\n", c);
+	await("setsid child", 3, 1);
+	printf("child's setsid: returns its pid, getsid, getpgrp are its pid, getsid(parent) is ours (15): %d\n", peek(2));
 	printf("  seen from the parent: getsid(child) == child %d, getpgid(child) == child %d\n", getsid(a) == a,
 	       getpgid(a) == a);
 	show("setpgid(session leader child, 0)", sc(SYS_setpgid, a, 0));
 	show("setpgid(session leader child, our group)", sc(SYS_setpgid, a, getpgrp()));
-	b = idle_child("other", p[0], p[1]);
+	b = idle_child("other", 4);
 	show("setpgid(child, group in another session)", sc(SYS_setpgid, b, a));
 	pid = xfork("join");
 	if (pid == 0)
@@ -165,42 +160,38 @@ static void sessions(void)
 		pid_t g = xfork("grandchild");
 
 		if (g == 0) {
-			close(p[1]);
-			wait_byte(p[0]);
+			await(NULL, 4, 1);
 			_exit(0);
 		}
-		write(ready[1], &g, sizeof(g));
-		close(p[1]);
-		wait_byte(p[0]);
+		post(5, g);
+		post(6, 1);
+		await(NULL, 4, 1);
 		waitpid(g, NULL, 0);
 		_exit(0);
 	}
 	{
-		pid_t g = 0;
+		pid_t g;
 
-		read(ready[0], &g, sizeof(g));
+		await("grandchild", 6, 1);
+		g = peek(5);
 		show("setpgid(grandchild, 0)", sc(SYS_setpgid, g, 0));
 		printf("  getpgid(grandchild) is ours: %d\n", getpgid(g) == getpgrp());
 	}
 	amber_cr_point();
-	close(p[0]);
-	close(p[1]);
+	post(4, 1);
 	reap("setsid child", a);
 	reap("other child", b);
 	reap("grandchild's parent", pid);
-	close(ready[0]);
-	close(ready[1]);
 }
 
 static void group_kill(void)
 {
 	pid_t pid[3];
-	int p[2], n = 0, st;
+	int n = 0, st;
 
 	/* A group of three: kill(-pgid) reaches every member, not us. */
-	pipe(p);
 	for (int i = 0; i < 3; i++) {
-		pid[i] = idle_child("group", p[0], p[1]);
+		pid[i] = idle_child("group", 7);
 		setpgid(pid[i], pid[0]);
 	}
 	printf("members in the group: %d\n", (getpgid(pid[0]) == pid[0]) + (getpgid(pid[1]) == pid[0]) +
@@ -214,8 +205,6 @@ static void group_kill(void)
 	}
 	printf("members killed by SIGTERM: %d\n", n);
 	show("kill(-pgid, 0) once they are gone", sc(SYS_kill, -pid[0], 0));
-	close(p[0]);
-	close(p[1]);
 
 	/* kill(0, sig) from a child that leads a group with two children of
 	 * its own, and ignores the signal itself. */
@@ -225,12 +214,10 @@ static void group_kill(void)
 		int dead = 0;
 
 		setpgid(0, 0);
-		pipe(p);
 		for (int i = 0; i < 2; i++) {
-			k[i] = fork();
+			k[i] = xfork("kill 0");
 			if (k[i] == 0) {
-				close(p[1]);
-				wait_byte(p[0]);
+				await(NULL, 8, 1);
 				_exit(0);
 			}
 		}

@@ -1,27 +1,43 @@
 /* Helpers shared by the process tests (fork, wait, process groups).
  *
- * Children never print: they report through exit codes and pipes, and the
- * parent prints, so the output's order does not depend on scheduling. No pid
- * is ever printed, only relations between pids. */
+ * Children never print: they report through exit codes and shared memory,
+ * and the parent prints, so the output's order does not depend on
+ * scheduling. No pid is ever printed, only relations between pids. */
 #ifndef PROCTEST_H
 #define PROCTEST_H
 
 #include "sctest.h"
 
+#include <limits.h>
+#include <linux/futex.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 
-/* At the top of every program: a hang becomes a death by SIGALRM (status
- * 142, a visible difference) rather than a time-out, and no core dumps. */
+/* Parent and child meet in a page of MAP_SHARED memory, not in pipes (the
+ * sandbox may have none): numbered int slots, set with post() and waited
+ * for with await(). */
+#define SHM_SLOTS 1024
+static volatile int *shm;
+
+/* At the top of every program, before any fork: a hang becomes a death by
+ * SIGALRM (status 142, a visible difference) rather than a time-out, no
+ * core dumps, and the shared page. */
 static inline void proc_start(void)
 {
 	struct rlimit rl = { 0, 0 };
 
 	alarm(10);
 	setrlimit(RLIMIT_CORE, &rl);
+	shm = mmap(NULL, SHM_SLOTS * sizeof(int), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shm == MAP_FAILED) {
+		printf("mmap(MAP_SHARED|MAP_ANONYMOUS): -%s\n", errname(errno));
+		exit(1);
+	}
 }
 
 /* fork(), or say why not and stop: nothing after it could mean anything. */
@@ -36,6 +52,52 @@ static inline pid_t xfork(const char *what)
 	if (pid == 0)
 		alarm(10);	/* alarms are not inherited; a stuck child dies too */
 	return pid;
+}
+
+/* Sets a slot and wakes its waiters (a shared futex; await() does not
+ * depend on the wake-up). Async-signal-safe. */
+static inline void post(int slot, int v)
+{
+	__atomic_store_n(&shm[slot], v, __ATOMIC_SEQ_CST);
+	syscall(SYS_futex, &shm[slot], FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+static inline int peek(int slot)
+{
+	return __atomic_load_n(&shm[slot], __ATOMIC_SEQ_CST);
+}
+
+/* Waits until slot == v, for 3 s at most; then prints "WHAT: timed out"
+ * (if WHAT) and returns false. */
+static inline bool await(const char *what, int slot, int v)
+{
+	struct timespec now, end, nap = { 0, 20 * 1000 * 1000 }, ms = { 0, 1000 * 1000 };
+	int cur;
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += 3;
+	while ((cur = peek(slot)) != v) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec)) {
+			if (what)
+				printf("%s: timed out\n", what);
+			return false;
+		}
+		if (syscall(SYS_futex, &shm[slot], FUTEX_WAIT, cur, &nap, NULL, 0) < 0 && errno != EAGAIN &&
+		    errno != ETIMEDOUT && errno != EINTR)
+			nanosleep(&ms, NULL);	/* no futex: poll */
+	}
+	return true;
+}
+
+/* A child's idle loop, until a signal ends it (not pause(): it is not the
+ * subject here). */
+static inline __attribute__((noreturn)) void idle(void)
+{
+	struct timespec ts = { 1, 0 };
+
+	for (;;)
+		nanosleep(&ts, NULL);
 }
 
 /* How a wait status reads, without any pid. */
@@ -70,24 +132,6 @@ static inline int reap(const char *what, pid_t pid)
 	}
 	printf("%s: waited pid is the child: %d, %s\n", what, r == pid, wstr(st));
 	return st;
-}
-
-/* A child's side of a pipe handshake: blocks until the parent writes a byte
- * or closes its end. */
-static inline void wait_byte(int fd)
-{
-	char c;
-
-	while (read(fd, &c, 1) < 0 && errno == EINTR)
-		;
-}
-
-static inline void send_byte(int fd)
-{
-	char c = 1;
-
-	if (write(fd, &c, 1) != 1)
-		printf("send_byte: -%s\n", errname(errno));
 }
 
 #endif

@@ -35,12 +35,10 @@ static void on_alarm(int sig)
 	(void)sig;
 }
 
-static int cont_fd = -1;
-
 static void on_cont(int sig)
 {
 	(void)sig;
-	send_byte(cont_fd);
+	post(12, 2);
 }
 
 static const char *cld(int code)
@@ -105,7 +103,6 @@ static void show_handler(const char *what, pid_t pid)
 
 static void handler_info(void)
 {
-	int ready[2];
 	pid_t pid;
 
 	chld_action(SA_RESTART);
@@ -118,14 +115,12 @@ static void handler_info(void)
 	show_handler("exit(4)", pid);
 	reap("exit(4)", pid);
 
-	pipe(ready);
 	pid = xfork("kill");
 	if (pid == 0) {
-		send_byte(ready[1]);
-		for (;;)
-			pause();
+		post(10, 1);
+		idle();
 	}
-	wait_byte(ready[0]);
+	await("child started", 10, 1);
 	show("kill(child, 0) while it runs", sc(SYS_kill, pid, 0));
 	amber_cr_point();
 	show("kill(child, SIGTERM)", sc(SYS_kill, pid, SIGTERM));
@@ -138,8 +133,6 @@ static void handler_info(void)
 	show("kill(getpid(), 65)", sc(SYS_kill, getpid(), 65));
 	show("kill(-1 << 30, 0): no such group", sc(SYS_kill, -(1 << 30), 0));
 	printf("SIGCHLD pending after all that: %d\n", chld_pending());
-	close(ready[0]);
-	close(ready[1]);
 }
 
 static void autoreap(void)
@@ -181,7 +174,7 @@ static void autoreap(void)
 
 static void inherited(void)
 {
-	int ready[2], st = 0;
+	int st = 0;
 	sigset_t m;
 	pid_t pid;
 
@@ -193,7 +186,6 @@ static void inherited(void)
 	sigaddset(&m, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &m, NULL);
 	raise(SIGUSR2);
-	pipe(ready);
 	pid = xfork("inherit");
 	if (pid == 0) {
 		sigset_t cur, pend;
@@ -204,11 +196,10 @@ static void inherited(void)
 			_exit(1);
 		if (sigismember(&pend, SIGUSR2))
 			_exit(2);
-		send_byte(ready[1]);
-		for (;;)
-			pause();
+		post(11, 1);
+		idle();
 	}
-	wait_byte(ready[0]);
+	await("child started", 11, 1);
 	kill(pid, SIGINT);	/* ignored: nothing happens */
 	kill(pid, SIGTERM);	/* the inherited handler exits 100 + SIGTERM */
 	waitpid(pid, &st, 0);
@@ -221,8 +212,6 @@ static void inherited(void)
 	sigprocmask(SIG_UNBLOCK, &m, NULL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
-	close(ready[0]);
-	close(ready[1]);
 }
 
 /* Stop and continue. A missing feature would leave the wait blocked: an
@@ -231,7 +220,7 @@ static void stop_continue(void)
 {
 	struct sigaction sa;
 	siginfo_t si;
-	int st = 0, resumed[2];
+	int st = 0;
 	pid_t pid;
 	long r;
 
@@ -240,16 +229,13 @@ static void stop_continue(void)
 	sigaction(SIGALRM, &sa, NULL);
 	chld_action(SA_RESTART);
 	block_chld(SIG_BLOCK);
-	pipe(resumed);
-	cont_fd = resumed[1];
 	pid = xfork("stop");
 	if (pid == 0) {
 		signal(SIGCONT, on_cont);
-		send_byte(resumed[1]);
-		for (;;)
-			pause();
+		post(12, 1);
+		idle();
 	}
-	wait_byte(resumed[0]);
+	await("child started", 12, 1);
 	kill(pid, SIGSTOP);
 	alarm(3);
 	r = sc(SYS_wait4, pid, &st, WUNTRACED, NULL);
@@ -262,9 +248,8 @@ static void stop_continue(void)
 	r = sc(SYS_waitid, P_PID, pid, &si, WCONTINUED, NULL);
 	printf("waitid(WCONTINUED) after SIGCONT: %ld, %s, si_status %s\n", r, cld(si.si_code), sigabbrev_np(si.si_status));
 	/* The child tells its parent it was continued when it runs again,
-	 * before its SIGCONT handler. Not wait_byte: the alarm must end it. */
-	if (read(resumed[0], &r, 1) != 1)
-		printf("  the continued child's handler did not run: -%s\n", errname(errno));
+	 * before its SIGCONT handler. */
+	await("  the continued child's SIGCONT handler", 12, 2);
 	show_handler("  continued", pid);
 	kill(pid, SIGKILL);
 	alarm(3);
@@ -272,8 +257,6 @@ static void stop_continue(void)
 	alarm(10);
 	signal(SIGALRM, SIG_DFL);
 	block_chld(SIG_UNBLOCK);
-	close(resumed[0]);
-	close(resumed[1]);
 }
 
 int main(void)
