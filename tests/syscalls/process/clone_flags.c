@@ -1,8 +1,8 @@
 /* clone and clone3 beyond fork: the raw clone(SIGCHLD) that is fork, the
  * tid-writing flags, CLONE_VFORK, CLONE_FILES and CLONE_FS between two
- * processes, CLONE_VM (glibc's clone() with a stack of its own), CLONE_PARENT,
- * exit signals other than SIGCHLD (a child waitable only with __WCLONE or
- * __WALL), and the invalid flag combinations and clone3 argument sizes.
+ * processes, CLONE_PARENT, exit signals other than SIGCHLD (a child
+ * waitable only with __WCLONE or __WALL), and the invalid flag combinations
+ * and clone3 argument sizes. CLONE_VM is clone_vm's subject.
  *
  * Raw clone without CLONE_VM returns in the child on a copy of our stack,
  * like fork. */
@@ -20,14 +20,7 @@ struct cargs {
 		cgroup;
 };
 
-static volatile int vm_word;
 static pid_t *shared_tid;
-
-static int vm_child(void *arg)
-{
-	vm_word = (int)(long)arg;
-	return 0;	/* glibc's clone() then calls exit(2) */
-}
 
 static long raw_clone(unsigned long flags, void *ptid, void *ctid)
 {
@@ -71,31 +64,6 @@ static void fork_like(void)
 	reap("CHILD_SETTID|CHILD_CLEARTID, tid in a shared page", pid);
 	printf("  shared word is the child's tid or 0: %d, PARENT_SETTID %d\n", *shared_tid == pid || *shared_tid == 0,
 	       ptid == pid);
-
-	/* CLONE_VM|CLONE_VFORK: the memory is shared, so CLEARTID clears. */
-	{
-		static char stack[64 * 1024] __attribute__((aligned(16)));
-
-		*shared_tid = -1;
-		vm_word = 0;
-		pid = clone(vm_child, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | CLONE_CHILD_SETTID |
-			    CLONE_CHILD_CLEARTID | SIGCHLD, (void *)33L, NULL, NULL, shared_tid);
-		if (pid < 0)
-			printf("clone(CLONE_VM|CLONE_VFORK): -%s\n", errname(errno));
-		printf("CLONE_VM|CLONE_VFORK: child's write seen %d, CLEARTID cleared the word %d\n", vm_word == 33,
-		       *shared_tid == 0);
-		if (pid > 0)
-			reap("  CLONE_VM|CLONE_VFORK", pid);
-
-		/* CLONE_VM alone: the parent runs on, and waits. */
-		vm_word = 0;
-		pid = clone(vm_child, stack + sizeof(stack), CLONE_VM | SIGCHLD, (void *)44L);
-		if (pid < 0)
-			printf("clone(CLONE_VM): -%s\n", errname(errno));
-		else
-			reap("CLONE_VM", pid);
-		printf("  child's write seen by the parent: %d\n", vm_word == 44);
-	}
 }
 
 static void shared_state(void)

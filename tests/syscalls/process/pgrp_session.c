@@ -20,21 +20,6 @@ static int bits(bool a, bool b, bool c, bool d)
 	return a | b << 1 | c << 2 | d << 3;
 }
 
-static void own_session(void)
-{
-	pid_t pid;
-	int st = 0;
-
-	if (getsid(0) == getpid() || setsid() >= 0)
-		return;
-	pid = fork();
-	if (pid != 0) {
-		waitpid(pid, &st, 0);
-		exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
-	}
-	setsid();
-}
-
 /* A child that only waits for SLOT to be set (or a signal). */
 static pid_t idle_child(const char *what, int slot)
 {
@@ -235,7 +220,7 @@ static void group_kill(void)
 
 int main(void)
 {
-	own_session();
+	proc_own_session();
 	proc_start();
 	self_and_children();
 	after_exec();

@@ -40,6 +40,25 @@ static inline void proc_start(void)
 	}
 }
 
+/* Makes the program lead its own session, as it does in the sandbox (pid 1)
+ * and under the test harness (runguard's setsid): started from a shell, it
+ * is not, and then forks a child that does (the parent only passes on its
+ * exit status). Before proc_start(). */
+static inline void proc_own_session(void)
+{
+	pid_t pid;
+	int st = 0;
+
+	if (getsid(0) == getpid() || setsid() >= 0)
+		return;
+	pid = fork();
+	if (pid != 0) {
+		waitpid(pid, &st, 0);
+		exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+	}
+	setsid();
+}
+
 /* fork(), or say why not and stop: nothing after it could mean anything. */
 static inline pid_t xfork(const char *what)
 {
