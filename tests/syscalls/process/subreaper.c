@@ -33,8 +33,7 @@ static void middle(bool clear)
 		}
 		post(G_PID, g);
 		v = -1;
-		prctl(PR_GET_CHILD_SUBREAPER, &v);
-		post(P_GET, v);
+		post(P_GET, prctl(PR_GET_CHILD_SUBREAPER, &v) == 0 ? v : -errno);
 		_exit(0);
 	}
 	waitpid(p, NULL, 0);
