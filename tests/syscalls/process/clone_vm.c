@@ -102,7 +102,7 @@ int main(void)
 	if (pid > 0) {
 		int st = 0;
 
-		show("exit signal 0: wait4(child, 0)", sc(SYS_wait4, pid, &st, 0, NULL));
+		showw("exit signal 0: wait4(child, 0)", sc(SYS_wait4, pid, &st, 0, NULL));
 		long w = sc(SYS_wait4, pid, &st, __WCLONE, NULL);
 		printf("  wait4(child, __WCLONE): is the child %d, %s, write seen %d\n", w == pid, wstr(st), word == 66);
 	}
@@ -122,6 +122,6 @@ int main(void)
 	show("posix_spawn, opening a missing file", -r);
 	posix_spawn_file_actions_destroy(&fa);
 
-	show("no children left", sc(SYS_wait4, -1, NULL, __WALL | WNOHANG, NULL));
+	showw("no children left", sc(SYS_wait4, -1, NULL, __WALL | WNOHANG, NULL));
 	return 0;
 }

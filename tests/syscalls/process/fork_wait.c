@@ -79,8 +79,8 @@ static void nohang_and_echild(void)
 		await(NULL, 2, 1);
 		_exit(5);
 	}
-	show("wait4(child, WNOHANG) while it runs", sc(SYS_wait4, pid, &st, WNOHANG, NULL));
-	show("wait4(-1, WNOHANG) while it runs", sc(SYS_wait4, -1, &st, WNOHANG, NULL));
+	showw("wait4(child, WNOHANG) while it runs", sc(SYS_wait4, pid, &st, WNOHANG, NULL));
+	showw("wait4(-1, WNOHANG) while it runs", sc(SYS_wait4, -1, &st, WNOHANG, NULL));
 	memset(&si, 0x55, sizeof(si));
 	show("waitid(P_PID, WEXITED|WNOHANG) while it runs", sc(SYS_waitid, P_PID, pid, &si, WEXITED | WNOHANG, NULL));
 	printf("  siginfo cleared: si_signo %d si_pid %d\n", si.si_signo, si.si_pid);
@@ -88,16 +88,16 @@ static void nohang_and_echild(void)
 	post(2, 1);
 	reap("after it was let go", pid);
 
-	show("wait4(the reaped child)", sc(SYS_wait4, pid, &st, 0, NULL));
-	show("wait4(-1) without children", sc(SYS_wait4, -1, &st, 0, NULL));
-	show("wait4(-1, WNOHANG) without children", sc(SYS_wait4, -1, &st, WNOHANG, NULL));
-	show("wait4(own pid)", sc(SYS_wait4, getpid(), &st, 0, NULL));
+	showw("wait4(the reaped child)", sc(SYS_wait4, pid, &st, 0, NULL));
+	showw("wait4(-1) without children", sc(SYS_wait4, -1, &st, 0, NULL));
+	showw("wait4(-1, WNOHANG) without children", sc(SYS_wait4, -1, &st, WNOHANG, NULL));
+	showw("wait4(own pid)", sc(SYS_wait4, getpid(), &st, 0, NULL));
 	show("waitid(P_ALL, WEXITED) without children", sc(SYS_waitid, P_ALL, 0, &si, WEXITED, NULL));
 	/* Arguments are checked before children are looked for. */
-	show("wait4 with WNOWAIT", sc(SYS_wait4, -1, &st, WNOWAIT, NULL));
-	show("wait4 with WEXITED", sc(SYS_wait4, -1, &st, WEXITED, NULL));
-	show("wait4 with option 0x100", sc(SYS_wait4, -1, &st, 0x100, NULL));
-	show("wait4(INT_MIN)", sc(SYS_wait4, INT_MIN, &st, 0, NULL));
+	showw("wait4 with WNOWAIT", sc(SYS_wait4, -1, &st, WNOWAIT, NULL));
+	showw("wait4 with WEXITED", sc(SYS_wait4, -1, &st, WEXITED, NULL));
+	showw("wait4 with option 0x100", sc(SYS_wait4, -1, &st, 0x100, NULL));
+	showw("wait4(INT_MIN)", sc(SYS_wait4, INT_MIN, &st, 0, NULL));
 	show("waitid without WEXITED/WSTOPPED/WCONTINUED", sc(SYS_waitid, P_ALL, 0, &si, WNOHANG, NULL));
 	show("waitid with option 0x100", sc(SYS_waitid, P_ALL, 0, &si, WEXITED | 0x100, NULL));
 	show("waitid idtype 99", sc(SYS_waitid, 99, 0, &si, WEXITED, NULL));
@@ -107,8 +107,8 @@ static void nohang_and_echild(void)
 	pid = xfork("efault");
 	if (pid == 0)
 		_exit(3);
-	show("wait4 into an unmapped status", sc(SYS_wait4, pid, KERNEL_PTR, 0, NULL));
-	show("  then wait4(child)", sc(SYS_wait4, pid, &st, 0, NULL));
+	showw("wait4 into an unmapped status", sc(SYS_wait4, pid, KERNEL_PTR, 0, NULL));
+	showw("  then wait4(child)", sc(SYS_wait4, pid, &st, 0, NULL));
 }
 
 static void which_child(void)
@@ -160,7 +160,7 @@ static void which_child(void)
 	int s2 = WEXITSTATUS(st);
 	printf("waitpid(-pgid) twice: got a and b %d, codes sum %d\n",
 	       (w1 == a && w2 == b) || (w1 == b && w2 == a), s1 + s2);
-	show("waitpid(-pgid) a third time", sc(SYS_wait4, -a, &st, 0, NULL));
+	showw("waitpid(-pgid) a third time", sc(SYS_wait4, -a, &st, 0, NULL));
 	w1 = waitpid(0, &st, 0);
 	printf("waitpid(0) then: is c %d, %s\n", w1 == c, wstr(st));
 
@@ -290,6 +290,6 @@ int main(void)
 	which_child();
 	memory();
 	files();
-	show("no children left", sc(SYS_wait4, -1, NULL, WNOHANG, NULL));
+	showw("no children left", sc(SYS_wait4, -1, NULL, WNOHANG, NULL));
 	return 0;
 }

@@ -95,7 +95,7 @@ int main(void)
 	kill(pid, SIGSTOP);
 	stopped("SIGSTOP", pid);
 	show_handler("  SIGCHLD", pid);
-	show("  wait4(WUNTRACED|WNOHANG) again", sc(SYS_wait4, pid, &st, WUNTRACED | WNOHANG, NULL));
+	showw("  wait4(WUNTRACED|WNOHANG) again", sc(SYS_wait4, pid, &st, WUNTRACED | WNOHANG, NULL));
 	show("  kill(stopped child, 0)", sc(SYS_kill, pid, 0));
 	amber_cr_point();
 	kill(pid, SIGCONT);
@@ -118,7 +118,7 @@ int main(void)
 
 	/* A signal sent while stopped waits for SIGCONT. */
 	kill(pid, SIGTERM);
-	show("SIGTERM while stopped: wait4(WNOHANG)", sc(SYS_wait4, pid, &st, WNOHANG, NULL));
+	showw("SIGTERM while stopped: wait4(WNOHANG)", sc(SYS_wait4, pid, &st, WNOHANG, NULL));
 	kill(pid, SIGCONT);
 	reap("  then SIGCONT", pid);
 	show_handler("  SIGCHLD", pid);
@@ -142,12 +142,12 @@ int main(void)
 	kill(pid, SIGTSTP);
 	kill(pid, SIGURG);
 	await("SIGURG after SIGTSTP", 2, 1);
-	show("SIGTSTP in an orphaned group: wait4(WUNTRACED|WNOHANG)", sc(SYS_wait4, pid, &st, WUNTRACED | WNOHANG, NULL));
+	showw("SIGTSTP in an orphaned group: wait4(WUNTRACED|WNOHANG)", sc(SYS_wait4, pid, &st, WUNTRACED | WNOHANG, NULL));
 	printf("  SIGCHLD pending: %d\n", chld_pending());
 	kill(pid, SIGKILL);
 	reap("  SIGKILL", pid);
 
 	block_chld(SIG_UNBLOCK);
-	show("no children left", sc(SYS_wait4, -1, NULL, WNOHANG, NULL));
+	showw("no children left", sc(SYS_wait4, -1, NULL, WNOHANG, NULL));
 	return 0;
 }

@@ -109,6 +109,6 @@ int main(void)
 	running_orphan();
 	zombie_orphan();
 	many_orphans();
-	show("no children left", sc(SYS_wait4, -1, NULL, WNOHANG, NULL));
+	showw("no children left", sc(SYS_wait4, -1, NULL, WNOHANG, NULL));
 	return 0;
 }

@@ -39,7 +39,7 @@ static void self_and_children(void)
 	printf("getpgrp == getpid: %d, getpgid(0) == getpgrp: %d, getpgid(getpid()) == getpgrp: %d\n",
 	       getpgrp() == me, getpgid(0) == getpgrp(), getpgid(me) == getpgrp());
 	printf("getsid(0) == getpid: %d, getsid(getpid()) == getsid(0): %d\n", getsid(0) == me, getsid(me) == getsid(0));
-	show("setsid() in a session leader", sc(SYS_setsid));
+	showw("setsid() in a session leader", sc(SYS_setsid));
 	show("setpgid(0, 0) in a session leader", sc(SYS_setpgid, 0, 0));
 
 	pid = xfork("inherit");
@@ -62,11 +62,11 @@ static void self_and_children(void)
 	post(1, 1);
 	reap("  child", pid);
 	show("setpgid(reaped child, 0)", sc(SYS_setpgid, pid, 0));
-	show("getpgid(reaped child)", sc(SYS_getpgid, pid));
-	show("getsid(reaped child)", sc(SYS_getsid, pid));
-	show("getpgid(1 << 30)", sc(SYS_getpgid, NOPID));
-	show("getsid(1 << 30)", sc(SYS_getsid, NOPID));
-	show("getpgid(-1)", sc(SYS_getpgid, -1));
+	showw("getpgid(reaped child)", sc(SYS_getpgid, pid));
+	showw("getsid(reaped child)", sc(SYS_getsid, pid));
+	showw("getpgid(1 << 30)", sc(SYS_getpgid, NOPID));
+	showw("getsid(1 << 30)", sc(SYS_getsid, NOPID));
+	showw("getpgid(-1)", sc(SYS_getpgid, -1));
 	show("setpgid(1 << 30, 0)", sc(SYS_setpgid, NOPID, 0));
 }
 
@@ -226,6 +226,6 @@ int main(void)
 	after_exec();
 	sessions();
 	group_kill();
-	show("no children left", sc(SYS_wait4, -1, NULL, WNOHANG, NULL));
+	showw("no children left", sc(SYS_wait4, -1, NULL, WNOHANG, NULL));
 	return 0;
 }

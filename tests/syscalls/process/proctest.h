@@ -138,6 +138,17 @@ static inline const char *wstr(int st)
 	return buf;
 }
 
+/* Like show(), for calls that return a pid: "what: a pid" rather than the
+ * number (the tests expect an error or 0 there; a pid is a difference, and
+ * should read the same from run to run). */
+static inline void showw(const char *what, long r)
+{
+	if (r > 0)
+		printf("%s: a pid\n", what);
+	else
+		show(what, r);
+}
+
 /* Waits for PID (blocking) and prints "what: waited pid is the child: 1,
  * exited 3", or the error. Returns the status, or -1. */
 static inline int reap(const char *what, pid_t pid)

@@ -57,7 +57,7 @@ static void autoreap(void)
 	pid = xfork("ignored");
 	if (pid == 0)
 		_exit(5);
-	show("wait4(-1) with SIGCHLD ignored", sc(SYS_wait4, -1, &st, 0, NULL));
+	showw("wait4(-1) with SIGCHLD ignored", sc(SYS_wait4, -1, &st, 0, NULL));
 	show("  then kill(child, 0)", sc(SYS_kill, pid, 0));
 	printf("  SIGCHLD pending: %d\n", chld_pending());
 
@@ -67,7 +67,7 @@ static void autoreap(void)
 	pid = xfork("nocldwait");
 	if (pid == 0)
 		_exit(6);
-	show("wait4(child) with SA_NOCLDWAIT", sc(SYS_wait4, pid, &st, 0, NULL));
+	showw("wait4(child) with SA_NOCLDWAIT", sc(SYS_wait4, pid, &st, 0, NULL));
 	show("  then kill(child, 0)", sc(SYS_kill, pid, 0));
 	printf("  SIGCHLD pending: %d\n", chld_pending());
 	show_handler("  SA_NOCLDWAIT", pid);
@@ -131,6 +131,6 @@ int main(void)
 	handler_info();
 	autoreap();
 	inherited();
-	show("no children left", sc(SYS_wait4, -1, NULL, WNOHANG, NULL));
+	showw("no children left", sc(SYS_wait4, -1, NULL, WNOHANG, NULL));
 	return 0;
 }

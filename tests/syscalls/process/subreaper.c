@@ -87,6 +87,6 @@ int main(void)
 	run(false);
 	amber_cr_point();
 	run(true);
-	show("no children left", sc(SYS_wait4, -1, NULL, WNOHANG, NULL));
+	showw("no children left", sc(SYS_wait4, -1, NULL, WNOHANG, NULL));
 	return 0;
 }

@@ -147,6 +147,6 @@ int main(void)
 
 	st = system("echo hello from system; exit 4");
 	printf("system: %s\n", st < 0 ? errname(errno) : wstr(st));
-	show("no children left", sc(SYS_wait4, -1, NULL, WNOHANG, NULL));
+	showw("no children left", sc(SYS_wait4, -1, NULL, WNOHANG, NULL));
 	return 0;
 }
