@@ -215,6 +215,10 @@ void sig_deliver(struct task *t)
 			case SIG_DEF_IGN:
 				continue;
 			case SIG_DEF_STOP:
+				/* A terminal's stop in an orphaned process
+				 * group would never be undone: Linux drops it. */
+				if (sig != SIGSTOP && task_pgrp_orphaned(t->tg))
+					continue;
 				/* The group stops; task_run waits before going
 				 * back to the application. */
 				task_stop(t, sig);

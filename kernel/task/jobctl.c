@@ -48,6 +48,24 @@ void task_notify_parent_locked(struct thread_group *tg, int code, int status)
 	wake_parent(parent);
 }
 
+bool task_pgrp_orphaned(struct thread_group *tg)
+{
+	bool orphaned = true;
+	struct task **all;
+	size_t n;
+
+	pthread_mutex_lock(&tasklist_lock);
+	all = task_table_locked(&n);
+	for (size_t i = 0; i < n && orphaned; i++) {
+		struct thread_group *m = all[i]->tg, *p = m->parent;
+
+		if (m->pgid == tg->pgid && !m->zombie && p && !p->zombie && p->pgid != tg->pgid && p->sid == m->sid)
+			orphaned = false;
+	}
+	pthread_mutex_unlock(&tasklist_lock);
+	return orphaned;
+}
+
 void task_stop(struct task *t, int sig)
 {
 	struct thread_group *tg = t->tg;

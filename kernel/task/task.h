@@ -217,6 +217,9 @@ void task_stop(struct task *t, int sig);
 /* While the group is stopped: blocks (a safe point) until SIGCONT, a
  * kill, or a freeze. Then tells the parent it continued. */
 void task_stop_wait(struct task *t);
+/* No process of tg's process group has a live parent in another group
+ * of the same session (POSIX's orphaned process group). */
+bool task_pgrp_orphaned(struct thread_group *tg);
 /* Sends the parent of tg its SIGCHLD for a stop or continue (code
  * CLD_STOPPED or CLD_CONTINUED, status the signal) unless it asked not
  * to (SA_NOCLDSTOP), and wakes its wait. tasklist_lock held. */
