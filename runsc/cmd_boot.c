@@ -231,6 +231,19 @@ static struct json_object *handle(struct json_object *req, void *arg, int conn)
 			task_exit_group(t, SIGKILL);
 			sandbox_start(&b->sb);
 		} else {
+			struct json_object *all_v;
+			bool all = json_object_object_get_ex(req, "all", &all_v) && json_object_get_boolean(all_v);
+			struct task **all_tasks = NULL;
+			int n = all ? task_list_all(&all_tasks) : 0;
+
+			/* --all: every process, as runc signals every task of
+			 * the container's cgroup; init last. */
+			for (int i = 0; i < n; i++) {
+				if (all_tasks[i] != t && !all_tasks[i]->exited)
+					sig_send_group(all_tasks[i]->tg, sig);
+				task_put(all_tasks[i]);
+			}
+			free(all_tasks);
 			sig_send_group(t->tg, sig);
 			/* A paused container still dies of SIGKILL, as a frozen
 			 * cgroup's tasks do when runc kills them. */

@@ -68,6 +68,26 @@ check "state after delete" none "$(status_of c1)"
 [ ! -e "$root/c1" ]
 check "state directory removed" 0 $?
 
+# Several processes: ps lists each with its parent, stats counts them, a
+# signal to init alone leaves its children (init ignores it), kill --all
+# reaches every one.
+make_bundle "$work/bp" '["/bin/sh", "-c", "trap \"\" TERM; sleep 100 & sleep 100 & wait; echo done"]' || exit 2
+rs create --bundle "$work/bp" cp </dev/null >/dev/null && rs start cp
+check "start a shell with two children" 0 $?
+for _ in $(seq 50); do [ "$(rs ps cp | grep -c sleep)" = 2 ] && break; sleep 0.1; done
+check "ps lists init and its children" "1 0 sh|2 1 sleep|3 1 sleep" \
+	"$(rs ps cp | awk 'NR > 1 { print $2, $3, $8 }' | sort -n | paste -sd'|')"
+rs events --stats cp | python3 -c 'import json,sys; e=json.load(sys.stdin); assert e["data"]["pids"]["current"] == 3'
+check "events --stats counts three pids" 0 $?
+rs kill cp TERM
+sleep 0.3
+check "SIGTERM to init only: still running" running "$(status_of cp)"
+check "  its children too" 2 "$(rs ps cp | grep -c sleep)"
+rs kill --all cp KILL
+check "kill --all" 0 $?
+check "wait after kill --all" '{"id":"cp","exitStatus":137}' "$(rs wait cp)"
+rs delete cp
+
 # Dynamic program, run to completion with run.
 make_bundle "$work/b2" '["/bin/ls", "/etc"]' || exit 2
 out=$(rs run --bundle "$work/b2" c2 </dev/null)
