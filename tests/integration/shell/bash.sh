@@ -11,17 +11,20 @@ diff <(seq 1 5) <(seq 1 5) && echo "process substitution: same"
 mapfile -t lines < <(printf 'x\ny\nz\n')
 echo "mapfile: ${#lines[@]} ${lines[2]}"
 coproc UPPER { tr a-z A-Z; }
+cpid=$UPPER_PID
 echo "coprocess" >&"${UPPER[1]}"
 exec {UPPER[1]}>&-
 read -r reply <&"${UPPER[0]}"
-wait "$UPPER_PID"
+wait "$cpid" 2>/dev/null
 echo "coproc: $reply"
 tr a-z A-Z <<< "here-string"
-sleep 0.2 & sleep 0.05 &
+sleep 0.3 &
+slow=$!
+(sleep 0.05; exit 6) &
 wait -n
-echo "wait -n: $?, jobs left: $(jobs -p | wc -l)"
-wait
-echo "all waited: $(jobs -p | wc -l) left"
+echo "wait -n: the first to end: $?"
+wait "$slow"
+echo "the slow one: $?"
 f() { local n=$1; [ "$n" -le 0 ] && return 0; echo "depth $n" | cat; f $((n - 1)); }
 f 3
 out=$( (trap 'echo child got HUP' HUP; kill -HUP $BASHPID) )
