@@ -39,9 +39,7 @@ static bool nonblocking(struct file *f)
 	return __atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_NONBLOCK;
 }
 
-/* Waits until f may be ready for events (POLLIN or POLLOUT). Returns 0 to
- * try again, or a restart code or -errno for the call to return. */
-static int wait_ready(struct task *t, struct file *f, short events)
+int file_wait(struct task *t, struct file *f, short events)
 {
 	int fd = f->ops->wait_fd(f, &events), w;
 
@@ -64,19 +62,24 @@ static int check_rw(struct file *f, bool write)
 	return 0;
 }
 
-/* Reads into it from a file with read_iter: waits while there is nothing
- * to read (unless O_NONBLOCK), then takes what there is. */
-static ssize_t iter_read(struct task *t, struct file *f, struct io_iter *it)
+ssize_t stream_read(struct task *t, struct file *f, struct io_iter *it, bool nonblock)
 {
 	for (;;) {
 		ssize_t n = f->ops->read_iter(f, it);
 
-		if (n != -EAGAIN || nonblocking(f) || !f->ops->wait_fd)
+		if (n != -EAGAIN || nonblock || !f->ops->wait_fd)
 			return n;
-		n = wait_ready(t, f, POLLIN);
+		n = file_wait(t, f, POLLIN);
 		if (n < 0)
 			return n;
 	}
+}
+
+/* Reads into it from a file with read_iter: waits while there is nothing
+ * to read (unless O_NONBLOCK), then takes what there is. */
+static ssize_t iter_read(struct task *t, struct file *f, struct io_iter *it)
+{
+	return stream_read(t, f, it, nonblocking(f));
 }
 
 /* Writes all of it to a file with write_iter, waiting for room unless
@@ -101,7 +104,7 @@ static ssize_t iter_write(struct task *t, struct file *f, struct io_iter *it)
 		if (n == -EPIPE)
 			sig_send_task(t, SIGPIPE);
 		if (n == -EAGAIN && !nonblocking(f) && f->ops->wait_fd)
-			n = wait_ready(t, f, POLLOUT);
+			n = file_wait(t, f, POLLOUT);
 		if (n < 0)
 			return done ? done : n;
 	}
@@ -140,7 +143,7 @@ static ssize_t do_read(struct task *t, struct file *f, uaddr_t buf, size_t len, 
 		ssize_t n = f->ops->read(f, io_buf, chunk, pos);
 
 		if (n == -EAGAIN && !nonblocking(f) && f->ops->wait_fd && done == 0) {
-			n = wait_ready(t, f, POLLIN);
+			n = file_wait(t, f, POLLIN);
 			if (n == 0)
 				continue;
 		}
@@ -212,7 +215,7 @@ static ssize_t do_write(struct task *t, struct file *f, uaddr_t buf, size_t len,
 			ssize_t n = f->ops->write(f, io_buf + off, chunk - off, pos);
 
 			if (n == -EAGAIN && !nonblocking(f) && f->ops->wait_fd) {
-				int w = wait_ready(t, f, POLLOUT);
+				int w = file_wait(t, f, POLLOUT);
 				if (w == 0)
 					continue;
 				/* Interrupted after some of it was written: the

@@ -26,6 +26,14 @@ int copy_path(struct task *t, uaddr_t addr, char *buf);
 /* Creates a regular file name in parent (mode masked by the umask). */
 int vfs_create_at(struct task *t, const struct path *parent, const char *name, unsigned int mode);
 
+/* Waits in task_wait until f may be ready for events (POLLIN or
+ * POLLOUT), on the host fd its wait_fd names. Returns 0 to try again, or
+ * a restart code or -errno for the call to return. */
+int file_wait(struct task *t, struct file *f, short events);
+/* Reads into it from a file with read_iter (a pipe), waiting while there
+ * is nothing to read unless nonblock, then taking what there is. */
+ssize_t stream_read(struct task *t, struct file *f, struct io_iter *it, bool nonblock);
+
 /* restart_syscall continuations a checkpoint may find in a restart block
  * (kernel/task/task_state.c names them by number). */
 long sleep_restart(struct task *t);

@@ -121,6 +121,9 @@ SYSCALL(select);
 SYSCALL(pselect6);
 SYSCALL(pipe);
 SYSCALL(pipe2);
+SYSCALL(splice);
+SYSCALL(tee);
+SYSCALL(vmsplice);
 SYSCALL(mkdir);
 SYSCALL(mkdirat);
 SYSCALL(rmdir);
@@ -264,6 +267,9 @@ const syscall_fn syscall_table[SYSCALL_COUNT] = {
 	[__NR_pselect6] = sys_pselect6,
 	[__NR_pipe] = sys_pipe,
 	[__NR_pipe2] = sys_pipe2,
+	[__NR_splice] = sys_splice,
+	[__NR_tee] = sys_tee,
+	[__NR_vmsplice] = sys_vmsplice,
 	[__NR_mkdir] = sys_mkdir,
 	[__NR_mkdirat] = sys_mkdirat,
 	[__NR_rmdir] = sys_rmdir,

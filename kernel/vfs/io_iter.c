@@ -3,6 +3,8 @@
  * write_iter). Every byte goes through the checked copy_in/copy_out path. */
 #include "kernel/vfs/vfs.h"
 
+#include <string.h>
+
 void io_iter_init(struct io_iter *it, struct mm *mm, const struct linux_iovec *iov, size_t nseg, size_t max)
 {
 	size_t total = 0;
@@ -12,6 +14,11 @@ void io_iter_init(struct io_iter *it, struct mm *mm, const struct linux_iovec *i
 	*it = (struct io_iter){ .mm = mm, .iov = iov, .nseg = nseg, .total = total, .count = total };
 }
 
+void io_iter_init_kernel(struct io_iter *it, void *buf, size_t len)
+{
+	*it = (struct io_iter){ .kbuf = buf, .total = len, .count = len };
+}
+
 /* Copies up to len bytes at the iterator in either direction; stops at
  * the first inaccessible byte. */
 static size_t iter_copy(struct io_iter *it, void *kbuf, size_t len, bool out)
@@ -19,6 +26,16 @@ static size_t iter_copy(struct io_iter *it, void *kbuf, size_t len, bool out)
 	size_t done = 0;
 
 	len = MIN(len, it->count);
+	if (it->kbuf) {
+		uint8_t *at = it->kbuf + (it->total - it->count);
+
+		if (out)
+			memcpy(at, kbuf, len);
+		else
+			memcpy(kbuf, at, len);
+		it->count -= len;
+		return len;
+	}
 	while (done < len) {
 		const struct linux_iovec *v = &it->iov[it->seg];
 		size_t n = MIN(len - done, v->iov_len - it->seg_off);

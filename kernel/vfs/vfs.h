@@ -118,6 +118,7 @@ struct mount {
  * segments, or read's and write's one, used from the front. */
 struct io_iter {
 	struct mm *mm;
+	uint8_t *kbuf;			/* or a sentry buffer (splice): no mm, no segments */
 	const struct linux_iovec *iov;	/* borrowed: nseg segments, each checked by user_range_ok */
 	size_t nseg, seg;		/* seg: the segment in use */
 	size_t seg_off;			/* bytes of iov[seg] used */
@@ -129,6 +130,8 @@ struct io_iter {
 /* An iterator over iov[0..nseg), at most max bytes of it (Linux caps one
  * transfer at MAX_RW_COUNT). */
 void io_iter_init(struct io_iter *it, struct mm *mm, const struct linux_iovec *iov, size_t nseg, size_t max);
+/* An iterator over len bytes of the sentry's memory at buf. */
+void io_iter_init_kernel(struct io_iter *it, void *buf, size_t len);
 /* Copies len bytes (len <= it->count) from the application to dst, or
  * into the application from src, and moves past them. Returns how many
  * were copied: fewer than len when one was inaccessible (it->fault set;

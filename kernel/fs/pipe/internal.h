@@ -70,6 +70,14 @@ extern const struct file_ops pipe_read_ops, pipe_write_ops, pipe_rdwr_ops;
 /* The ends' data path (pipe_rw.c): file_ops.read_iter and write_iter. */
 ssize_t pipe_read_iter(struct file *f, struct io_iter *it);
 ssize_t pipe_write_iter(struct file *f, struct io_iter *it);
+/* For splice, p->lock held (the caller syncs the eventfds after):
+ * pipe_write_locked is a write of it (packet: O_DIRECT), whole when it
+ * fits in the free slots; pipe_peek_locked copies up to len of the
+ * oldest bytes to buf, returning how many; pipe_consume_locked drops the
+ * n oldest bytes (n <= what peek gave). */
+ssize_t pipe_write_locked(struct pipe *p, struct io_iter *it, bool packet);
+size_t pipe_peek_locked(struct pipe *p, void *buf, size_t len);
+void pipe_consume_locked(struct pipe *p, size_t n);
 
 /* A new pipe inode (one reference) with no open end, no data and the
  * default capacity, owned by uid and gid; ino 0 takes the next inode

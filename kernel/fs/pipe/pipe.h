@@ -23,4 +23,29 @@ bool pipe_file(struct file *f);
  * -EPERM, -EBUSY, -ENOMEM. */
 long pipe_fcntl(struct file *f, int cmd, unsigned int arg);
 
+/* splice(2) and tee(2) (pipe_splice.c). None blocks: -EAGAIN says that
+ * the side *blocked names (the input or the output) would, and the caller
+ * waits on that file. Each returns the bytes moved, 0 at the input's end,
+ * or -errno (-EPIPE: a pipe output has no reader; the caller raises
+ * SIGPIPE). */
+enum splice_side { SPLICE_IN, SPLICE_OUT };
+/* Up to len of the oldest bytes of the pipe of in to sink, which writes
+ * them to the other file and returns how many it took (or -errno): only
+ * those leave the pipe. Called with the pipe's lock held. */
+ssize_t pipe_splice_out(struct file *in, size_t len, ssize_t (*sink)(void *arg, const void *buf, size_t len), void *arg,
+			enum splice_side *blocked);
+/* Up to len bytes from source, which reads the other file into buf (no
+ * more than it is given: what fits in the pipe's free slots), into the
+ * pipe of out. Called with the pipe's lock held. */
+ssize_t pipe_splice_in(struct file *out, size_t len, ssize_t (*source)(void *arg, void *buf, size_t len), void *arg,
+		       enum splice_side *blocked);
+/* Between two pipes: up to len bytes from in to out, left in in when
+ * consume is false (tee). -EINVAL when they are the same pipe. */
+ssize_t pipe_splice_pipe(struct file *in, struct file *out, size_t len, bool consume, enum splice_side *blocked);
+/* vmsplice into the pipe of f: as Linux's, a slot for each piece of the
+ * application's buffers up to the end of a page, never merged with later
+ * writes, into the free slots there are. Returns the bytes moved,
+ * -EAGAIN when no slot is free, -EPIPE, -EFAULT, -ENOMEM. */
+ssize_t pipe_vmsplice(struct file *f, struct io_iter *it);
+
 #endif

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <time.h>
 
 static uint8_t *page_ptr(uint64_t page)
@@ -90,6 +91,7 @@ out:
 }
 
 /*
+ * pipe_write_iter's work, p->lock held (splice writes with it held too).
  * At the start of a write, its part past the last whole page goes on the
  * end of the newest slot when it fits there; then every free slot takes
  * up to a page. So a write of up to PIPE_BUF bytes is atomic: it fits in
@@ -97,33 +99,24 @@ out:
  * a new slot leaves that slot in the ring, empty (the next write may fill
  * it; a read drops it).
  */
-ssize_t pipe_write_iter(struct file *f, struct io_iter *it)
+ssize_t pipe_write_locked(struct pipe *p, struct io_iter *it, bool packet)
 {
-	struct pipe *p = f->inode->priv;
-	bool packet = __atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_DIRECT;
 	size_t chars = it->count & (PAGE_SIZE - 1);
 	ssize_t ret = 0;
 
-	if (!it->count)
-		return 0;
-	pthread_mutex_lock(&p->lock);
-	if (!p->readers) {
-		ret = -EPIPE;	/* the caller raises SIGPIPE */
-		goto out;
-	}
+	if (!p->readers)
+		return -EPIPE;	/* the caller raises SIGPIPE */
 	if (it->count == it->total && chars && pipe_occupancy(p)) {
 		struct pipe_buf *b = pipe_slot(p, p->head - 1);
 		size_t end = (size_t)b->off + b->len;
 
 		if ((b->flags & PIPE_BUF_CAN_MERGE) && end + chars <= PAGE_SIZE) {
-			if (io_iter_copy_in(it, page_ptr(b->page) + end, chars) < chars) {
-				ret = -EFAULT;
-				goto out;
-			}
+			if (io_iter_copy_in(it, page_ptr(b->page) + end, chars) < chars)
+				return -EFAULT;
 			b->len += (uint16_t)chars;
 			ret = (ssize_t)chars;
 			if (!it->count)
-				goto out;
+				return ret;
 		}
 	}
 	while (pipe_occupancy(p) < p->ring_size) {
@@ -131,29 +124,62 @@ ssize_t pipe_write_iter(struct file *f, struct io_iter *it)
 		struct pipe_buf *b;
 		size_t n = MIN(PAGE_SIZE, it->count);
 
-		if (page < 0) {
-			if (!ret)
-				ret = page;
-			goto out;
-		}
+		if (page < 0)
+			return ret ? ret : page;
 		b = pipe_slot(p, p->head++);
 		*b = (struct pipe_buf){ .page = (uint64_t)page, .flags = packet ? PIPE_BUF_PACKET : PIPE_BUF_CAN_MERGE };
-		if (io_iter_copy_in(it, page_ptr(b->page), n) < n) {
-			if (!ret)
-				ret = -EFAULT;
-			goto out;
-		}
+		if (io_iter_copy_in(it, page_ptr(b->page), n) < n)
+			return ret ? ret : -EFAULT;
 		b->len = (uint16_t)n;
 		ret += (ssize_t)n;
 		if (!it->count)
-			goto out;
+			return ret;
 	}
-	if (!ret)
-		ret = -EAGAIN;
-out:
+	return ret ? ret : -EAGAIN;
+}
+
+ssize_t pipe_write_iter(struct file *f, struct io_iter *it)
+{
+	struct pipe *p = f->inode->priv;
+	ssize_t ret;
+
+	if (!it->count)
+		return 0;
+	pthread_mutex_lock(&p->lock);
+	ret = pipe_write_locked(p, it, __atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_DIRECT);
 	pipe_sync(p);
 	pthread_mutex_unlock(&p->lock);
 	if (ret > 0)
 		pipe_touch(f->inode, true);
 	return ret;
+}
+
+size_t pipe_peek_locked(struct pipe *p, void *buf, size_t len)
+{
+	size_t done = 0;
+
+	for (uint32_t i = p->tail; i != p->head && done < len; i++) {
+		const struct pipe_buf *b = pipe_slot(p, i);
+		size_t n = MIN((size_t)b->len, len - done);
+
+		memcpy((uint8_t *)buf + done, page_ptr(b->page) + b->off, n);
+		done += n;
+	}
+	return done;
+}
+
+void pipe_consume_locked(struct pipe *p, size_t n)
+{
+	while (pipe_occupancy(p)) {
+		struct pipe_buf *b = pipe_slot(p, p->tail);
+		size_t k = MIN((size_t)b->len, n);
+
+		b->off += (uint16_t)k;
+		b->len -= (uint16_t)k;
+		n -= k;
+		if (b->len)
+			break;
+		pipe_page_put(p, b->page);
+		p->tail++;
+	}
 }

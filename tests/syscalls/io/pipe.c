@@ -21,10 +21,11 @@
 #include <sys/mman.h>
 #include <sys/select.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 
 static char buf[1 << 17];
-static int sigpipes, sigusr1s;
+static int sigpipes, sigusr1s;	/* sigusr1s counts SIGALRM too */
 
 static void on_sigpipe(int sig)
 {
@@ -291,7 +292,15 @@ static void ends(void)
 	close(p[1]);
 }
 
-/* Waits that time out, and one a signal ends. */
+/* SIGALRM in ms milliseconds. */
+static void arm(int ms)
+{
+	struct itimerval it = { { 0, 0 }, { 0, ms * 1000 } };
+
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* Waits that time out, and ones a signal ends. */
 static void waits(void)
 {
 	int p[2];
@@ -329,6 +338,15 @@ static void waits(void)
 	printf("SIGUSR1s caught: %d\n", sigusr1s);
 	sigprocmask(SIG_UNBLOCK, &block, NULL);
 	show("ppoll 20 ms", sc(SYS_ppoll, &pf, 1, &ts, NULL, 8));
+	/* A timer's signal ends a blocking read, and a blocking write after
+	 * what fitted. */
+	sigaction(SIGALRM, &sa, NULL);
+	arm(30);
+	show("blocking read, SIGALRM", sc(SYS_read, p[0], buf, 10));
+	arm(30);
+	show("blocking write of 100000, SIGALRM", sc(SYS_write, p[1], buf, 100000));
+	printf("signals caught: %d\n", sigusr1s);
+	show("drain", sc(SYS_read, p[0], buf, sizeof(buf)));
 	close(p[1]);
 	show("poll after the writer left", poll1(p[0], POLLIN, -1));
 	show("blocking read at EOF", sc(SYS_read, p[0], buf, 1));
