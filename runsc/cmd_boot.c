@@ -26,6 +26,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -498,6 +499,14 @@ int cmd_boot(struct global_flags *g, int argc, char **argv)
 		}
 	}
 	b.root = g->root;
+	/* Each task and each pipe holds a host eventfd for its waits: the
+	 * sentry takes all the descriptors its hard limit allows (the
+	 * programs' own limits are the sandbox's, not this). */
+	struct rlimit nofile;
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+		nofile.rlim_cur = nofile.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &nofile);
+	}
 	b.rs = &rs;
 	if (!bundle || !b.id) {
 		report(ready, "boot: --bundle and an id are required");
