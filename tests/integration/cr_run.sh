@@ -75,7 +75,11 @@ if "$runsc" --root "$work/r1" checkpoint --image-path "$work/img" c1 >/dev/null 
 	"$runsc" --root "$work/r2" "${plat2[@]}" restore --image-path "$work/img" --bundle "$work/b" c2
 	exit $?
 fi
-if grep -qE "it is stopped|not running|no task to checkpoint" "$work/ckpt.err"; then
+# The program can also end while the checkpoint is under way: the sentry
+# then goes with it and the request finds the connection closed.
+state=$("$runsc" --root "$work/r1" state c1 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])' 2>/dev/null)
+if grep -qE "it is stopped|not running|no task to checkpoint" "$work/ckpt.err" ||
+	{ grep -q "did not answer" "$work/ckpt.err" && [ "$state" = stopped ]; }; then
 	# Ended before the moment came: nothing to checkpoint.
 	echo "cr_run.sh: not checkpointed: the program ended first" >&2
 	ws=$("$runsc" --root "$work/r1" wait c1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["exitStatus"])')
