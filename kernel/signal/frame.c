@@ -25,6 +25,32 @@ static bool on_altstack(struct task *t, uint64_t sp)
 	return t->altstack.ss_size && sp > t->altstack.ss_sp && sp <= t->altstack.ss_sp + t->altstack.ss_size;
 }
 
+void sig_fill_info(struct task *t, int sig, bool from_task, struct linux_siginfo *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->si_signo = sig;
+	if (from_task && t->fault_info[sig - 1].code > 0) {
+		info->si_code = t->fault_info[sig - 1].code;
+		info->fault.addr = t->fault_info[sig - 1].addr;
+		if (sig == SIGSYS) {
+			info->sys.nr = t->fault_info[sig - 1].sys_nr;
+			info->sys.arch = 0xc000003eU;	/* AUDIT_ARCH_X86_64 */
+			info->si_errno = t->fault_info[sig - 1].sys_errno;
+		}
+		t->fault_info[sig - 1].code = 0;
+	} else if (!from_task) {
+		/* Taken from the group's queue by the dequeue, which copied
+		 * the sender into t->deliver_src. */
+		info->si_code = t->deliver_src.code;
+		info->kill.pid = t->deliver_src.pid;
+		info->kill.uid = t->deliver_src.uid;
+		if (sig == SIGCHLD)
+			memcpy(info->raw + 8, &t->deliver_src.status, sizeof(int));
+	} else {
+		info->si_code = 0;	/* SI_USER: sent from outside the sandbox */
+	}
+}
+
 int sig_setup_frame(struct task *t, int sig, const struct linux_sigaction *act, bool from_task)
 {
 	uint32_t xsize = arch_xsave_size();
@@ -82,27 +108,7 @@ int sig_setup_frame(struct task *t, int sig, const struct linux_sigaction *act, 
 	}
 	frame.uc.uc_sigmask = t->has_saved_sigmask ? t->saved_sigmask : t->sigmask;
 	t->has_saved_sigmask = false;
-	frame.info.si_signo = sig;
-	if (from_task && t->fault_info[sig - 1].code > 0) {
-		frame.info.si_code = t->fault_info[sig - 1].code;
-		frame.info.fault.addr = t->fault_info[sig - 1].addr;
-		if (sig == SIGSYS) {
-			frame.info.sys.nr = t->fault_info[sig - 1].sys_nr;
-			frame.info.sys.arch = 0xc000003eU;	/* AUDIT_ARCH_X86_64 */
-			frame.info.si_errno = t->fault_info[sig - 1].sys_errno;
-		}
-		t->fault_info[sig - 1].code = 0;
-	} else if (!from_task) {
-		/* Taken from the group's queue by sig_deliver, which copied
-		 * the sender into t->deliver_src. */
-		frame.info.si_code = t->deliver_src.code;
-		frame.info.kill.pid = t->deliver_src.pid;
-		frame.info.kill.uid = t->deliver_src.uid;
-		if (sig == SIGCHLD)
-			memcpy(frame.info.raw + 8, &t->deliver_src.status, sizeof(int));
-	} else {
-		frame.info.si_code = 0;	/* SI_USER: sent from outside the sandbox */
-	}
+	sig_fill_info(t, sig, from_task, &frame.info);
 
 	if (copy_out(t->mm, fp, xbuf, (size_t)n) < 0 ||
 	    copy_out(t->mm, fp + (uint64_t)n, &magic2, sizeof(magic2)) < 0 ||

@@ -144,10 +144,10 @@ bool sig_pending(struct task *t)
 	return (p & ~(t->sigmask & ~UNBLOCKABLE)) != 0;
 }
 
-/* Takes the next signal to act on, synchronous ones first. tg->lock held. */
-static int dequeue(struct task *t, bool *from_task)
+/* Takes the next signal of deliverable, synchronous ones first.
+ * tg->lock held. */
+static int dequeue_mask(struct task *t, uint64_t deliverable, bool *from_task)
 {
-	uint64_t deliverable = ~(t->sigmask & ~UNBLOCKABLE);
 	uint64_t mine = t->pending & deliverable, shared = t->tg->shared_pending & deliverable;
 	uint64_t pick;
 	int sig;
@@ -168,6 +168,22 @@ static int dequeue(struct task *t, bool *from_task)
 		t->tg->shared_pending &= ~BIT(sig);
 		t->deliver_src = t->tg->shared_src[sig - 1];
 	}
+	return sig;
+}
+
+/* The next signal to act on. tg->lock held. */
+static int dequeue(struct task *t, bool *from_task)
+{
+	return dequeue_mask(t, ~(t->sigmask & ~UNBLOCKABLE), from_task);
+}
+
+int sig_dequeue_set(struct task *t, uint64_t set, bool *from_task)
+{
+	int sig;
+
+	pthread_mutex_lock(&t->tg->lock);
+	sig = dequeue_mask(t, set, from_task);
+	pthread_mutex_unlock(&t->tg->lock);
 	return sig;
 }
 

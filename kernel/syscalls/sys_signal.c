@@ -2,10 +2,12 @@
  * kill, tkill, tgkill. Only this sandbox's one process can be signalled. */
 #include "kernel/syscalls/syscalls.h"
 #include "kernel/signal/signal.h"
+#include "platform/arch/x86_64/sigframe.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <signal.h>
+#include <time.h>
 
 #define BIT(sig) (1ULL << ((sig) - 1))
 #define UNBLOCKABLE (BIT(SIGKILL) | BIT(SIGSTOP))
@@ -267,4 +269,59 @@ SYSCALL(rt_sigsuspend)
 	}
 	t->sigmask = mask & ~UNBLOCKABLE;
 	return wait_for_signal(t);
+}
+
+/* task_wait's clock. */
+static int64_t monotonic_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec * 1000000000LL + now.tv_nsec;
+}
+
+/* Takes a signal of the set from the queues, waiting for one (with the
+ * set unblocked while it waits, as Linux's do_sigtimedwait) until the
+ * timeout. A signal outside the set that has a handler ends the wait
+ * with EINTR; a freeze restarts the call, whose timeout then starts
+ * again. */
+SYSCALL(rt_sigtimedwait)
+{
+	struct linux_siginfo info;
+	struct linux_timespec ts;
+	int64_t deadline = -1;
+	uint64_t set;
+	bool from_task;
+	int sig, r;
+
+	if (a[3] != 8)
+		return -EINVAL;
+	if (copy_in(t->mm, &set, a[0], sizeof(set)) < 0)
+		return -EFAULT;
+	set &= ~UNBLOCKABLE;
+	if (a[2]) {
+		if (copy_in(t->mm, &ts, a[2], sizeof(ts)) < 0)
+			return -EFAULT;
+		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L)
+			return -EINVAL;
+		deadline = monotonic_ns() + (ts.tv_sec > INT64_MAX / 2000000000LL ? INT64_MAX / 2 :
+								 ts.tv_sec * 1000000000LL + ts.tv_nsec);
+	}
+	sig = sig_dequeue_set(t, set, &from_task);
+	if (!sig && deadline != -1 && monotonic_ns() >= deadline)
+		return -EAGAIN;
+	if (!sig) {
+		uint64_t blocked = t->sigmask;
+
+		t->sigmask = blocked & ~set;
+		r = task_wait(t, -1, 0, deadline);
+		t->sigmask = blocked;
+		sig = sig_dequeue_set(t, set, &from_task);
+		if (!sig)
+			return r == 0 ? -EAGAIN : (kernel_freezing() && !sig_pending(t)) ? -LINUX_ERESTARTNOHAND : -EINTR;
+	}
+	sig_fill_info(t, sig, from_task, &info);
+	if (a[1] && copy_out(t->mm, a[1], &info, sizeof(info)) < 0)
+		return -EFAULT;
+	return sig;
 }

@@ -38,6 +38,7 @@ SYSCALL(setitimer);
 SYSCALL(alarm);
 SYSCALL(pause);
 SYSCALL(rt_sigsuspend);
+SYSCALL(rt_sigtimedwait);
 SYSCALL(getpid);
 SYSCALL(exit);
 SYSCALL(kill);
@@ -184,6 +185,7 @@ const syscall_fn syscall_table[SYSCALL_COUNT] = {
 	[__NR_alarm] = sys_alarm,
 	[__NR_pause] = sys_pause,
 	[__NR_rt_sigsuspend] = sys_rt_sigsuspend,
+	[__NR_rt_sigtimedwait] = sys_rt_sigtimedwait,
 	[__NR_getpid] = sys_getpid,
 	[__NR_exit] = sys_exit,
 	[__NR_kill] = sys_kill,
