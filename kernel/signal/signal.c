@@ -85,7 +85,8 @@ void sig_send_group_from(struct thread_group *tg, int sig, const struct sig_sour
 	}
 	/* A blocked signal is never ignored: the handler may change
 	 * before it is unblocked (Linux's sig_ignored). */
-	if (ignored(tg, sig) && !(t && (__atomic_load_n(&t->sigmask, __ATOMIC_RELAXED) & BIT(sig)))) {
+	if (ignored(tg, sig) && !(t && ((__atomic_load_n(&t->sigmask, __ATOMIC_RELAXED) |
+					  __atomic_load_n(&t->real_blocked, __ATOMIC_RELAXED)) & BIT(sig)))) {
 		pthread_mutex_unlock(&tg->lock);
 		return;
 	}
@@ -104,7 +105,7 @@ void sig_send_group_from(struct thread_group *tg, int sig, const struct sig_sour
 void sig_send_task(struct task *t, int sig)
 {
 	pthread_mutex_lock(&t->tg->lock);
-	if (!ignored(t->tg, sig) || (t->sigmask & BIT(sig)))
+	if (!ignored(t->tg, sig) || ((t->sigmask | t->real_blocked) & BIT(sig)))
 		t->pending |= BIT(sig);
 	pthread_mutex_unlock(&t->tg->lock);
 	task_interrupt(t);

@@ -307,18 +307,26 @@ SYSCALL(rt_sigtimedwait)
 		deadline = monotonic_ns() + (ts.tv_sec > INT64_MAX / 2000000000LL ? INT64_MAX / 2 :
 								 ts.tv_sec * 1000000000LL + ts.tv_nsec);
 	}
-	sig = sig_dequeue_set(t, set, &from_task);
-	if (!sig && deadline != -1 && monotonic_ns() >= deadline)
-		return -EAGAIN;
-	if (!sig) {
+	/* Wake-ups meant for others (a child's exit wakes wait4) or a
+	 * signal blocked before the call are no reason to return. */
+	while (!(sig = sig_dequeue_set(t, set, &from_task))) {
 		uint64_t blocked = t->sigmask;
 
+		if (deadline != -1 && monotonic_ns() >= deadline)
+			return -EAGAIN;
+		__atomic_store_n(&t->real_blocked, blocked, __ATOMIC_RELAXED);
 		t->sigmask = blocked & ~set;
 		r = task_wait(t, -1, 0, deadline);
 		t->sigmask = blocked;
-		sig = sig_dequeue_set(t, set, &from_task);
-		if (!sig)
-			return r == 0 ? -EAGAIN : (kernel_freezing() && !sig_pending(t)) ? -LINUX_ERESTARTNOHAND : -EINTR;
+		__atomic_store_n(&t->real_blocked, 0, __ATOMIC_RELAXED);
+		if (r != -EINTR)
+			continue;
+		if ((sig = sig_dequeue_set(t, set, &from_task)))
+			break;
+		if (sig_pending(t) || __atomic_load_n(&t->tg->exiting, __ATOMIC_ACQUIRE))
+			return -EINTR;
+		if (kernel_freezing())
+			return -LINUX_ERESTARTNOHAND;
 	}
 	sig_fill_info(t, sig, from_task, &info);
 	if (a[1] && copy_out(t->mm, a[1], &info, sizeof(info)) < 0)

@@ -113,6 +113,8 @@ struct task {
 	struct platform_ctx *ctx;
 	struct arch_regs regs;
 	uint64_t sigmask;		/* blocked signals (bit sig-1) */
+	uint64_t real_blocked;		/* atomic: the mask sigtimedwait lifted for its wait,
+					 * still blocked for the "ignored" check of senders */
 	uint64_t saved_sigmask;
 	bool has_saved_sigmask;
 	struct linux_stack altstack;
