@@ -183,14 +183,6 @@ int load_add_page(struct load_ctx *c, uint64_t page)
 	return u64_push(&c->page_idx, &c->npage_idx, &c->page_idx_cap, page);
 }
 
-static int64_t host_mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /* The id of obj's Shmem record; *pbp is a new record to fill and push,
  * or NULL when obj was saved already. */
 static int64_t shmem_record(struct save_ctx *c, struct mapping_obj *obj, uint64_t npages,

@@ -1,4 +1,5 @@
 #include "kernel/syscalls/syscalls.h"
+#include "kernel/time/timekeeper.h"
 #include "kernel/lib/log.h"
 #include "kernel/seccomp/seccomp.h"
 #include "kernel/strace/strace.h"
@@ -60,13 +61,6 @@ static void strace_line(struct task *t, long nr, const uint64_t a[6], bool enter
 	log_msg(LOG_INFO, "%.*s", len, line);
 }
 
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 void syscall_dispatch(struct task *t)
 {
 	long nr = (long)arch_syscall_nr(&t->regs), ret;
@@ -76,13 +70,13 @@ void syscall_dispatch(struct task *t)
 	arch_syscall_args(&t->regs, a);
 	if (sandbox.strace) {
 		strace_line(t, nr, a, true, 0, 0);
-		start = mono_ns();
+		start = host_mono_ns();
 	}
 	/* The application's own filters: a call they refuse is not made,
 	 * and seccomp_check has set its outcome. */
 	if (t->seccomp_mode && seccomp_check(t) != 0) {
 		if (sandbox.strace && !t->tg->exiting)
-			strace_line(t, nr, a, false, (long)t->regs.rax, mono_ns() - start);
+			strace_line(t, nr, a, false, (long)t->regs.rax, host_mono_ns() - start);
 		return;
 	}
 	if (nr >= 0 && nr < SYSCALL_COUNT && syscall_table[nr])
@@ -90,7 +84,7 @@ void syscall_dispatch(struct task *t)
 	else
 		ret = enosys(nr);
 	if (sandbox.strace && !t->tg->exiting)
-		strace_line(t, nr, a, false, ret, mono_ns() - start);
+		strace_line(t, nr, a, false, ret, host_mono_ns() - start);
 	arch_set_return(&t->regs, ret);
 	/* rt_sigreturn's "result" is the restored rax, never a restart code. */
 	t->syscall_return = nr != SYS_rt_sigreturn;

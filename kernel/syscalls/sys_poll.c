@@ -5,6 +5,7 @@
  * starts its timeout again from the beginning; past 64 host fds to wait
  * on, the files left out are polled every 10 ms instead of woken. */
 #include "kernel/syscalls/syscalls.h"
+#include "kernel/time/timekeeper.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -20,13 +21,6 @@ struct linux_pollfd {
 	int16_t events;
 	int16_t revents;
 };
-
-static int64_t mono_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 static short file_poll(struct file *f, short events)
 {
@@ -97,13 +91,13 @@ static long do_poll(struct task *t, struct linux_pollfd *pfds, unsigned n, int64
 			}
 			file_put(f);
 		}
-		if (ready || err || deadline == 0 || (deadline > 0 && mono_now() >= deadline)) {
+		if (ready || err || deadline == 0 || (deadline > 0 && host_mono_ns() >= deadline)) {
 			r = 0;
 		} else {
 			/* More files to wait for than host fds in one wait:
 			 * those left out are looked at again every 10 ms. */
-			if (overflow && (until < 0 || until > mono_now() + 10000000))
-				until = mono_now() + 10000000;
+			if (overflow && (until < 0 || until > host_mono_ns() + 10000000))
+				until = host_mono_ns() + 10000000;
 			r = task_wait_many(t, waits, nw, until);
 		}
 		for (int i = 0; i < nw; i++)
@@ -112,7 +106,7 @@ static long do_poll(struct task *t, struct linux_pollfd *pfds, unsigned n, int64
 			return ready;
 		if (err)
 			return err;
-		if (deadline == 0 || (deadline > 0 && mono_now() >= deadline))
+		if (deadline == 0 || (deadline > 0 && host_mono_ns() >= deadline))
 			return 0;
 		if (r == -EINTR)
 			return -LINUX_ERESTARTNOHAND;
@@ -154,7 +148,7 @@ static long poll_common(struct task *t, uaddr_t ufds, uint64_t nfds, int64_t dea
 SYSCALL(poll)
 {
 	int timeout = (int)a[2];
-	int64_t deadline = timeout < 0 ? -1 : timeout == 0 ? 0 : mono_now() + (int64_t)timeout * 1000000;
+	int64_t deadline = timeout < 0 ? -1 : timeout == 0 ? 0 : host_mono_ns() + (int64_t)timeout * 1000000;
 
 	return poll_common(t, a[0], a[1], deadline);
 }
@@ -172,7 +166,7 @@ static int timeout_deadline(struct task *t, uaddr_t uts, int64_t *deadline)
 		return -EFAULT;
 	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
 		return -EINVAL;
-	*deadline = ts.tv_sec == 0 && ts.tv_nsec == 0 ? 0 : mono_now() + ts.tv_sec * 1000000000LL + ts.tv_nsec;
+	*deadline = ts.tv_sec == 0 && ts.tv_nsec == 0 ? 0 : host_mono_ns() + ts.tv_sec * 1000000000LL + ts.tv_nsec;
 	return 0;
 }
 
@@ -306,7 +300,7 @@ SYSCALL(select)
 		if (tv.tv_sec < 0 || tv.tv_usec < 0 || tv.tv_usec >= 1000000)
 			return -EINVAL;
 		deadline = tv.tv_sec == 0 && tv.tv_usec == 0 ? 0 :
-			   mono_now() + tv.tv_sec * 1000000000LL + tv.tv_usec * 1000LL;
+			   host_mono_ns() + tv.tv_sec * 1000000000LL + tv.tv_usec * 1000LL;
 	}
 	return select_common(t, (int)a[0], a[1], a[2], a[3], deadline);
 }

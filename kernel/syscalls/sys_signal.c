@@ -1,6 +1,7 @@
 /* rt_sigaction, rt_sigprocmask, sigaltstack, rt_sigreturn, rt_sigpending,
  * kill, tkill, tgkill. Only this sandbox's one process can be signalled. */
 #include "kernel/syscalls/syscalls.h"
+#include "kernel/time/timekeeper.h"
 #include "kernel/signal/signal.h"
 #include "platform/arch/x86_64/sigframe.h"
 
@@ -271,15 +272,6 @@ SYSCALL(rt_sigsuspend)
 	return wait_for_signal(t);
 }
 
-/* task_wait's clock. */
-static int64_t monotonic_ns(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec * 1000000000LL + now.tv_nsec;
-}
-
 /* Takes a signal of the set from the queues, waiting for one (with the
  * set unblocked while it waits, as Linux's do_sigtimedwait) until the
  * timeout. A signal outside the set that has a handler ends the wait
@@ -304,7 +296,7 @@ SYSCALL(rt_sigtimedwait)
 			return -EFAULT;
 		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L)
 			return -EINVAL;
-		deadline = monotonic_ns() + (ts.tv_sec > INT64_MAX / 2000000000LL ? INT64_MAX / 2 :
+		deadline = host_mono_ns() + (ts.tv_sec > INT64_MAX / 2000000000LL ? INT64_MAX / 2 :
 								 ts.tv_sec * 1000000000LL + ts.tv_nsec);
 	}
 	/* Wake-ups meant for others (a child's exit wakes wait4) or a
@@ -312,7 +304,7 @@ SYSCALL(rt_sigtimedwait)
 	while (!(sig = sig_dequeue_set(t, set, &from_task))) {
 		uint64_t blocked = t->sigmask;
 
-		if (deadline != -1 && monotonic_ns() >= deadline)
+		if (deadline != -1 && host_mono_ns() >= deadline)
 			return -EAGAIN;
 		__atomic_store_n(&t->real_blocked, blocked, __ATOMIC_RELAXED);
 		t->sigmask = blocked & ~set;

@@ -47,14 +47,6 @@ static int64_t clock_now(clockid_t c)
 	return tk_now(c);
 }
 
-/* Deadlines are on the host's monotonic clock, which task_wait reads. */
-static int64_t host_mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
-}
-
 SYSCALL(clock_gettime)
 {
 	struct linux_timespec out;
@@ -132,7 +124,7 @@ static long sleep_until(struct task *t, int64_t deadline, uaddr_t rem, bool abso
 	if (absolute)
 		return -LINUX_ERESTARTNOHAND;
 	if (rem) {
-		int64_t left = deadline - host_mono();
+		int64_t left = deadline - host_mono_ns();
 		struct linux_timespec ts = { 0, 0 };
 		if (left > 0) {
 			ts.tv_sec = left / NSEC_PER_SEC;
@@ -163,7 +155,7 @@ SYSCALL(nanosleep)
 
 	if (err < 0)
 		return err;
-	return sleep_until(t, host_mono() + ts_ns(&req), a[1], false);
+	return sleep_until(t, host_mono_ns() + ts_ns(&req), a[1], false);
 }
 
 SYSCALL(clock_nanosleep)
@@ -185,10 +177,10 @@ SYSCALL(clock_nanosleep)
 	if (flags & TIMER_ABSTIME) {
 		/* Converted once to the monotonic clock: a later jump of the
 		 * realtime clock is not followed. */
-		deadline = host_mono() + (ts_ns(&req) - clock_now(c));
+		deadline = host_mono_ns() + (ts_ns(&req) - clock_now(c));
 		return sleep_until(t, deadline, 0, true);
 	}
-	return sleep_until(t, host_mono() + ts_ns(&req), a[3], false);
+	return sleep_until(t, host_mono_ns() + ts_ns(&req), a[3], false);
 }
 
 SYSCALL(restart_syscall)

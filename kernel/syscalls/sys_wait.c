@@ -164,12 +164,8 @@ SYSCALL(wait4)
 	 * written. CPU times are not kept per process: rusage reads zero. */
 	if (a[1] && copy_out(t->mm, a[1], &res.status, sizeof(res.status)) < 0)
 		return -EFAULT;
-	if (a[3]) {
-		struct rusage ru;
-		memset(&ru, 0, sizeof(ru));
-		if (copy_out(t->mm, a[3], &ru, sizeof(ru)) < 0)
-			return -EFAULT;
-	}
+	if (a[3] && clear_user(t->mm, a[3], sizeof(struct rusage)) < 0)
+		return -EFAULT;
 	return res.pid;
 }
 
@@ -218,11 +214,7 @@ SYSCALL(waitid)
 		if (copy_out(t->mm, a[2], &si, 16 + 12) < 0)
 			return -EFAULT;
 	}
-	if (a[4]) {
-		struct rusage ru;
-		memset(&ru, 0, sizeof(ru));
-		if (copy_out(t->mm, a[4], &ru, sizeof(ru)) < 0)
-			return -EFAULT;
-	}
+	if (a[4] && clear_user(t->mm, a[4], sizeof(struct rusage)) < 0)
+		return -EFAULT;
 	return 0;
 }

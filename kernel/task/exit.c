@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <time.h>
 
-
 /* Threads of tasks other than the sandbox's first, still running. */
 static pthread_mutex_t threads_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t threads_cond = PTHREAD_COND_INITIALIZER;
@@ -43,9 +42,7 @@ int task_threads_running(void)
 	return n;
 }
 
-/* Wakes a task blocked in wait4 or in a vfork wait (task_wait sees
- * woken). */
-static void wake_task(struct task *t)
+void task_wake(struct task *t)
 {
 	__atomic_store_n(&t->woken, true, __ATOMIC_RELEASE);
 	task_interrupt(t);
@@ -59,7 +56,7 @@ void task_vfork_done(struct task *child)
 		return;
 	child->vfork_parent = NULL;
 	__atomic_store_n(&parent->vfork_child, 0, __ATOMIC_RELEASE);
-	wake_task(parent);
+	task_wake(parent);
 	task_put(parent);
 }
 
@@ -127,7 +124,7 @@ static bool notify_parent_locked(struct thread_group *tg)
 	if (sig > 0 && sig <= LINUX_NSIG)
 		sig_send_group_from(parent, sig, &src);
 	if (parent->leader)
-		wake_task(parent->leader);
+		task_wake(parent->leader);
 	return autoreap;
 }
 

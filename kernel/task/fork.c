@@ -23,9 +23,6 @@
 #include <string.h>
 #include <sys/resource.h>
 
-void task_thread_started(void);
-void task_thread_ended(void);
-
 /* The flags a new process may have; the rest are refused below. */
 #define CLONE_PROCESS_OK                                                                                     \
 	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_VFORK | CLONE_PARENT | CLONE_PARENT_SETTID |              \
@@ -49,22 +46,19 @@ static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t start_cond = PTHREAD_COND_INITIALIZER;
 static bool restored_may_run = true;
 
-/* The child's stub: a new platform address space for its mm, the
- * segment selectors the host gives, and the XSAVE area it inherited. */
-static int make_stub(struct task *t)
+int task_make_stub(struct task *t)
 {
 	struct platform_as *as;
 	struct platform_ctx *ctx;
 	struct arch_regs fresh;
-	int err;
+	int err = platform->as_new(&as, &ctx);
 
-	if (t->ctx)
-		return 0;
-	err = platform->as_new(&as, &ctx);
 	if (err < 0)
 		return err;
 	mm_attach(t->mm, as);
 	t->ctx = ctx;
+	/* Segment selectors are the host's, not the image's or the
+	 * parent's. */
 	platform->ctx_init_regs(ctx, &fresh);
 	t->regs.cs = fresh.cs;
 	t->regs.ss = fresh.ss;
@@ -82,7 +76,7 @@ static void *task_thread(void *arg)
 	int err;
 
 	task_set_current(t);
-	err = s->restored ? task_restore_platform(t) : make_stub(t);
+	err = s->restored ? task_restore_platform(t) : task_make_stub(t);
 	if (err < 0) {
 		/* What part of a stub there is goes on this, its thread; the
 		 * spawner unwinds the rest. */

@@ -81,18 +81,19 @@ static int kick_unsettled(void)
 	return live;
 }
 
+static int64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 int kernel_freeze(int timeout_ms)
 {
-	struct timespec until, slice;
-	int err = 0;
+	int64_t end = realtime_ns() + (int64_t)timeout_ms * 1000000LL;
+	int err;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&freeze_lock);
 	if (freeze_requested) {
 		pthread_mutex_unlock(&freeze_lock);
@@ -101,26 +102,23 @@ int kernel_freeze(int timeout_ms)
 	__atomic_store_n(&freeze_requested, true, __ATOMIC_SEQ_CST);
 	for (;;) {
 		int live = kick_unsettled();
+		int64_t now = realtime_ns(), until;
+		struct timespec ts;
 
 		if (live <= 0) {
 			err = live;
 			break;
 		}
-		/* A task finishing its exit does not signal freeze_cond:
-		 * look again every few milliseconds. */
-		clock_gettime(CLOCK_REALTIME, &slice);
-		slice.tv_nsec += 5 * 1000 * 1000;
-		if (slice.tv_nsec >= 1000000000L) {
-			slice.tv_sec++;
-			slice.tv_nsec -= 1000000000L;
-		}
-		if (slice.tv_sec > until.tv_sec || (slice.tv_sec == until.tv_sec && slice.tv_nsec > until.tv_nsec))
-			slice = until;
-		if (pthread_cond_timedwait(&freeze_cond, &freeze_lock, &slice) == ETIMEDOUT &&
-		    slice.tv_sec == until.tv_sec && slice.tv_nsec == until.tv_nsec) {
-			err = kick_unsettled() == 0 ? 0 : -ETIMEDOUT;
+		if (now >= end) {
+			err = -ETIMEDOUT;
 			break;
 		}
+		/* A task finishing its exit does not signal freeze_cond:
+		 * look again every few milliseconds. */
+		until = MIN(now + 5 * 1000 * 1000LL, end);
+		ts.tv_sec = until / 1000000000LL;
+		ts.tv_nsec = until % 1000000000LL;
+		pthread_cond_timedwait(&freeze_cond, &freeze_lock, &ts);
 	}
 	pthread_mutex_unlock(&freeze_lock);
 	if (err < 0)

@@ -23,14 +23,6 @@ static void sleep_until_kicked(struct task *t)
 			;
 }
 
-static void wake_parent(struct thread_group *parent)
-{
-	if (parent->leader) {
-		__atomic_store_n(&parent->leader->woken, true, __ATOMIC_RELEASE);
-		task_interrupt(parent->leader);
-	}
-}
-
 void task_notify_parent_locked(struct thread_group *tg, int code, int status)
 {
 	struct thread_group *parent = tg->parent;
@@ -45,7 +37,8 @@ void task_notify_parent_locked(struct thread_group *tg, int code, int status)
 	pthread_mutex_unlock(&parent->lock);
 	if (!quiet)
 		sig_send_group_from(parent, SIGCHLD, &src);
-	wake_parent(parent);
+	if (parent->leader)
+		task_wake(parent->leader);
 }
 
 bool task_pgrp_orphaned(struct thread_group *tg)

@@ -54,11 +54,6 @@ struct task *task_find(pid_t tid, bool zombies)
 	return found;
 }
 
-struct task *task_lookup_pid(pid_t pid)
-{
-	return task_find(pid, false);
-}
-
 int task_list(struct task **out, int max)
 {
 	int n = 0;

@@ -226,6 +226,9 @@ bool task_pgrp_orphaned(struct thread_group *tg);
  * CLD_STOPPED or CLD_CONTINUED, status the signal) unless it asked not
  * to (SA_NOCLDSTOP), and wakes its wait. tasklist_lock held. */
 void task_notify_parent_locked(struct thread_group *tg, int code, int status);
+/* Wakes a task blocked in wait4 or in a vfork wait (task_wait sees
+ * woken). */
+void task_wake(struct task *t);
 /* A vfork child exec'd or exited: its parent may go on. */
 void task_vfork_done(struct task *child);
 /* The parent's side: blocks (a safe point) until t->vfork_child is done.
@@ -235,8 +238,11 @@ void task_vfork_wait(struct task *t);
  * when a pid namespace's init dies, and this waits for their host
  * threads to end. */
 void task_kill_others_and_wait(struct task *init);
-/* The host threads of tasks other than the first still running. */
+/* The host threads of tasks other than the first still running, and
+ * their count's upkeep (fork.c's spawn and its threads). */
 int task_threads_running(void);
+void task_thread_started(void);
+void task_thread_ended(void);
 
 /* ---- signals (kernel/signal) ---- */
 /* Queues sig for the whole group and wakes a task to take it. */
@@ -285,6 +291,10 @@ int task_count_live(void);
  * new array (free it); the count, or -ENOMEM. */
 int task_list_all(struct task ***out);
 
+/* A new stub process for t (on the host thread that will run t, which
+ * the platform ties it to): an address space for t->mm, the segment
+ * selectors the host dictates, and t's XSAVE area if it has one. */
+int task_make_stub(struct task *t);
 /* A restored task's new stub process (on the task's host thread, which
  * becomes its tracer): address space, registers the host dictates, and
  * the saved XSAVE area. */

@@ -357,13 +357,13 @@ static int load_tg(struct load_ctx *c, const Amber__Kernel__ThreadGroup *tgp, st
 	    tgp->exit_signal < 0 || tgp->exit_signal > LINUX_NSIG || tgp->stop_report < 0 ||
 	    tgp->stop_report > LINUX_NSIG)
 		return bad(c, "thread group", (unsigned long)tgp->id);
+	if (tgp->itimer_value_ns < 0 || tgp->itimer_interval_ns < 0)
+		return bad(c, "thread group's interval timer", (unsigned long)tgp->id);
 	tg->pgid = tgp->pgid;
 	tg->sid = tgp->sid;
 	tg->zombie = tgp->zombie;
 	tg->execed = tgp->execed;
 	tg->child_subreaper = tgp->child_subreaper;
-	if (tgp->itimer_value_ns < 0 || tgp->itimer_interval_ns < 0)
-		return bad(c, "thread group's interval timer", (unsigned long)tgp->id);
 	tg->exit_signal = tgp->exit_signal;
 	tg->exit_status = tgp->exit_status;
 	tg->exiting = tgp->zombie;
@@ -618,27 +618,9 @@ int task_load_all(struct load_ctx *c, struct task ***tasks, size_t *ntasks)
 
 int task_restore_platform(struct task *t)
 {
-	struct platform_as *as;
-	struct platform_ctx *ctx;
-	struct arch_regs fresh;
-	int err = platform->as_new(&as, &ctx);
+	int err = task_make_stub(t);
 
-	if (err < 0)
-		return err;
-	mm_attach(t->mm, as);
-	t->ctx = ctx;
-	/* Segment selectors are the host's, not the image's. */
-	platform->ctx_init_regs(ctx, &fresh);
-	t->regs.cs = fresh.cs;
-	t->regs.ss = fresh.ss;
-	t->regs.ds = fresh.ds;
-	t->regs.es = fresh.es;
-	t->regs.fs = fresh.fs;
-	t->regs.gs = fresh.gs;
 	/* Patched sites jump through a pointer that was the saving
 	 * sentry's platform's. */
-	err = syscall_patch_rebind(t->mm);
-	if (err < 0)
-		return err;
-	return platform->ctx_set_fpstate(ctx, t->fpstate, t->fpstate_size);
+	return err < 0 ? err : syscall_patch_rebind(t->mm);
 }

@@ -3,19 +3,12 @@
  * leaves nothing behind: the system call returns a restart code and runs
  * again from the start (DESIGN.md, "Safe points"). */
 #include "kernel/task/task.h"
+#include "kernel/time/timekeeper.h"
 
 #include <errno.h>
 #include <poll.h>
 #include <time.h>
 #include <unistd.h>
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 int task_wait(struct task *t, int host_fd, short events, int64_t deadline_ns)
 {
@@ -44,7 +37,7 @@ int task_wait_many(struct task *t, struct pollfd *fds, int n, int64_t deadline_n
 		if (sig_pending(t) || __atomic_load_n(&t->tg->exiting, __ATOMIC_ACQUIRE) || kernel_freezing())
 			return -EINTR;
 		if (deadline_ns >= 0) {
-			int64_t left = deadline_ns - now_ns();
+			int64_t left = deadline_ns - host_mono_ns();
 			if (left <= 0)
 				return 0;
 			ts.tv_sec = left / 1000000000LL;

@@ -5,6 +5,7 @@
  * fires: an expiry then waits for the thaw, or, in the image, is saved as
  * a timer with nothing left (kernel/task/task_state.c). */
 #include "kernel/time/itimer.h"
+#include "kernel/time/timekeeper.h"
 #include "kernel/task/task.h"
 #include "kernel/lib/log.h"
 
@@ -19,14 +20,6 @@ static pthread_mutex_t itimer_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t itimer_cond;
 static struct thread_group *armed;	/* through itimer_next */
 static bool thread_started;
-
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 static void unlink_locked(struct thread_group *tg)
 {
@@ -82,7 +75,7 @@ static void *itimer_thread(void *arg)
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	pthread_mutex_lock(&itimer_lock);
 	for (;;) {
-		int64_t earliest = fire_expired_locked(mono_ns());
+		int64_t earliest = fire_expired_locked(host_mono_ns());
 
 		if (!earliest) {
 			pthread_cond_wait(&itimer_cond, &itimer_lock);
@@ -138,7 +131,7 @@ static void get_locked(struct thread_group *tg, int64_t now, int64_t *value, int
 int itimer_real_set(struct thread_group *tg, int64_t value_ns, int64_t interval_ns, int64_t *old_value,
 		    int64_t *old_interval)
 {
-	int64_t now = mono_ns();
+	int64_t now = host_mono_ns();
 	int err = 0;
 
 	pthread_mutex_lock(&itimer_lock);
@@ -163,7 +156,7 @@ int itimer_real_set(struct thread_group *tg, int64_t value_ns, int64_t interval_
 void itimer_real_get(struct thread_group *tg, int64_t *value_ns, int64_t *interval_ns)
 {
 	pthread_mutex_lock(&itimer_lock);
-	get_locked(tg, mono_ns(), value_ns, interval_ns);
+	get_locked(tg, host_mono_ns(), value_ns, interval_ns);
 	pthread_mutex_unlock(&itimer_lock);
 }
 

@@ -379,3 +379,11 @@ bool tk_tsc_clocks(void)
 {
 	return __atomic_load_n(&tk.shadow.flags, __ATOMIC_RELAXED) & VDSO_F_CLOCKS;
 }
+
+int64_t host_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}

@@ -28,6 +28,10 @@ int tk_init(void);
  * the sentry's life): it is filled at once and kept up to date. */
 void tk_attach_page(struct vdso_data *page);
 
+/* The host's CLOCK_MONOTONIC in ns: the clock of task_wait's deadlines,
+ * of timers and of what the image records as "now" for them. */
+int64_t host_mono_ns(void);
+
 /* The application's clock c (a Linux clock id the syscall layer accepts:
  * not an alarm clock, which it maps to the base clock) now, in ns. */
 int64_t tk_now(clockid_t c);

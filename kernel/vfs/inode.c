@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 
 uint64_t vfs_next_ino(void)
@@ -38,6 +40,31 @@ void inode_put(struct inode *ino)
 	free(ino->mapping.name);
 	pthread_mutex_destroy(&ino->lock);
 	free(ino);
+}
+
+void inode_attr_apply(struct inode *ino, const struct vfs_attr *a)
+{
+	struct timespec now;
+
+	if (a->mask & VFS_ATTR_MODE)
+		ino->stx.stx_mode = (uint16_t)((ino->stx.stx_mode & S_IFMT) | (a->mode & 07777));
+	if (a->mask & VFS_ATTR_UID)
+		ino->stx.stx_uid = a->uid;
+	if (a->mask & VFS_ATTR_GID)
+		ino->stx.stx_gid = a->gid;
+	if (a->mask & VFS_ATTR_ATIME) {
+		ino->stx.stx_atime.tv_sec = a->atime.tv_sec;
+		ino->stx.stx_atime.tv_nsec = (uint32_t)a->atime.tv_nsec;
+	}
+	if (a->mask & VFS_ATTR_MTIME) {
+		ino->stx.stx_mtime.tv_sec = a->mtime.tv_sec;
+		ino->stx.stx_mtime.tv_nsec = (uint32_t)a->mtime.tv_nsec;
+	}
+	if (a->mask) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		ino->stx.stx_ctime.tv_sec = now.tv_sec;
+		ino->stx.stx_ctime.tv_nsec = (uint32_t)now.tv_nsec;
+	}
 }
 
 int inode_stat(struct inode *ino, struct statx *stx)

@@ -197,6 +197,11 @@ void inode_get(struct inode *ino);
 void inode_put(struct inode *ino);
 /* Fresh attributes (calls getattr if the filesystem has one). */
 int inode_stat(struct inode *ino, struct statx *stx);
+/* For filesystems that keep attributes in ino->stx alone (tmpfs,
+ * pipes): applies a's mode bits (the file type kept), owner and times,
+ * and sets ctime to now if a changes anything. The caller holds what
+ * guards ino->stx; a size is the caller's to apply. */
+void inode_attr_apply(struct inode *ino, const struct vfs_attr *a);
 /* Next inode number for synthetic filesystems. */
 uint64_t vfs_next_ino(void);
 

@@ -265,30 +265,10 @@ static int pipe_statfs(struct inode *ino, struct statfs *st)
 /* fchmod, fchown, futimens; a pipe has no size to truncate. */
 static int pipe_setattr(struct inode *ino, const struct vfs_attr *a)
 {
-	struct timespec now;
-
 	if (a->mask & VFS_ATTR_SIZE)
 		return -EINVAL;
-	clock_gettime(CLOCK_REALTIME, &now);
 	pthread_mutex_lock(&ino->lock);
-	if (a->mask & VFS_ATTR_MODE)
-		ino->stx.stx_mode = (uint16_t)(S_IFIFO | (a->mode & 07777));
-	if (a->mask & VFS_ATTR_UID)
-		ino->stx.stx_uid = a->uid;
-	if (a->mask & VFS_ATTR_GID)
-		ino->stx.stx_gid = a->gid;
-	if (a->mask & VFS_ATTR_ATIME) {
-		ino->stx.stx_atime.tv_sec = a->atime.tv_sec;
-		ino->stx.stx_atime.tv_nsec = (uint32_t)a->atime.tv_nsec;
-	}
-	if (a->mask & VFS_ATTR_MTIME) {
-		ino->stx.stx_mtime.tv_sec = a->mtime.tv_sec;
-		ino->stx.stx_mtime.tv_nsec = (uint32_t)a->mtime.tv_nsec;
-	}
-	if (a->mask) {
-		ino->stx.stx_ctime.tv_sec = now.tv_sec;
-		ino->stx.stx_ctime.tv_nsec = (uint32_t)now.tv_nsec;
-	}
+	inode_attr_apply(ino, a);
 	pthread_mutex_unlock(&ino->lock);
 	return 0;
 }

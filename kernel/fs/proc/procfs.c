@@ -15,8 +15,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-struct task *task_lookup_pid(pid_t pid);	/* kernel/task/task.c: new reference or NULL */
-
 enum proc_kind {
 	P_ROOT, P_SELF, P_PID, P_EXE, P_CWD, P_ROOTLINK, P_FDDIR, P_FD, P_MAPS, P_STATUS, P_CMDLINE,
 	P_ENVIRON, P_AUXV, P_STAT, P_COMM, P_MOUNTINFO, P_MOUNTS,
@@ -120,7 +118,7 @@ static int proc_lookup(struct inode *dir, const char *name, struct inode **out)
 			return *out ? 0 : -ENOMEM;
 		}
 		num = parse_num(name);
-		if (num <= 0 || !(t = task_lookup_pid(num)))
+		if (num <= 0 || !(t = task_find(num, false)))
 			return -ENOENT;
 		*out = proc_inode(P_PID, S_IFDIR | 0555, t, 0);
 		task_put(t);

@@ -366,22 +366,7 @@ static int tmpfs_setattr(struct inode *ino, const struct vfs_attr *a)
 		ino->stx.stx_blocks = shmem_used_pages(n->data) * (PAGE_SIZE / 512);
 		touch(ino, true);
 	}
-	if (a->mask & VFS_ATTR_MODE)
-		ino->stx.stx_mode = (uint16_t)((ino->stx.stx_mode & S_IFMT) | (a->mode & 07777));
-	if (a->mask & VFS_ATTR_UID)
-		ino->stx.stx_uid = a->uid;
-	if (a->mask & VFS_ATTR_GID)
-		ino->stx.stx_gid = a->gid;
-	if (a->mask & VFS_ATTR_ATIME) {
-		ino->stx.stx_atime.tv_sec = a->atime.tv_sec;
-		ino->stx.stx_atime.tv_nsec = (uint32_t)a->atime.tv_nsec;
-	}
-	if (a->mask & VFS_ATTR_MTIME) {
-		ino->stx.stx_mtime.tv_sec = a->mtime.tv_sec;
-		ino->stx.stx_mtime.tv_nsec = (uint32_t)a->mtime.tv_nsec;
-	}
-	if (a->mask)
-		now_ts(&ino->stx.stx_ctime);
+	inode_attr_apply(ino, a);
 	pthread_mutex_unlock(&n->sb->lock);
 	return 0;
 }
