@@ -401,7 +401,7 @@ static int load_live(struct load_ctx *c, const Amber__Kernel__Task *pb, struct t
 	    pb->n_regs != sizeof(struct arch_regs) / sizeof(uint64_t) || pb->fpstate.len != arch_xsave_size() ||
 	    !pb->creds || pb->creds->n_uids != 4 || pb->creds->n_gids != 4 || pb->creds->n_groups > 32 ||
 	    !pb->restart || pb->restart->kind >= ARRAY_SIZE(restart_fns) || pb->vfork_child < 0 ||
-	    pb->vfork_child >= PID_MAX)
+	    pb->vfork_child >= PID_MAX || pb->pdeath_signal < 0 || pb->pdeath_signal > LINUX_NSIG)
 		return bad(c, "task", (unsigned long)pb->tid);
 	t->mm = c->mms[pb->mm_id - 1];
 	mm_get(t->mm);
@@ -434,7 +434,7 @@ static int load_live(struct load_ctx *c, const Amber__Kernel__Task *pb, struct t
 	t->robust_len = pb->robust_len;
 	t->pending = pb->pending;
 	t->vfork_child = pb->vfork_child;
-	t->pdeath_signal = pb->pdeath_signal > 0 && pb->pdeath_signal <= LINUX_NSIG ? pb->pdeath_signal : 0;
+	t->pdeath_signal = pb->pdeath_signal;
 	t->restart.fn = restart_fns[pb->restart->kind];
 	t->restart.clockid = pb->restart->clockid;
 	t->restart.deadline_ns = pb->restart->deadline_ns + c->mono_shift;
