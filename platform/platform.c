@@ -25,8 +25,10 @@ int platform_select(const char *name)
 	return -EINVAL;
 }
 
-int platform_stub_child_setup(pid_t parent, int memfile_fd)
+int platform_stub_child_setup(pid_t parent, int memfile_fd, int extra_fd)
 {
+	int m, e = -1;
+
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		return -1;
@@ -34,14 +36,17 @@ int platform_stub_child_setup(pid_t parent, int memfile_fd)
 	/* Out of the caller's session, so terminal signals reach only the
 	 * sentry, which decides what the application sees. */
 	setsid();
-	if (memfile_fd != PLATFORM_STUB_MEMFD) {
-		if (dup2(memfile_fd, PLATFORM_STUB_MEMFD) < 0)
+	/* Out of the way first: either may sit where the other goes. */
+	m = fcntl(memfile_fd, F_DUPFD, 64);
+	if (m < 0 || dup2(m, PLATFORM_STUB_MEMFD) < 0)
+		return -1;
+	if (extra_fd >= 0) {
+		e = fcntl(extra_fd, F_DUPFD, 64);
+		if (e < 0 || dup2(e, PLATFORM_STUB_MEMFD + 1) < 0)
 			return -1;
-	} else {
-		fcntl(PLATFORM_STUB_MEMFD, F_SETFD, 0);
 	}
 	syscall(SYS_close_range, 0, PLATFORM_STUB_MEMFD - 1, 0);
-	syscall(SYS_close_range, PLATFORM_STUB_MEMFD + 1, ~0U, 0);
+	syscall(SYS_close_range, PLATFORM_STUB_MEMFD + (extra_fd >= 0 ? 2 : 1), ~0U, 0);
 	/* fork copied glibc's rseq registration of this thread; the kernel
 	 * would write to that area (soon unmapped) on every return to user
 	 * mode and kill the stub with SIGSEGV. */

@@ -41,7 +41,18 @@ struct platform_ops {
 	 * must run the context and change the address space. */
 	int (*as_new)(struct platform_as **as, struct platform_ctx **ctx);
 	void (*as_destroy)(struct platform_as *as);
+	/* Ends a context on the host thread that runs it. A context made by
+	 * ctx_clone ends its host thread in the stub; the first one of an
+	 * address space stays until as_destroy, which must come from the
+	 * host thread that made the address space: the stub is tied to it. */
 	void (*ctx_destroy)(struct platform_ctx *ctx);
+	/* A new context in parent's address space (a new application thread),
+	 * made on parent's host thread while parent is stopped in the
+	 * sentry; the host thread that will run it then adopts it. */
+	int (*ctx_clone)(struct platform_ctx *parent, struct platform_ctx **ctx);
+	int (*ctx_adopt)(struct platform_ctx *ctx);
+	/* Address-space changes, made by the calling host thread's own
+	 * context in as (it must run one there). */
 	int (*as_map)(struct platform_as *as, uint64_t addr, uint64_t len, int prot, uint64_t memfile_off);
 	int (*as_unmap)(struct platform_as *as, uint64_t addr, uint64_t len);
 	int (*as_protect)(struct platform_as *as, uint64_t addr, uint64_t len, int prot);
@@ -77,9 +88,10 @@ extern bool platform_syscall_patching;
 /* For the implementations, in a stub just forked from a task thread
  * (async-signal-safe calls only): die with that thread, check it still
  * lives, leave the caller's session, keep only the memory file (at
- * PLATFORM_STUB_MEMFD) and drop glibc's inherited rseq registration.
- * Returns 0, or -1 when the stub must _exit. */
-int platform_stub_child_setup(pid_t parent, int memfile_fd);
+ * PLATFORM_STUB_MEMFD) and extra_fd if not -1 (at PLATFORM_STUB_MEMFD + 1)
+ * and drop glibc's inherited rseq registration. Returns 0, or -1 when
+ * the stub must _exit. */
+int platform_stub_child_setup(pid_t parent, int memfile_fd, int extra_fd);
 
 static inline enum platform_event platform_switch(struct platform_ctx *ctx, struct arch_regs *regs,
 						 struct fault_info *fault)

@@ -306,7 +306,9 @@ static struct json_object *handle(struct json_object *req, void *arg, int conn)
 		for (int i = 0; i < n; i++) {
 			struct task *t = all[i];
 
-			if (!t->exited) {
+			/* One line per process: its leader's, even when it
+			 * ended before the group's other threads. */
+			if (t == t->tg->leader && !__atomic_load_n(&t->tg->zombie, __ATOMIC_ACQUIRE)) {
 				struct json_object *p = json_object_new_object();
 				json_object_object_add(p, "pid", json_object_new_int(t->tg->pid));
 				json_object_object_add(p, "ppid", json_object_new_int(task_ppid(t)));

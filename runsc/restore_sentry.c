@@ -173,9 +173,11 @@ int restore_load(struct restore_state *rs, const int stdio[3], struct task **tas
 		memfile_settle = settle;
 	}
 	/* Init's stub is made by the sandbox's thread; every other live
-	 * task gets its host thread now, which waits for task_start_all. */
+	 * task gets its host thread now, which waits for task_start_all.
+	 * A thread whose address space another thread's stub serves is
+	 * started by that one (task_restore_platform). */
 	for (size_t i = 1; i < n && r == 0; i++) {
-		if (!tasks[i]->exited && (r = task_spawn_restored(tasks[i])) < 0)
+		if (!tasks[i]->exited && !tasks[i]->restore_by && (r = task_spawn_restored(tasks[i])) < 0)
 			snprintf(err, errlen, "restore: task %d: %s", tasks[i]->tid, strerror(-r));
 	}
 	if (r < 0) {

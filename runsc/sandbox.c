@@ -48,12 +48,15 @@ static void *task_thread(void *arg)
 	if (sb->restored)
 		task_start_all();
 	if (err == 0)
-		status = task_run(sb->task);
+		task_run(sb->task);
+	else
+		task_exit_group(sb->task, status);
 	/* Init's end is the sandbox's: every other process is killed, as in
 	 * a pid namespace, and all stubs are gone (each reaped by its
-	 * tracer) before the exit is reported. */
-	task_exit_group(sb->task, status);
+	 * tracer) before the exit is reported. Its first thread may have
+	 * ended alone: task_exit waits for the group's other threads. */
 	task_exit(sb->task);
+	status = sb->task->tg->exit_status;
 	task_kill_others_and_wait(sb->task);
 	sandbox_stopped(sb, status);
 	return NULL;

@@ -55,6 +55,10 @@
 #define CLONE_THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SYSVSEM | CLONE_SIGHAND | \
 			    CLONE_THREAD | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID)
 #define CLONE_FORK_FLAGS (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD)
+/* A new stub thread, for a new application thread: the ptrace platform
+ * injects this clone; the systrap stub makes it with its tls argument
+ * holding the stub's key, and its exit clearing the context's tid word. */
+#define CLONE_STUB_THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM)
 
 
 static const struct seccomp_rule sentry_rules[] = {
@@ -68,11 +72,13 @@ static const struct seccomp_rule sentry_rules[] = {
 	SC_ALLOW1(ptrace, SC_EQ(0, PTRACE_GETREGSET)),	/* FPU/XSAVE state, for signal frames */
 	SC_ALLOW1(ptrace, SC_EQ(0, PTRACE_SETREGSET)),	/* FPU/XSAVE state, at sigreturn and exec */
 	SC_ALLOW1(ptrace, SC_EQ(0, PTRACE_TRACEME)),		/* stub: become traced by the forking thread */
+	SC_ALLOW1(ptrace, SC_EQ(0, PTRACE_ATTACH)),		/* a new stub thread: traced by its task's host thread */
 	SC_ALLOW(wait4),					/* ptrace stops of a stub (__WALL); the gofer's exit */
 	SC_ALLOW1(kill, SC_EQ32(1, SIGKILL)),			/* end a stub (address space gone) or the gofer */
 	SC_ALLOW1(kill, SC_EQ32(1, SIGSTOP)),			/* stub: stop itself for the tracer (stub page) */
 	SC_ALLOW1(tgkill, SC_EQ32(2, SIGSTOP)),		/* platform_interrupt: kick a running stub (ptrace) */
 	SC_ALLOW1(tgkill, SC_EQ32(2, SIGURG)),			/* platform_interrupt: kick a running stub (systrap) */
+	SC_ALLOW1(tgkill, SC_EQ32(2, 0)),			/* systrap: does a stub thread still live? */
 	SC_ALLOW(getcpu),					/* systrap: the task thread's CPU, when neither rseq nor the vDSO says */
 	SC_ALLOW(sched_setaffinity),				/* systrap: a stub and its task thread share a CPU under load (pid ns: only our own) */
 
@@ -83,6 +89,8 @@ static const struct seccomp_rule sentry_rules[] = {
 	SC_ALLOW(getppid),					/* stub: check the sentry is still its parent */
 	SC_ALLOW(setsid),					/* stub: leave the caller's session */
 	SC_ALLOW1(dup2, SC_EQ32(1, PLATFORM_STUB_MEMFD)),		/* stub: memory file at its fixed fd */
+	SC_ALLOW1(dup2, SC_EQ32(1, PLATFORM_STUB_MEMFD + 1)),	/* stub (systrap): the thread-area file at the next */
+	SC_ALLOW1(fcntl, SC_EQ32(1, F_DUPFD)),			/* stub: both out of the way first */
 	SC_ALLOW1(fcntl, SC_EQ32(1, F_SETFD)),			/* stub: memory file already at fd 3: clear CLOEXEC */
 	SC_ALLOW(close_range),					/* stub: close every other fd */
 	SC_ALLOW(rt_sigprocmask),				/* stub: unblock all; pthread_create blocks around clone */
@@ -91,9 +99,10 @@ static const struct seccomp_rule sentry_rules[] = {
 	SC_ALLOW(sigaltstack),					/* stub (systrap): its handlers' stack */
 	SC_ALLOW1(seccomp, SC_EQ32(0, SECCOMP_SET_MODE_FILTER)),	/* stub (systrap): trap the application's calls */
 	SC_ALLOW1(arch_prctl, SC_EQ32(0, ARCH_GET_FS)),		/* stub (systrap): the fs base it starts with */
-	SC_ALLOW1(arch_prctl, SC_EQ32(0, ARCH_GET_GS)),		/* stub (systrap): the gs base it starts with */
 	SC_ALLOW1(arch_prctl, SC_EQ32(0, ARCH_SET_FS)),		/* stub (systrap): the application's fs base */
-	SC_ALLOW1(arch_prctl, SC_EQ32(0, ARCH_SET_GS)),		/* stub (systrap): the application's gs base */
+	SC_ALLOW1(arch_prctl, SC_EQ32(0, ARCH_SET_GS)),		/* stub (systrap): a stub thread's own area */
+	SC_ALLOW1(clone, SC_EQ(0, CLONE_STUB_THREAD_FLAGS)),	/* stub (ptrace): a new stub thread (injected) */
+	SC_ALLOW1(clone, SC_EQ(0, CLONE_STUB_THREAD_FLAGS | CLONE_CHILD_CLEARTID)), /* stub (systrap): a new stub thread */
 
 	/* -- memory -- */
 	SC_ALLOW(mmap),						/* malloc, thread stacks; stub: map the memory file (injected) */

@@ -50,6 +50,7 @@ struct mm *mm_new(void)
 		return NULL;
 	mm->refs = 1;
 	pthread_mutex_init(&mm->lock, NULL);
+	pthread_cond_init(&mm->as_cond, NULL);
 	vma_set_init(&mm->vmas, &mm_vma_ops);
 	pgtable_init(&mm->pt);
 	return mm;
@@ -75,6 +76,7 @@ void mm_put(struct mm *mm)
 	vma_set_destroy(&mm->vmas);
 	free(mm->exe_path);
 	syscall_patch_free(mm);
+	pthread_cond_destroy(&mm->as_cond);
 	pthread_mutex_destroy(&mm->lock);
 	free(mm);
 }
@@ -82,6 +84,35 @@ void mm_put(struct mm *mm)
 void mm_attach(struct mm *mm, struct platform_as *as)
 {
 	mm->as = as;
+	mm->as_users = 1;
+}
+
+void mm_as_enter(struct mm *mm)
+{
+	pthread_mutex_lock(&mm->lock);
+	mm->as_users++;
+	pthread_mutex_unlock(&mm->lock);
+}
+
+void mm_as_leave(struct mm *mm)
+{
+	if (!mm)
+		return;
+	pthread_mutex_lock(&mm->lock);
+	mm->as_users--;
+	pthread_cond_broadcast(&mm->as_cond);
+	pthread_mutex_unlock(&mm->lock);
+}
+
+void mm_as_release_owner(struct mm *mm)
+{
+	if (!mm)
+		return;
+	pthread_mutex_lock(&mm->lock);
+	while (mm->as && mm->as_users > 1)
+		pthread_cond_wait(&mm->as_cond, &mm->lock);
+	pthread_mutex_unlock(&mm->lock);
+	mm_detach(mm);
 }
 
 /* ---- page population and host mapping (mm->lock held) ---- */
@@ -189,6 +220,7 @@ int mm_map_host(struct mm *mm, struct vma *v, uaddr_t start, uaddr_t end)
 		int err = memfile_ensure ? memfile_ensure(PTE_OFF(pte), b - a) : 0;
 		if (err == 0)
 			err = platform_as_map(mm->as, a, b - a, prot, PTE_OFF(pte));
+		__atomic_add_fetch(&mm->map_gen, 1, __ATOMIC_RELEASE);
 		if (err < 0)
 			return err;
 		for (uaddr_t c = a; c < b; c += PAGE_SIZE) {
@@ -261,7 +293,14 @@ static int privatize_window(struct mm *mm, uaddr_t start, uaddr_t end)
 	return 0;
 }
 
-int mm_fault(struct mm *mm, uaddr_t addr, int *si_code)
+/* Host unmaps count as mapping changes too (mm_fault's retry). */
+static int mm_host_unmap(struct mm *mm, uaddr_t start, uaddr_t end)
+{
+	__atomic_add_fetch(&mm->map_gen, 1, __ATOMIC_RELEASE);
+	return platform_as_unmap(mm->as, start, end - start);
+}
+
+int mm_fault(struct mm *mm, uaddr_t addr, uint64_t gen, int *si_code)
 {
 	uaddr_t page = PAGE_ALIGN_DOWN(addr);
 	struct vma *v;
@@ -319,6 +358,12 @@ int mm_fault(struct mm *mm, uaddr_t addr, int *si_code)
 			goto oom;
 		goto out;
 	}
+	/* Another thread changed the host mapping since this one last
+	 * entered the application (it broke the same copy-on-write page, or
+	 * mapped it): the fault may predate that, so the access is tried
+	 * again; a real violation faults again, with nothing changed. */
+	if (__atomic_load_n(&mm->map_gen, __ATOMIC_ACQUIRE) != gen)
+		goto out;
 	*si_code = SEGV_ACCERR;
 	ret = SIGSEGV;
 out:
@@ -356,7 +401,7 @@ int mm_zap_range(struct mm *mm, uaddr_t start, uaddr_t end)
 
 	pgtable_walk(&mm->pt, start, end, drop_pte, &d);
 	if (d.host_mapped && mm->as)
-		return platform_as_unmap(mm->as, start, end - start);
+		return mm_host_unmap(mm, start, end);
 	return 0;
 }
 
@@ -379,7 +424,7 @@ int mm_unmap_host(struct mm *mm, uaddr_t start, uaddr_t end)
 
 	pgtable_walk(&mm->pt, start, end, clear_host_bits, &any);
 	if (any && mm->as)
-		return platform_as_unmap(mm->as, start, end - start);
+		return mm_host_unmap(mm, start, end);
 	return 0;
 }
 

@@ -67,6 +67,9 @@ struct mm {
 	struct vma_set vmas;
 	struct pgtable pt;
 	struct platform_as *as;			/* owned; NULL until attached */
+	int as_users;				/* tasks running in as (their host threads) */
+	uint64_t map_gen;			/* atomic: counts changes of the host mapping */
+	pthread_cond_t as_cond;			/* as_users dropped */
 	uaddr_t brk_start, brk;			/* heap: [brk_start, brk) */
 	uaddr_t mmap_base;			/* top-down search starts below this */
 	uaddr_t stack_top;
@@ -87,6 +90,13 @@ void mm_attach(struct mm *mm, struct platform_as *as);
  * leaves the mm without one: what an exit or exec does before the last
  * reference, which another thread (procfs) may hold, goes. */
 void mm_detach(struct mm *mm);
+/* Another task runs in mm's address space (a new thread). */
+void mm_as_enter(struct mm *mm);
+/* A task that does not own the address space stops running in it. */
+void mm_as_leave(struct mm *mm);
+/* The owner's end: waits until every other task has left, then
+ * destroys the address space (mm_detach). */
+void mm_as_release_owner(struct mm *mm);
 /* fork: a copy of parent with private pages shared copy-on-write, with no
  * platform address space yet. NULL with *err set on failure. */
 struct mm *mm_fork(struct mm *parent, int *err);
@@ -104,10 +114,11 @@ long mm_madvise(struct mm *mm, uaddr_t addr, uint64_t len, int advice);
 long mm_msync(struct mm *mm, uaddr_t addr, uint64_t len, int flags);
 long mm_mincore(struct mm *mm, uaddr_t addr, uint64_t len, uaddr_t vec);
 
-/* Handles an application page fault at addr. Returns 0 when the access can
- * be retried, or the signal the application gets (SIGSEGV, SIGBUS) as a
- * positive number, with *si_code set. */
-int mm_fault(struct mm *mm, uaddr_t addr, int *si_code);
+/* Handles an application page fault at addr; gen is mm->map_gen as the
+ * faulting thread saw it when it last entered the application. Returns 0
+ * when the access can be retried, or the signal the application gets
+ * (SIGSEGV, SIGBUS) as a positive number, with *si_code set. */
+int mm_fault(struct mm *mm, uaddr_t addr, uint64_t gen, int *si_code);
 
 /* Checked copies: -EFAULT (never a crash) for any byte the application
  * could not access the same way. copy_out needs PROT_WRITE, copy_in

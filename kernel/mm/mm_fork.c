@@ -32,9 +32,11 @@ static int flush_run(struct fork_walk *w)
 {
 	int err = 0;
 
-	if (w->run_end > w->run_start && w->parent->as)
+	if (w->run_end > w->run_start && w->parent->as) {
+		__atomic_add_fetch(&w->parent->map_gen, 1, __ATOMIC_RELEASE);
 		err = platform->as_protect(w->parent->as, w->run_start, w->run_end - w->run_start,
 					   host_prot(w->run_bits & ~(uint64_t)PTE_HOST_W));
+	}
 	w->run_start = w->run_end = 0;
 	return err;
 }
@@ -143,6 +145,7 @@ void mm_detach(struct mm *mm)
 	if (mm->as) {
 		platform->as_destroy(mm->as);
 		mm->as = NULL;
+		mm->as_users = 0;
 	}
 	pthread_mutex_unlock(&mm->lock);
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 
 #define HOT_SLOTS 64
 
@@ -191,6 +192,16 @@ static int patch_site(struct mm *mm, struct syscall_patch *p, uaddr_t rip, uint6
 _Static_assert(((PATCH_BASE >> 16) & 0xffff) == 0x050f, "the table's addresses end in 0f 05");
 _Static_assert(PATCH_MAX_SITES * 8 <= PATCH_ENTRY - PATCH_BASE, "the table stays below the entry");
 
+/* Calls that may return on a new stack (a thread's, clone's or clone3's
+ * child's; vfork's child shares the parent's): the region's trap path,
+ * which a restore on a platform without an entry of its own switches
+ * sites to, keeps the return address on the stack, where the child would
+ * not find it. They stay real system calls. */
+static bool new_stack_call(uint64_t nr)
+{
+	return nr == SYS_clone || nr == SYS_clone3 || nr == SYS_vfork || nr == SYS_fork;
+}
+
 void syscall_patch_trapped(struct mm *mm, const struct arch_regs *regs)
 {
 	uint64_t rip = regs->rip, nr = regs->orig_rax;
@@ -198,7 +209,7 @@ void syscall_patch_trapped(struct mm *mm, const struct arch_regs *regs)
 	unsigned int h;
 	int err;
 
-	if (nr >= 1024 || rip < PAGE_SIZE || !platform_syscall_entry())
+	if (nr >= 1024 || new_stack_call(nr) || rip < PAGE_SIZE || !platform_syscall_entry())
 		return;
 	pthread_mutex_lock(&mm->lock);
 	p = mm->patch;

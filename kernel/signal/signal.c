@@ -51,43 +51,74 @@ void sig_send_group(struct thread_group *tg, int sig)
 	sig_send_group_from(tg, sig, NULL);
 }
 
+static bool blocks(struct task *t, int sig)
+{
+	return ((__atomic_load_n(&t->sigmask, __ATOMIC_RELAXED) | __atomic_load_n(&t->real_blocked, __ATOMIC_RELAXED)) &
+		BIT(sig)) != 0;
+}
+
+/* The thread a group signal wakes, as Linux's complete_signal picks it:
+ * the leader unless it blocks the signal, else the first live thread
+ * that does not; NULL when all block it (it stays pending for the first
+ * to unblock it). A thread in sigtimedwait for it has lifted its block
+ * (real_blocked is only for the "ignored" test). tg->lock held. */
+static bool wants(struct task *t, int sig)
+{
+	return !(__atomic_load_n(&t->sigmask, __ATOMIC_RELAXED) & BIT(sig));
+}
+
+static struct task *pick_thread(struct thread_group *tg, int sig)
+{
+	struct task *l = tg->leader;
+
+	if (l && !l->exited && wants(l, sig))
+		return l;
+	for (struct task *o = tg->threads; o; o = o->thread_next)
+		if (wants(o, sig))
+			return o;
+	return NULL;
+}
+
 void sig_send_group_from(struct thread_group *tg, int sig, const struct sig_source *src)
 {
-	struct task *t;
+	struct task *t, *o;
+	bool all = false;
 
 	if (sig < 1 || sig > LINUX_NSIG)
 		return;
 	pthread_mutex_lock(&tg->lock);
-	t = tg->leader;
 	/* What Linux's prepare_signal does at sending time, ignored or
 	 * not: SIGCONT drops pending stops and resumes a stopped group (the
 	 * group tells its parent when it runs), a stop drops a pending
 	 * SIGCONT, and SIGKILL ends the group at once, stopped or not. */
 	if (sig == SIGCONT) {
 		tg->shared_pending &= ~STOP_MASK;
-		if (t)
-			t->pending &= ~STOP_MASK;
+		for (o = tg->threads; o; o = o->thread_next)
+			o->pending &= ~STOP_MASK;
 		if (tg->stopped) {
 			__atomic_store_n(&tg->stopped, false, __ATOMIC_RELEASE);
 			tg->stop_report = 0;
 			tg->cont_report = true;
 			tg->cont_notify = true;
-			if (t)
-				task_interrupt(t);
+			all = true;
 		}
 	} else if (BIT(sig) & STOP_MASK) {
 		tg->shared_pending &= ~BIT(SIGCONT);
-		if (t)
-			t->pending &= ~BIT(SIGCONT);
+		for (o = tg->threads; o; o = o->thread_next)
+			o->pending &= ~BIT(SIGCONT);
 	} else if (sig == SIGKILL && !tg->exiting) {
 		tg->exit_status = SIGKILL;
 		__atomic_store_n(&tg->exiting, true, __ATOMIC_RELEASE);
+		all = true;
 	}
 	/* A blocked signal is never ignored: the handler may change
-	 * before it is unblocked (Linux's sig_ignored). */
-	if (ignored(tg, sig) && !(t && ((__atomic_load_n(&t->sigmask, __ATOMIC_RELAXED) |
-					  __atomic_load_n(&t->real_blocked, __ATOMIC_RELAXED)) & BIT(sig)))) {
+	 * before it is unblocked (Linux's sig_ignored, which looks at the
+	 * thread it targets: here the leader, or the first live thread). */
+	t = tg->leader && !tg->leader->exited ? tg->leader : tg->threads;
+	if (ignored(tg, sig) && !(t && blocks(t, sig))) {
 		pthread_mutex_unlock(&tg->lock);
+		if (all)
+			task_interrupt_group(tg);
 		return;
 	}
 	if (!(tg->shared_pending & BIT(sig))) {
@@ -97,9 +128,12 @@ void sig_send_group_from(struct thread_group *tg, int sig, const struct sig_sour
 			memset(&tg->shared_src[sig - 1], 0, sizeof(tg->shared_src[sig - 1]));
 	}
 	tg->shared_pending |= BIT(sig);
-	pthread_mutex_unlock(&tg->lock);
-	if (t)
+	t = pick_thread(tg, sig);
+	if (t && !all)
 		task_interrupt(t);
+	pthread_mutex_unlock(&tg->lock);
+	if (all)
+		task_interrupt_group(tg);
 }
 
 void sig_send_task(struct task *t, int sig)

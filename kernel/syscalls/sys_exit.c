@@ -1,5 +1,5 @@
-/* exit, exit_group, execve. With one thread per process so far, exit ends
- * the thread group too. */
+/* exit, exit_group, execve. exit ends the calling thread only (the group
+ * with it when it is the last). */
 #include "kernel/syscalls/syscalls.h"
 
 #include <errno.h>
@@ -11,7 +11,7 @@
 
 SYSCALL(exit)
 {
-	task_exit_group(t, ((int)a[0] & 0xff) << 8);
+	task_exit_thread(t, (int)a[0]);
 	return 0;
 }
 

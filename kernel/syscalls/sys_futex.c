@@ -1,7 +1,10 @@
-/* futex WAIT and WAKE (and their BITSET forms), private and shared alike
+/* futex WAIT and WAKE (and their BITSET forms), REQUEUE and CMP_REQUEUE,
+ * private and shared alike
  * keyed by (address space, address). Waiters are kernel objects on a
  * list, not stack frames: an interrupted wait leaves and restarts. */
 #include "kernel/syscalls/syscalls.h"
+#include "kernel/syscalls/futex.h"
+#include "kernel/lib/log.h"
 
 #include <errno.h>
 #include <linux/futex.h>
@@ -68,7 +71,7 @@ static long futex_wait(struct task *t, uaddr_t uaddr, uint32_t val, uint32_t bit
 	return -LINUX_ERESTARTSYS;
 }
 
-static long futex_wake(struct task *t, uaddr_t uaddr, int n, uint32_t bitset)
+static long futex_wake_mm(struct mm *mm, uaddr_t uaddr, int n, uint32_t bitset)
 {
 	struct futex_waiter **pp;
 	long woken = 0;
@@ -80,7 +83,7 @@ static long futex_wake(struct task *t, uaddr_t uaddr, int n, uint32_t bitset)
 	pthread_mutex_lock(&futex_lock);
 	for (pp = &futex_waiters; *pp && woken < n;) {
 		struct futex_waiter *w = *pp;
-		if (w->mm == t->mm && w->uaddr == uaddr && (w->bitset & bitset)) {
+		if (w->mm == mm && w->uaddr == uaddr && (w->bitset & bitset)) {
 			*pp = w->next;
 			__atomic_store_n(&w->task->woken, true, __ATOMIC_RELEASE);
 			task_interrupt(w->task);
@@ -91,6 +94,63 @@ static long futex_wake(struct task *t, uaddr_t uaddr, int n, uint32_t bitset)
 	}
 	pthread_mutex_unlock(&futex_lock);
 	return woken;
+}
+
+static long futex_wake(struct task *t, uaddr_t uaddr, int n, uint32_t bitset)
+{
+	return futex_wake_mm(t->mm, uaddr, n, bitset);
+}
+
+/* Wakes up to nwake waiters on uaddr and moves up to nreq others to
+ * uaddr2 (their wait goes on there); CMP_REQUEUE first checks uaddr
+ * still holds val. Returns how many were woken or moved, as Linux's
+ * futex_requeue counts them. */
+static long futex_requeue(struct task *t, uaddr_t uaddr, int nwake, int nreq, uaddr_t uaddr2, bool cmp,
+			  uint32_t val)
+{
+	struct futex_waiter **pp;
+	uint32_t cur;
+	long n = 0;
+
+	if ((uaddr & 3) || (uaddr2 & 3) || nwake < 0 || nreq < 0)
+		return -EINVAL;
+	pthread_mutex_lock(&futex_lock);
+	if (cmp) {
+		if (copy_in(t->mm, &cur, uaddr, sizeof(cur)) < 0) {
+			pthread_mutex_unlock(&futex_lock);
+			return -EFAULT;
+		}
+		if (cur != val) {
+			pthread_mutex_unlock(&futex_lock);
+			return -EAGAIN;
+		}
+	}
+	for (pp = &futex_waiters; *pp && nwake + nreq > 0;) {
+		struct futex_waiter *w = *pp;
+
+		if (w->mm != t->mm || w->uaddr != uaddr) {
+			pp = &w->next;
+			continue;
+		}
+		n++;
+		if (nwake > 0) {
+			nwake--;
+			*pp = w->next;
+			__atomic_store_n(&w->task->woken, true, __ATOMIC_RELEASE);
+			task_interrupt(w->task);
+			continue;
+		}
+		nreq--;
+		w->uaddr = uaddr2;
+		pp = &w->next;
+	}
+	pthread_mutex_unlock(&futex_lock);
+	return n;
+}
+
+long futex_wake_addr(struct mm *mm, uaddr_t uaddr, int n)
+{
+	return futex_wake_mm(mm, uaddr, n, FUTEX_BITSET_MATCH_ANY);
 }
 
 SYSCALL(futex)
@@ -128,7 +188,12 @@ SYSCALL(futex)
 		return futex_wake(t, a[0], (int)a[2], FUTEX_BITSET_MATCH_ANY);
 	case FUTEX_WAKE_BITSET:
 		return futex_wake(t, a[0], (int)a[2], (uint32_t)a[5]);
+	case FUTEX_REQUEUE:
+	case FUTEX_CMP_REQUEUE:
+		/* The number to move comes in the timeout's place. */
+		return futex_requeue(t, a[0], (int)a[2], (int)a[3], a[4], cmd == FUTEX_CMP_REQUEUE, (uint32_t)a[5]);
 	default:
+		log_warn_once("futex: operation %d is not supported", cmd);
 		return -ENOSYS;
 	}
 }

@@ -315,7 +315,7 @@ SYSCALL(rt_sigtimedwait)
 			continue;
 		if ((sig = sig_dequeue_set(t, set, &from_task)))
 			break;
-		if (sig_pending(t) || __atomic_load_n(&t->tg->exiting, __ATOMIC_ACQUIRE))
+		if (sig_pending(t) || task_dying(t))
 			return -EINTR;
 		if (kernel_freezing())
 			return -LINUX_ERESTARTNOHAND;

@@ -84,6 +84,8 @@ static int try_reap(struct task *t, const struct wait_req *w, struct wait_result
 	for (c = t->tg->children; c; c = c->sibling) {
 		if (!eligible(w, c, t->tg->pgid))
 			continue;
+		if ((w->options & __WNOTHREAD) && c->parent_thread != t->tid)
+			continue;
 		any = true;
 		res->pid = c->pid;
 		res->uid = c->leader ? c->leader->creds.uid : 0;

@@ -452,22 +452,33 @@ static int do_exec(struct task *t, const char *path, char *const argv[], char *c
 		goto out;
 	}
 
+	/* The group's other threads end first (Linux's de_thread); a kill
+	 * or a freeze meanwhile has the call made again. */
+	if (task_exec_alone(t) < 0) {
+		err = -LINUX_ERESTARTNOINTR;
+		goto out;
+	}
 	/* Point of no return: the task takes the new program. */
 	{
 		struct mm *old = t->mm;
 		struct platform_ctx *old_ctx = t->ctx;
+		bool old_owner = t->as_owner;
 
 		pthread_mutex_lock(&t->alloc_lock);
 		t->mm = mm;
-		pthread_mutex_unlock(&t->alloc_lock);
 		t->ctx = ctx;
+		pthread_mutex_unlock(&t->alloc_lock);
+		t->as_owner = true;
 		mm = NULL;
 		ctx = NULL;
-		if (old)
-			mm_detach(old);
-		mm_put(old);
+		/* The old context first: its address space may go with it. */
 		if (old_ctx)
 			platform->ctx_destroy(old_ctx);
+		if (old && old_owner)
+			mm_as_release_owner(old);
+		else
+			mm_as_leave(old);
+		mm_put(old);
 	}
 	platform->ctx_init_regs(t->ctx, &t->regs);
 	t->regs.rip = entry;
@@ -497,6 +508,10 @@ out:
 		platform->ctx_destroy(ctx);
 	if (as)
 		platform->as_destroy(as);
+	/* A new address space was made on this thread: the task's own
+	 * context is the one its address-space changes go through again. */
+	if (err < 0 && t->ctx)
+		platform->ctx_adopt(t->ctx);
 	mm_put(mm);
 	free(ph);
 	free(iph);

@@ -51,12 +51,14 @@ void task_freeze_point(struct task *t)
 	pthread_mutex_unlock(&freeze_lock);
 }
 
-/* Done for a checkpoint: parked, or exited with its zombie made (what
- * task_exit changes is then finished). */
+/* Done for a checkpoint: parked, or exited with its zombie made or, for
+ * a thread that ended alone, its exit done (what task_exit changes is
+ * then finished; its host thread may still wait for the others). */
 static bool task_settled(struct task *t)
 {
 	return t->parked || (__atomic_load_n(&t->exited, __ATOMIC_ACQUIRE) &&
-			     __atomic_load_n(&t->tg->zombie, __ATOMIC_ACQUIRE));
+			     (__atomic_load_n(&t->tg->zombie, __ATOMIC_ACQUIRE) ||
+			      __atomic_load_n(&t->exit_settled, __ATOMIC_ACQUIRE)));
 }
 
 /* Interrupts every task not settled yet; returns how many there are

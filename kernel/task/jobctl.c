@@ -37,8 +37,7 @@ void task_notify_parent_locked(struct thread_group *tg, int code, int status)
 	pthread_mutex_unlock(&parent->lock);
 	if (!quiet)
 		sig_send_group_from(parent, SIGCHLD, &src);
-	if (parent->leader)
-		task_wake(parent->leader);
+	task_wake_group(parent);
 }
 
 bool task_pgrp_orphaned(struct thread_group *tg)
@@ -74,6 +73,8 @@ void task_stop(struct task *t, int sig)
 	pthread_mutex_unlock(&tg->lock);
 	task_notify_parent_locked(tg, CLD_STOPPED, sig);
 	pthread_mutex_unlock(&tasklist_lock);
+	/* The other threads stop where they are too. */
+	task_interrupt_group(tg);
 }
 
 void task_stop_wait(struct task *t)
@@ -82,7 +83,7 @@ void task_stop_wait(struct task *t)
 	bool notify;
 
 	while (__atomic_load_n(&tg->stopped, __ATOMIC_ACQUIRE)) {
-		if (kernel_freezing() || __atomic_load_n(&tg->exiting, __ATOMIC_ACQUIRE))
+		if (kernel_freezing() || task_dying(t))
 			return;
 		sleep_until_kicked(t);
 	}

@@ -139,22 +139,10 @@ pid_t pid_alloc_locked(void)
 
 int task_register_locked(struct task *t, struct thread_group *parent)
 {
-	if (ntasks == tasks_cap) {
-		size_t cap = tasks_cap ? tasks_cap * 2 : 64;
-		struct task **nt;
+	int err = task_register_thread_locked(t);
 
-		if (cap > PID_MAX)
-			return -EAGAIN;
-		nt = realloc(tasks, cap * sizeof(*nt));
-		if (!nt)
-			return -EAGAIN;
-		tasks = nt;
-		tasks_cap = cap;
-	}
-	task_get(t);
-	tasks[ntasks++] = t;
-	if (t->tid > last_pid)
-		last_pid = t->tid;
+	if (err < 0)
+		return err;
 	t->tg->parent = parent;
 	if (parent) {
 		t->tg->sibling = parent->children;
@@ -183,6 +171,17 @@ void task_unregister_locked(struct task *t)
 			*pp = tg->sibling;
 		tg->parent = NULL;
 	}
+}
+
+bool task_unregister_thread_locked(struct task *t)
+{
+	for (size_t i = 0; i < ntasks; i++) {
+		if (tasks[i] == t) {
+			tasks[i] = tasks[--ntasks];
+			return true;
+		}
+	}
+	return false;
 }
 
 /* Every task in the table (tasklist_lock held): the caller walks them. */
@@ -270,7 +269,10 @@ struct task *task_alloc(pid_t tid)
 	tg->pid = tg->pgid = tg->sid = tid;
 	tg->exit_signal = SIGCHLD;
 	tg->leader = t;
+	tg->threads = t;
+	tg->nr_live = 1;
 	pthread_mutex_init(&tg->lock, NULL);
+	pthread_cond_init(&tg->ended, NULL);
 	default_rlimits(tg->rlimits);
 	return t;
 err:
@@ -279,6 +281,46 @@ err:
 	free(t);
 	free(tg);
 	return NULL;
+}
+
+struct task *task_alloc_thread(struct thread_group *tg, pid_t tid)
+{
+	struct task *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (t->wake_fd < 0) {
+		free(t);
+		return NULL;
+	}
+	t->refs = 1;
+	t->tid = tid;
+	t->tg = tg;
+	__atomic_add_fetch(&tg->refs, 1, __ATOMIC_RELAXED);
+	pthread_mutex_init(&t->alloc_lock, NULL);
+	return t;
+}
+
+int task_register_thread_locked(struct task *t)
+{
+	if (ntasks == tasks_cap) {
+		size_t cap = tasks_cap ? tasks_cap * 2 : 64;
+		struct task **nt;
+
+		if (cap > PID_MAX)
+			return -EAGAIN;
+		nt = realloc(tasks, cap * sizeof(*nt));
+		if (!nt)
+			return -EAGAIN;
+		tasks = nt;
+		tasks_cap = cap;
+	}
+	task_get(t);
+	tasks[ntasks++] = t;
+	if (t->tid > last_pid)
+		last_pid = t->tid;
+	return 0;
 }
 
 struct task *task_new_initial(void)
@@ -317,6 +359,7 @@ void task_put(struct task *t)
 		task_put(t->vfork_parent);
 	if (__atomic_sub_fetch(&t->tg->refs, 1, __ATOMIC_ACQ_REL) == 0) {
 		pthread_mutex_destroy(&t->tg->lock);
+		pthread_cond_destroy(&t->tg->ended);
 		free(t->tg);
 	}
 	pthread_mutex_destroy(&t->alloc_lock);
@@ -329,10 +372,35 @@ void task_exit_group(struct task *t, int status)
 {
 	pthread_mutex_lock(&t->tg->lock);
 	if (!t->tg->exiting) {
-		t->tg->exiting = true;
 		t->tg->exit_status = status;
+		__atomic_store_n(&t->tg->exiting, true, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&t->tg->lock);
+	task_interrupt_group(t->tg);
+}
+
+void task_exit_thread(struct task *t, int code)
+{
+	struct thread_group *tg = t->tg;
+	bool last;
+
+	/* The last thread's exit is the group's, with its code (Linux's
+	 * synchronize_group_exit, since 5.19). */
+	pthread_mutex_lock(&tg->lock);
+	last = tg->nr_live == 1;
+	if (!last)
+		t->exit_alone = true;
+	pthread_mutex_unlock(&tg->lock);
+	if (last)
+		task_exit_group(t, (code & 0xff) << 8);
+}
+
+void task_interrupt_group(struct thread_group *tg)
+{
+	pthread_mutex_lock(&tg->lock);
+	for (struct task *o = tg->threads; o; o = o->thread_next)
+		task_interrupt(o);
+	pthread_mutex_unlock(&tg->lock);
 }
 
 void task_interrupt(struct task *t)
@@ -345,20 +413,26 @@ void task_interrupt(struct task *t)
 		platform_interrupt(t->ctx);
 }
 
-static bool task_should_stop(struct task *t)
+bool task_dying(struct task *t)
 {
-	return __atomic_load_n(&t->tg->exiting, __ATOMIC_ACQUIRE);
+	struct task *ex = __atomic_load_n(&t->tg->exec_task, __ATOMIC_ACQUIRE);
+
+	return __atomic_load_n(&t->tg->exiting, __ATOMIC_ACQUIRE) || t->exit_alone || (ex && ex != t);
 }
 
 int task_run(struct task *t)
 {
 	struct fault_info fi;
+	uint64_t map_gen;
 	int sig, code;
 
 	task_set_current(t);
-	while (!task_should_stop(t)) {
+	/* A restored leader that had ended alone: nothing to run. */
+	if (t->exited)
+		return t->tg->exit_status;
+	while (!task_dying(t)) {
 		task_freeze_point(t);
-		if (task_should_stop(t))
+		if (task_dying(t))
 			break;
 		if (__atomic_load_n(&t->tg->stopped, __ATOMIC_ACQUIRE) ||
 		    __atomic_load_n(&t->tg->cont_notify, __ATOMIC_ACQUIRE)) {
@@ -382,6 +456,7 @@ int task_run(struct task *t)
 			continue;
 		}
 		memset(&fi, 0, sizeof(fi));
+		map_gen = __atomic_load_n(&t->mm->map_gen, __ATOMIC_ACQUIRE);
 		enum platform_event ev = platform_switch(t->ctx, &t->regs, &fi);
 		__atomic_store_n(&t->in_app, false, __ATOMIC_SEQ_CST);
 
@@ -394,7 +469,7 @@ int task_run(struct task *t)
 			syscall_dispatch(t);
 			break;
 		case PLAT_EV_FAULT:
-			sig = mm_fault(t->mm, fi.addr, &code);
+			sig = mm_fault(t->mm, fi.addr, map_gen, &code);
 			log_debug("task %d: fault at 0x%lx (code %d) ip 0x%lx sp 0x%lx cs 0x%lx ss 0x%lx: %s", t->tid, (unsigned long)fi.addr, fi.code,
 				  (unsigned long)t->regs.rip, (unsigned long)t->regs.rsp, (unsigned long)t->regs.cs, (unsigned long)t->regs.ss, sig ? "signal" : "mapped");
 			if (sig)
@@ -413,7 +488,7 @@ int task_run(struct task *t)
 			task_exit_group(t, SIGKILL);
 			break;
 		}
-		if (!task_should_stop(t))
+		if (!task_dying(t))
 			sig_deliver(t);
 	}
 	t->exited = true;

@@ -59,6 +59,9 @@ struct thread_group {
 					 * re-parented before its parent goes); NULL for init */
 	struct thread_group *children;	/* not counted: live ones and zombies */
 	struct thread_group *sibling;
+	pid_t parent_thread;		/* the parent's thread that forked it (Linux's real_parent
+					 * task), for __WNOTHREAD and the parent-death signal */
+	pthread_cond_t ended;		/* with lock: nr_live reached 0 */
 	int exit_signal;		/* sent to the parent at exit (0: none) */
 	bool zombie;			/* exited; the parent has not reaped it yet */
 	bool execed;			/* setpgid by the parent: EACCES after execve */
@@ -90,6 +93,14 @@ struct thread_group {
 	int64_t itimer_deadline, itimer_interval;
 	struct thread_group *itimer_next;
 	struct task *leader;		/* not counted */
+	/* The group's live tasks (threads), under lock: a list through
+	 * task->thread_next, not counted (an exiting thread leaves it in
+	 * task_exit, before its host thread drops its reference), and
+	 * their number. */
+	struct task *threads;
+	int nr_live;
+	/* execve from a thread: every other thread ends (exec_task's wait). */
+	struct task *exec_task;		/* not counted */
 };
 
 /* Guards the task table and the process tree (parent, children, zombie,
@@ -143,6 +154,15 @@ struct task {
 	bool fpstate_ok;
 	bool woken;			/* atomic: a futex wake is for this task */
 	bool exited;
+	bool exit_alone;		/* exit(2): this thread ends, not its group */
+	bool exit_settled;		/* atomic: exited, and task_exit's changes to the
+					 * kernel's state are made (a checkpoint may go on) */
+	bool as_owner;			/* its host thread made mm's platform address space */
+	struct task *thread_next;	/* tg->threads */
+	/* Restore: the thread that makes this one's stub thread (not
+	 * counted), and the threads it makes (counted, through restore_next). */
+	struct task *restore_by;
+	struct task *restore_threads, *restore_next;
 	/* vfork: the parent does not return to the application while
 	 * vfork_child (a tid) has neither exec'd nor exited; the child holds
 	 * a counted reference to the parent until then. */
@@ -156,6 +176,10 @@ struct task *task_new_initial(void);
 /* A task with a thread group of its own, not in the table yet, with tid
  * (and pid) tid; or NULL. kernel/task/fork.c and the loader fill it. */
 struct task *task_alloc(pid_t tid);
+/* A new thread of tg (a reference taken on it), not in the table yet. */
+struct task *task_alloc_thread(struct thread_group *tg, pid_t tid);
+/* Puts a new thread in the table (tasklist_lock held): 0 or -EAGAIN. */
+int task_register_thread_locked(struct task *t);
 /* Puts t in the task table (which holds a reference until it is
  * reaped) and under parent in the tree (NULL: none, for init).
  * tasklist_lock held. Returns 0 or -EAGAIN (the table is full). */
@@ -176,6 +200,9 @@ struct task *task_find(pid_t tid, bool zombies);
  * out of the table and its parent's children (the caller then drops the
  * table's reference); the table itself, to walk. */
 void task_unregister_locked(struct task *t);
+/* Takes a thread (not its group) out of the table; false if it was not
+ * there. The caller then drops the table's reference. */
+bool task_unregister_thread_locked(struct task *t);
 struct task **task_table_locked(size_t *n);
 /* The parent's pid as getppid(2) sees it (0 for init). */
 pid_t task_ppid(struct task *t);
@@ -191,8 +218,23 @@ void task_set_current(struct task *t);
 /* Runs t until its thread group exits. Returns the wait status. */
 int task_run(struct task *t);
 
-/* Ends the thread group: status is a wait(2) status. */
+/* Ends the thread group: status is a wait(2) status. Every thread is
+ * kicked to end. */
 void task_exit_group(struct task *t, int status);
+/* exit(2): t ends alone, with code (0-255), unless it is the last
+ * thread (then the group ends). */
+void task_exit_thread(struct task *t, int code);
+/* t must end: its group exits, it called exit(2), or another thread
+ * of its group execs. Blocking waits end on it. */
+bool task_dying(struct task *t);
+/* Kicks every thread of tg (tg->lock not held). */
+void task_interrupt_group(struct thread_group *tg);
+/* Wakes every thread of tg blocked in wait4 or a vfork wait. */
+void task_wake_group(struct thread_group *tg);
+/* execve in a thread group of several: every other thread ends first.
+ * Returns 0 once t is alone, or -EINTR when a group exit or a freeze
+ * came first (the call is redone). */
+int task_exec_alone(struct task *t);
 
 /* ---- fork, exit, wait (kernel/task/fork.c, exit.c) ---- */
 struct clone_req {
@@ -200,12 +242,16 @@ struct clone_req {
 	int exit_signal;
 	uaddr_t stack, parent_tid, child_tid, tls;
 };
-/* clone(2) without CLONE_THREAD: a new process, a copy of t, running on
- * a host thread of its own. Returns the child's pid or -errno. */
+/* clone(2): a new process, a copy of t, or with CLONE_THREAD a new
+ * thread of t's group in t's address space, running on a host thread of
+ * its own. Returns the child's tid or -errno. */
 long task_clone(struct task *t, const struct clone_req *req);
 /* Starts a restored task's host thread (the loader made t): it makes
  * the task's stub, then waits for task_start_all. Returns 0 or -errno. */
 int task_spawn_restored(struct task *t);
+/* The same for a restored thread of owner's address space, on owner's
+ * host thread, once its stub exists (task_restore_platform). */
+int task_spawn_restored_thread(struct task *owner, struct task *t);
 /* Lets every spawned restored task run. */
 void task_start_all(void);
 /* The end of a task on its own host thread, once task_run returned:

@@ -45,6 +45,7 @@ static int save_tg(struct save_ctx *c, struct thread_group *tg, uint64_t id)
 	pb->zombie = tg->zombie;
 	pb->execed = tg->execed;
 	pb->child_subreaper = tg->child_subreaper;
+	pb->parent_thread = tg->parent_thread;
 	itimer_real_get(tg, &pb->itimer_value_ns, &pb->itimer_interval_ns);
 	pthread_mutex_unlock(&tasklist_lock);
 	pb->exit_status = tg->exit_status;
@@ -193,9 +194,13 @@ int task_save(struct save_ctx *c, struct task *t)
 	amber__kernel__task__init(pb);
 	amber__kernel__creds__init(cr);
 	amber__kernel__restart_block__init(rb);
-	/* A zombie is its thread group's status: no memory, files or
-	 * registers. */
+	/* A zombie is its thread group's status, and a leader that ended
+	 * alone only holds the group's pid: no memory, files or registers.
+	 * A thread that has ended is gone (it is leaving the table). */
 	bool zombie = t->exited;
+
+	if (zombie && t != t->tg->leader)
+		return 0;
 
 	if (!zombie && !t->fpstate_ok) {
 		snprintf(c->err, sizeof(c->err), "task %d: cannot read its FPU state", t->tid);
@@ -206,6 +211,7 @@ int task_save(struct save_ctx *c, struct task *t)
 		return (int)id;
 	pb->tg_id = (uint64_t)id;
 	if (zombie) {
+		pb->exited = !t->tg->zombie;
 		pb->comm = save_strdup(c, t->comm);
 		if (!pb->comm)
 			return -ENOMEM;
@@ -445,32 +451,71 @@ static int load_live(struct load_ctx *c, const Amber__Kernel__Task *pb, struct t
 	return seccomp_state_load(c, pb, t);
 }
 
-static int load_task(struct load_ctx *c, const Amber__Kernel__Task *pb, struct task **out)
+/* Puts a live thread in its group's list, after the leader and by tid
+ * (the order of creation, but for pids that wrapped). */
+static void link_thread(struct thread_group *tg, struct task *t)
+{
+	struct task **pp = &tg->threads;
+
+	if (t != tg->leader)
+		while (*pp && (*pp == tg->leader || (*pp)->tid < t->tid))
+			pp = &(*pp)->thread_next;
+	t->thread_next = *pp;
+	*pp = t;
+	tg->nr_live++;
+}
+
+/* A group's leader (tid the group's pid) makes the group; its other
+ * threads join it, so leaders are loaded first (tgs by id - 1). A
+ * zombie is only its group's status; a leader that ended alone while
+ * its group runs only holds the pid. */
+static int load_task(struct load_ctx *c, const Amber__Kernel__Task *pb, struct thread_group **tgs,
+		     struct task **out)
 {
 	const Amber__Kernel__ThreadGroup *tgp;
 	struct task *t;
+	bool leader, exited;
 	int err;
 
-	/* One task per thread group (no threads yet), the group's pid its
-	 * tid. A zombie is only its group's status. */
 	if (pb->tid <= 0 || pb->tid >= PID_MAX || !pb->tg_id || pb->tg_id > c->k->n_thread_groups)
 		return bad(c, "task", (unsigned long)pb->tid);
 	tgp = c->k->thread_groups[pb->tg_id - 1];
-	if (tgp->zombie != !pb->mm_id || (tgp->zombie && (pb->fdtable_id || pb->fs_id)))
+	leader = pb->tid == tgp->pid;
+	exited = tgp->zombie || pb->exited;
+	if ((tgp->zombie && (!leader || pb->exited)) || (pb->exited && !leader) || exited != !pb->mm_id ||
+	    (exited && (pb->fdtable_id || pb->fs_id)))
 		return bad(c, "task", (unsigned long)pb->tid);
-	t = task_alloc(pb->tid);
+	if (leader) {
+		if (tgs[pb->tg_id - 1])
+			return bad(c, "thread group with two leaders:", (unsigned long)pb->tg_id);
+		t = task_alloc(pb->tid);
+	} else {
+		if (!tgs[pb->tg_id - 1])
+			return bad(c, "thread group without its leader:", (unsigned long)pb->tg_id);
+		t = task_alloc_thread(tgs[pb->tg_id - 1], pb->tid);
+	}
 	if (!t)
 		return -ENOMEM;
 	snprintf(t->comm, sizeof(t->comm), "%s", pb->comm ? pb->comm : "");
-	err = load_tg(c, tgp, t);
-	if (err == 0 && tgp->zombie)
-		t->exited = true;
+	err = 0;
+	if (leader) {
+		/* task_alloc made the leader its group's one live thread. */
+		t->tg->threads = NULL;
+		t->tg->nr_live = 0;
+		err = load_tg(c, tgp, t);
+	}
+	if (err == 0 && exited)
+		t->exited = t->exit_settled = true;
 	else if (err == 0)
 		err = load_live(c, pb, t);
 	if (err < 0) {
 		task_put(t);
 		return err;
 	}
+	if (!exited)
+		link_thread(t->tg, t);
+	if (leader)
+		tgs[pb->tg_id - 1] = t->tg;
 	*out = t;
 	return 0;
 }
@@ -501,7 +546,7 @@ static int link_tasks(struct load_ctx *c, struct task **list, size_t n)
 	for (size_t i = 1; i < n; i++)
 		if (list[i]->tid == list[i - 1]->tid)
 			return bad(c, "task id used twice:", (unsigned long)list[i]->tid);
-	if (list[0]->tid != 1 || list[0]->exited)
+	if (list[0]->tid != 1 || list[0]->tg->zombie)
 		return bad(c, "no live init task; the first is", (unsigned long)list[0]->tid);
 	for (size_t i = 0; i < n; i++) {
 		pid_t vc = list[i]->vfork_child;
@@ -518,17 +563,28 @@ static int link_tasks(struct load_ctx *c, struct task **list, size_t n)
 		for (size_t j = 0; j < k->n_tasks; j++)
 			if (k->tasks[j]->tid == t->tid)
 				tgp = k->thread_groups[k->tasks[j]->tg_id - 1];
-		if (done > 0 && (!(parent = find_loaded(list, n, tgp->ppid)) || parent->exited)) {
+		if (t != t->tg->leader) {
+			err = task_register_thread_locked(t);
+			if (err < 0)
+				break;
+			continue;
+		}
+		if (done > 0 &&
+		    (!(parent = find_loaded(list, n, tgp->ppid)) || parent != parent->tg->leader || parent->tg->zombie)) {
 			err = bad(c, "task's parent", (unsigned long)tgp->ppid);
 			break;
 		}
 		err = task_register_locked(t, parent ? parent->tg : NULL);
 		if (err < 0)
 			break;
+		t->tg->parent_thread = tgp->parent_thread ? tgp->parent_thread : tgp->ppid;
 	}
 	/* Those put in the table come out again: the caller puts the rest. */
 	for (size_t i = 0; err < 0 && i < done; i++) {
-		task_unregister_locked(list[i]);
+		if (list[i] == list[i]->tg->leader)
+			task_unregister_locked(list[i]);
+		else
+			task_unregister_thread_locked(list[i]);
 		task_put(list[i]);
 	}
 	pthread_mutex_unlock(&tasklist_lock);
@@ -557,57 +613,127 @@ static int arm_timers(struct load_ctx *c, struct task **list, size_t n)
 		const Amber__Kernel__ThreadGroup *tgp = k->thread_groups[k->tasks[j]->tg_id - 1];
 		struct task *t = find_loaded(list, n, k->tasks[j]->tid);
 
-		if (!t->exited && tgp->itimer_value_ns > 0)
+		if (t == t->tg->leader && !tgp->zombie && tgp->itimer_value_ns > 0)
 			err = itimer_real_set(t->tg, tgp->itimer_value_ns, tgp->itimer_interval_ns, &ov, &oi);
 	}
 	return err;
 }
 
+/* What the image's threads must be: a live group has a live thread,
+ * its threads share one address space, and no address space serves two
+ * groups (a process sharing memory without being a thread is not
+ * supported). Then who makes each address space's stub on restore: its
+ * first live thread, which then has the others made (restore_threads). */
+static int check_threads(struct load_ctx *c, struct task **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct task *t = list[i];
+
+		if (t == t->tg->leader && !t->tg->zombie && t->tg->nr_live == 0)
+			return bad(c, "thread group without a live thread:", (unsigned long)t->tid);
+		if (t->exited)
+			continue;
+		for (size_t j = 0; j < i; j++) {
+			struct task *o = list[j];
+
+			if (o->exited || o->mm != t->mm)
+				continue;
+			if (o->tg != t->tg)
+				return bad(c, "address space shared by two processes, task", (unsigned long)t->tid);
+			/* o comes first (list is by tid): it makes the stub. */
+			while (o->restore_by)
+				o = o->restore_by;
+			t->restore_by = o;
+			task_get(t);
+			t->restore_next = o->restore_threads;
+			o->restore_threads = t;
+			break;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (!list[j]->exited && list[j]->tg == t->tg && list[j]->mm != t->mm)
+				return bad(c, "threads of one group in two address spaces, task", (unsigned long)t->tid);
+	}
+	return 0;
+}
+
+/* Drops what check_threads set up (a restore that does not go ahead). */
+static void drop_restore_threads(struct task **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct task *o;
+
+		while ((o = list[i]->restore_threads)) {
+			list[i]->restore_threads = o->restore_next;
+			o->restore_next = NULL;
+			task_put(o);
+		}
+	}
+}
+
 int task_load_all(struct load_ctx *c, struct task ***tasks, size_t *ntasks)
 {
 	const KernelPb *k = c->k;
+	struct thread_group **tgs;
 	struct task **list;
 	int err = 0;
 
 	CHECK_IDS(c, k->fdtables, k->n_fdtables, "fd table");
 	CHECK_IDS(c, k->fs_contexts, k->n_fs_contexts, "fs context");
 	CHECK_IDS(c, k->thread_groups, k->n_thread_groups, "thread group");
-	if (k->n_tasks == 0 || k->n_tasks >= PID_MAX || k->n_thread_groups != k->n_tasks)
-		return bad(c, "task count (one task per thread group):", (unsigned long)k->n_tasks);
-	for (size_t i = 0; i < k->n_tasks; i++)
-		for (size_t j = 0; j < i; j++)
-			if (k->tasks[i]->tg_id == k->tasks[j]->tg_id)
-				return bad(c, "thread group shared by tasks:", (unsigned long)k->tasks[i]->tg_id);
+	if (k->n_tasks == 0 || k->n_tasks >= PID_MAX || k->n_thread_groups > k->n_tasks)
+		return bad(c, "task count:", (unsigned long)k->n_tasks);
 	c->fdtables = calloc(k->n_fdtables + 1, sizeof(*c->fdtables));
 	c->fs = calloc(k->n_fs_contexts + 1, sizeof(*c->fs));
 	list = calloc(k->n_tasks, sizeof(*list));
-	if (!c->fdtables || !c->fs || !list) {
+	tgs = calloc(k->n_thread_groups + 1, sizeof(*tgs));
+	if (!c->fdtables || !c->fs || !list || !tgs) {
 		free(list);
+		free(tgs);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < k->n_fdtables && err == 0; i++)
 		err = load_fdtable(c, k->fdtables[i], &c->fdtables[i]);
 	for (size_t i = 0; i < k->n_fs_contexts && err == 0; i++)
 		err = load_fs(c, k->fs_contexts[i], &c->fs[i]);
-	for (size_t i = 0; i < k->n_tasks && err == 0; i++)
-		err = load_task(c, k->tasks[i], &list[i]);
+	/* Leaders first: they make the groups their threads join. */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < k->n_tasks && err == 0; i++) {
+			const Amber__Kernel__Task *pb = k->tasks[i];
+			bool leader = pb->tg_id && pb->tg_id <= k->n_thread_groups &&
+				      pb->tid == k->thread_groups[pb->tg_id - 1]->pid;
+
+			if (leader == (pass == 0))
+				err = load_task(c, pb, tgs, &list[i]);
+		}
+	for (size_t i = 0; i < k->n_thread_groups && err == 0; i++)
+		if (!tgs[i])
+			err = bad(c, "thread group without its leader:", (unsigned long)(i + 1));
+	free(tgs);
 	if (err == 0) {
 		qsort(list, k->n_tasks, sizeof(*list), by_tid);
-		err = link_tasks(c, list, k->n_tasks);
+		err = check_threads(c, list, k->n_tasks);
+		if (err == 0)
+			err = link_tasks(c, list, k->n_tasks);
 		if (err == 0 && (err = arm_timers(c, list, k->n_tasks)) < 0) {
 			for (size_t i = 0; i < k->n_tasks; i++)
 				itimer_real_cancel(list[i]->tg);
 			pthread_mutex_lock(&tasklist_lock);
 			for (size_t i = 0; i < k->n_tasks; i++) {
-				task_unregister_locked(list[i]);
+				if (list[i] == list[i]->tg->leader)
+					task_unregister_locked(list[i]);
+				else
+					task_unregister_thread_locked(list[i]);
 				task_put(list[i]);
 			}
 			pthread_mutex_unlock(&tasklist_lock);
 		}
+		if (err < 0)
+			drop_restore_threads(list, k->n_tasks);
 	}
 	if (err < 0) {
 		for (size_t i = 0; i < k->n_tasks; i++)
-			task_put(list[i]);
+			if (list[i])
+				task_put(list[i]);
 		free(list);
 		return err;
 	}
@@ -618,9 +744,25 @@ int task_load_all(struct load_ctx *c, struct task ***tasks, size_t *ntasks)
 
 int task_restore_platform(struct task *t)
 {
-	int err = task_make_stub(t);
+	struct task *o;
+	int err = 0;
 
-	/* Patched sites jump through a pointer that was the saving
-	 * sentry's platform's. */
-	return err < 0 ? err : syscall_patch_rebind(t->mm);
+	/* A leader that ended alone: its group's stub is another thread's. */
+	if (t->mm) {
+		err = task_make_stub(t);
+		/* Patched sites jump through a pointer that was the saving
+		 * sentry's platform's. */
+		if (err == 0)
+			err = syscall_patch_rebind(t->mm);
+	}
+	/* The other threads in this address space: their stub threads are
+	 * made through this one's. */
+	while ((o = t->restore_threads)) {
+		t->restore_threads = o->restore_next;
+		o->restore_next = NULL;
+		if (err == 0)
+			err = task_spawn_restored_thread(t, o);
+		task_put(o);
+	}
+	return err;
 }

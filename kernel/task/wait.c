@@ -34,7 +34,7 @@ int task_wait_many(struct task *t, struct pollfd *fds, int n, int64_t deadline_n
 
 		if (__atomic_exchange_n(&t->woken, false, __ATOMIC_ACQ_REL))
 			return 1;
-		if (sig_pending(t) || __atomic_load_n(&t->tg->exiting, __ATOMIC_ACQUIRE) || kernel_freezing())
+		if (sig_pending(t) || task_dying(t) || kernel_freezing())
 			return -EINTR;
 		if (deadline_ns >= 0) {
 			int64_t left = deadline_ns - host_mono_ns();

@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <stdio.h>
+#include <sched.h>
 
 #ifndef PTRACE_SYSEMU
 #define PTRACE_SYSEMU 31
@@ -31,21 +32,31 @@
 #define STUB_SIZE	PAGE_SIZE
 #define STUB_MEMFD	PLATFORM_STUB_MEMFD
 
-extern const char amber_stub_begin[], amber_stub_end[], amber_stub_syscall[];
+extern const char amber_stub_begin[], amber_stub_end[], amber_stub_syscall[], amber_stub_clone[];
+
+/* A thread of the stub process, sharing its address space. */
+#define STUB_THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM)
 
 static uint64_t stub_addr;
 static int memfile_fd = -1;
 
 struct platform_as {
-	pid_t pid;		/* the stub process; traced by tracer */
-	pid_t tracer;		/* host tid allowed to ptrace it */
+	pid_t pid;		/* the stub process; its first thread is traced by its maker */
 	bool dead;
 };
 
+/* One stub thread, traced by the host thread that runs the context. */
 struct platform_ctx {
 	struct platform_as *as;
+	pid_t tid;
+	pid_t tracer;		/* 0 until adopted (ctx_clone's thread spins untraced) */
+	bool dead;
 	bool interrupt_pending;	/* a SIGSTOP we sent has not been seen yet */
 };
+
+/* The context this host thread runs: address-space changes are system
+ * calls injected into its stub thread. */
+static __thread struct platform_ctx *cur_ctx;
 
 static int ptrace_init(int mfd)
 {
@@ -85,7 +96,7 @@ static void __attribute__((noreturn)) stub_child(pid_t parent)
 {
 	sigset_t all;
 
-	if (platform_stub_child_setup(parent, memfile_fd) < 0)
+	if (platform_stub_child_setup(parent, memfile_fd, -1) < 0)
 		_exit(1);
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
@@ -125,7 +136,8 @@ static int ptrace_as_new(struct platform_as **asp, struct platform_ctx **ctxp)
 	}
 	if (as->pid == 0)
 		stub_child(parent);
-	as->tracer = (pid_t)syscall(SYS_gettid);
+	ctx->tid = as->pid;
+	ctx->tracer = (pid_t)syscall(SYS_gettid);
 	err = wait_stop(as->pid, &status);
 	if (err < 0)
 		goto err_kill;
@@ -139,6 +151,7 @@ static int ptrace_as_new(struct platform_as **asp, struct platform_ctx **ctxp)
 		goto err_kill;
 	}
 	ctx->as = as;
+	cur_ctx = ctx;
 	*asp = as;
 	*ctxp = ctx;
 	return 0;
@@ -164,38 +177,63 @@ static void ptrace_as_destroy(struct platform_as *as)
 	free(as);
 }
 
+static int ptrace_attach(struct platform_ctx *ctx);
+
+/* A stub thread other than the first ends by an injected exit, which its
+ * tracer (this thread) sees; one never adopted is attached first. The
+ * first thread goes with the process. */
 static void ptrace_ctx_destroy(struct platform_ctx *ctx)
 {
+	int status;
+
+	if (cur_ctx == ctx)
+		cur_ctx = NULL;
+	if (ctx->tid != ctx->as->pid && !ctx->dead && !ctx->as->dead &&
+	    (ctx->tracer == (pid_t)syscall(SYS_gettid) || (!ctx->tracer && ptrace_attach(ctx) == 0))) {
+		struct arch_regs r;
+
+		if (ptrace(PTRACE_GETREGS, ctx->tid, 0, &r) == 0) {
+			r.rip = stub_addr + (uint64_t)(amber_stub_syscall - amber_stub_begin);
+			r.rax = SYS_exit;
+			r.orig_rax = (uint64_t)-1;
+			r.rdi = 0;
+			if (ptrace(PTRACE_SETREGS, ctx->tid, 0, &r) == 0 && ptrace(PTRACE_CONT, ctx->tid, 0, 0) == 0)
+				while (wait_stop(ctx->tid, &status) == 0 && WIFSTOPPED(status))
+					if (ptrace(PTRACE_CONT, ctx->tid, 0, 0) < 0)
+						break;
+		}
+	}
 	free(ctx);
 }
 
 /* Runs one system call in the stub. The stub must be stopped; its
  * registers are saved and restored around the call. */
-static long stub_inject(struct platform_as *as, long nr, uint64_t a0, uint64_t a1, uint64_t a2,
-			uint64_t a3, uint64_t a4, uint64_t a5)
+static long stub_inject_at(struct platform_ctx *ctx, const char *site, long nr, uint64_t a0, uint64_t a1,
+			   uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
+	pid_t tid = ctx->tid;
 	struct arch_regs saved, r;
 	int status, err;
 
-	if (as->dead)
+	if (ctx->as->dead || ctx->dead)
 		return -ESRCH;
-	if (ptrace(PTRACE_GETREGS, as->pid, 0, &saved) < 0)
+	if (ptrace(PTRACE_GETREGS, tid, 0, &saved) < 0)
 		return -errno;
 	r = saved;
-	r.rip = stub_addr + (uint64_t)(amber_stub_syscall - amber_stub_begin);
+	r.rip = stub_addr + (uint64_t)(site - amber_stub_begin);
 	r.rax = (uint64_t)nr;
 	r.orig_rax = (uint64_t)-1;	/* not restarting anything */
 	r.rdi = a0; r.rsi = a1; r.rdx = a2; r.r10 = a3; r.r8 = a4; r.r9 = a5;
-	if (ptrace(PTRACE_SETREGS, as->pid, 0, &r) < 0)
+	if (ptrace(PTRACE_SETREGS, tid, 0, &r) < 0)
 		return -errno;
 	for (;;) {
-		if (ptrace(PTRACE_CONT, as->pid, 0, 0) < 0)
+		if (ptrace(PTRACE_CONT, tid, 0, 0) < 0)
 			return -errno;
-		err = wait_stop(as->pid, &status);
+		err = wait_stop(tid, &status);
 		if (err < 0)
 			return err;
 		if (!WIFSTOPPED(status)) {
-			as->dead = true;
+			ctx->dead = true;
 			return -ESRCH;
 		}
 		if (WSTOPSIG(status) == SIGTRAP)
@@ -204,11 +242,22 @@ static long stub_inject(struct platform_as *as, long nr, uint64_t a0, uint64_t a
 		 * dropped here; the caller's task loop notices interrupts
 		 * through its own flags. */
 	}
-	if (ptrace(PTRACE_GETREGS, as->pid, 0, &r) < 0)
+	if (ptrace(PTRACE_GETREGS, tid, 0, &r) < 0)
 		return -errno;
-	if (ptrace(PTRACE_SETREGS, as->pid, 0, &saved) < 0)
+	if (ptrace(PTRACE_SETREGS, tid, 0, &saved) < 0)
 		return -errno;
 	return (long)r.rax;
+}
+
+/* Address-space changes go through the calling task's own stub thread. */
+static long stub_inject(struct platform_as *as, long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+			uint64_t a4, uint64_t a5)
+{
+	if (!cur_ctx || cur_ctx->as != as) {
+		log_warn("ptrace: an address-space change from a thread not running in it");
+		return -ESRCH;
+	}
+	return stub_inject_at(cur_ctx, amber_stub_syscall, nr, a0, a1, a2, a3, a4, a5);
 }
 
 static int ptrace_as_map(struct platform_as *as, uint64_t addr, uint64_t len, int prot, uint64_t off)
@@ -232,6 +281,61 @@ static int ptrace_as_protect(struct platform_as *as, uint64_t addr, uint64_t len
 	return r < 0 ? (int)r : 0;
 }
 
+/* A new stub thread, cloned by parent's: it spins untraced in the stub
+ * page until the host thread that will run it attaches (ctx_adopt). */
+static int ptrace_ctx_clone(struct platform_ctx *parent, struct platform_ctx **ctxp)
+{
+	struct platform_ctx *ctx = calloc(1, sizeof(*ctx));
+	long r;
+
+	if (!ctx)
+		return -ENOMEM;
+	r = stub_inject_at(parent, amber_stub_clone, SYS_clone, STUB_THREAD_FLAGS, 0, 0, 0, 0, 0);
+	if (r <= 0) {
+		free(ctx);
+		return r < 0 ? (int)r : -EIO;
+	}
+	ctx->as = parent->as;
+	ctx->tid = (pid_t)r;
+	*ctxp = ctx;
+	return 0;
+}
+
+static int ptrace_attach(struct platform_ctx *ctx)
+{
+	int status, err;
+
+	if (ptrace(PTRACE_ATTACH, ctx->tid, 0, 0) < 0)
+		return -errno;
+	for (;;) {
+		err = wait_stop(ctx->tid, &status);
+		if (err < 0)
+			return err;
+		if (!WIFSTOPPED(status)) {
+			ctx->dead = true;
+			return -ESRCH;
+		}
+		if (WSTOPSIG(status) == SIGSTOP)
+			break;
+		/* Nothing else is the thread's to see: drop it. */
+		if (ptrace(PTRACE_CONT, ctx->tid, 0, 0) < 0)
+			return -errno;
+	}
+	if (ptrace(PTRACE_SETOPTIONS, ctx->tid, 0, PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD) < 0)
+		return -errno;
+	ctx->tracer = (pid_t)syscall(SYS_gettid);
+	return 0;
+}
+
+static int ptrace_ctx_adopt(struct platform_ctx *ctx)
+{
+	int err = ctx->tracer ? 0 : ptrace_attach(ctx);
+
+	if (err == 0)
+		cur_ctx = ctx;
+	return err;
+}
+
 static enum platform_event ptrace_switch(struct platform_ctx *ctx, struct arch_regs *regs,
 					 struct fault_info *fault)
 {
@@ -239,17 +343,17 @@ static enum platform_event ptrace_switch(struct platform_ctx *ctx, struct arch_r
 	int status, sig;
 	siginfo_t si;
 
-	if (as->dead)
+	if (as->dead || ctx->dead)
 		return PLAT_EV_DEAD;
-	if (ptrace(PTRACE_SETREGS, as->pid, 0, regs) < 0)
+	if (ptrace(PTRACE_SETREGS, ctx->tid, 0, regs) < 0)
 		goto dead;
 	for (;;) {
-		if (ptrace(PTRACE_SYSEMU, as->pid, 0, 0) < 0)
+		if (ptrace(PTRACE_SYSEMU, ctx->tid, 0, 0) < 0)
 			goto dead;
-		if (wait_stop(as->pid, &status) < 0 || !WIFSTOPPED(status))
+		if (wait_stop(ctx->tid, &status) < 0 || !WIFSTOPPED(status))
 			goto dead;
 		sig = WSTOPSIG(status);
-		if (ptrace(PTRACE_GETREGS, as->pid, 0, regs) < 0)
+		if (ptrace(PTRACE_GETREGS, ctx->tid, 0, regs) < 0)
 			goto dead;
 		if (sig == (SIGTRAP | 0x80))
 			return PLAT_EV_SYSCALL;
@@ -257,7 +361,9 @@ static enum platform_event ptrace_switch(struct platform_ctx *ctx, struct arch_r
 			__atomic_store_n(&ctx->interrupt_pending, false, __ATOMIC_RELAXED);
 			return PLAT_EV_INTERRUPT;
 		}
-		if (ptrace(PTRACE_GETSIGINFO, as->pid, 0, &si) < 0)
+		if (status >> 16)
+			continue;	/* a ptrace event stop, not the thread's */
+		if (ptrace(PTRACE_GETSIGINFO, ctx->tid, 0, &si) < 0)
 			goto dead;
 		log_debug("ptrace: stop sig %d code %d addr %p rip 0x%lx", sig, si.si_code, si.si_addr, (unsigned long)regs->rip);
 		if (si.si_code <= 0)
@@ -272,7 +378,7 @@ static enum platform_event ptrace_switch(struct platform_ctx *ctx, struct arch_r
 			return PLAT_EV_SIGNAL;
 	}
 dead:
-	as->dead = true;
+	ctx->dead = true;
 	return PLAT_EV_DEAD;
 }
 
@@ -280,7 +386,7 @@ static int ptrace_get_fpstate(struct platform_ctx *ctx, void *buf, size_t size)
 {
 	struct iovec iov = { buf, size };
 
-	if (ptrace(PTRACE_GETREGSET, ctx->as->pid, NT_X86_XSTATE, &iov) < 0)
+	if (ptrace(PTRACE_GETREGSET, ctx->tid, NT_X86_XSTATE, &iov) < 0)
 		return -errno;
 	return (int)iov.iov_len;
 }
@@ -290,7 +396,7 @@ static int ptrace_set_fpstate(struct platform_ctx *ctx, const void *buf, size_t 
 	struct iovec iov = { (void *)buf, size };
 	const uint8_t *x = buf;
 
-	if (ptrace(PTRACE_SETREGSET, ctx->as->pid, NT_X86_XSTATE, &iov) < 0) {
+	if (ptrace(PTRACE_SETREGSET, ctx->tid, NT_X86_XSTATE, &iov) < 0) {
 		int err = -errno;
 		uint64_t bv = 0, comp = 0;
 		uint32_t mxcsr = 0;
@@ -302,7 +408,7 @@ static int ptrace_set_fpstate(struct platform_ctx *ctx, const void *buf, size_t 
 		if (size >= 28)
 			memcpy(&mxcsr, x + 24, 4);
 		log_debug("ptrace: stub %d refuses an XSAVE area of %zu bytes (xstate_bv 0x%lx, xcomp_bv 0x%lx, mxcsr 0x%x): %d",
-			  ctx->as->pid, size, (unsigned long)bv, (unsigned long)comp, mxcsr, err);
+			  ctx->tid, size, (unsigned long)bv, (unsigned long)comp, mxcsr, err);
 		return err;
 	}
 	return 0;
@@ -313,7 +419,7 @@ static void ptrace_init_regs(struct platform_ctx *ctx, struct arch_regs *regs)
 	struct arch_regs host;
 
 	memset(regs, 0, sizeof(*regs));
-	if (ptrace(PTRACE_GETREGS, ctx->as->pid, 0, &host) == 0) {
+	if (ptrace(PTRACE_GETREGS, ctx->tid, 0, &host) == 0) {
 		regs->cs = host.cs;
 		regs->ss = host.ss;
 		regs->ds = host.ds;
@@ -327,7 +433,7 @@ static void ptrace_interrupt(struct platform_ctx *ctx)
 {
 	if (__atomic_exchange_n(&ctx->interrupt_pending, true, __ATOMIC_RELAXED))
 		return;
-	syscall(SYS_tgkill, ctx->as->pid, ctx->as->pid, SIGSTOP);
+	syscall(SYS_tgkill, ctx->as->pid, ctx->tid, SIGSTOP);
 }
 
 const struct platform_ops platform_ptrace = {
@@ -337,6 +443,8 @@ const struct platform_ops platform_ptrace = {
 	.as_new = ptrace_as_new,
 	.as_destroy = ptrace_as_destroy,
 	.ctx_destroy = ptrace_ctx_destroy,
+	.ctx_clone = ptrace_ctx_clone,
+	.ctx_adopt = ptrace_ctx_adopt,
 	.as_map = ptrace_as_map,
 	.as_unmap = ptrace_as_unmap,
 	.as_protect = ptrace_as_protect,

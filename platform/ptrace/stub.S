@@ -4,7 +4,7 @@
  * stack included, then stops itself for the tracer. stub_syscall is where
  * the tracer points the stub to run one injected system call. */
 	.text
-	.globl amber_stub_begin, amber_stub_end, amber_stub_syscall
+	.globl amber_stub_begin, amber_stub_end, amber_stub_syscall, amber_stub_clone
 	.p2align 12
 amber_stub_begin:
 	/* rdi = stub page, rsi = end of the stub region, rdx = top of user space */
@@ -35,5 +35,16 @@ amber_stub_syscall:
 	syscall
 	int3
 	ud2
+	/* An injected clone of a new stub thread: the creator stops at the
+	 * int3 as after any injected call; the new thread (rax 0) spins,
+	 * touching no memory, until its own tracer attaches and moves it. */
+amber_stub_clone:
+	syscall
+	test	%rax, %rax
+	jz	2f
+	int3
+	ud2
+2:	pause
+	jmp	2b
 amber_stub_end:
 	.section .note.GNU-stack,"",@progbits

@@ -19,22 +19,37 @@
 #endif
 
 /* The stub region, at the same address in every stub and reserved in the
- * sentry: code (read/execute, the seccomp filter's "stub" range), the
- * shared context, the stub's own stack (start-up code below, signal
- * stack above). */
+ * sentry: code (read/execute, the seccomp filter's "stub" range), then
+ * one area per stub thread (one per application thread of the address
+ * space): a read-only page that says where the thread's things are, its
+ * shared context and its own stack (start-up code and the trampoline
+ * below, signal stack above). An area is one slot of the sentry's context
+ * file, mapped shared; an area stays with its stub once mapped (a later
+ * thread of the same address space reuses it), so a slot is never seen by
+ * two stubs. A thread's %gs base is its area: the trampoline reads its
+ * context's address there, from the page the application cannot write
+ * (a host without FSGSBASE has no rdgsbase). */
 #define SYSTRAP_CODE_SIZE	(4 * SYSTRAP_UL(4096))
+#define SYSTRAP_ID_SIZE		SYSTRAP_UL(4096)
 #define SYSTRAP_CTX_SIZE	(16 * SYSTRAP_UL(4096))
 #define SYSTRAP_STACK_SIZE	(32 * SYSTRAP_UL(4096))
-#define SYSTRAP_REGION_SIZE	(SYSTRAP_CODE_SIZE + SYSTRAP_CTX_SIZE + SYSTRAP_STACK_SIZE)
-#define SYSTRAP_CTX_OFF		SYSTRAP_CODE_SIZE
-#define SYSTRAP_STACK_OFF	(SYSTRAP_CODE_SIZE + SYSTRAP_CTX_SIZE)
+#define SYSTRAP_AREA_SIZE	(SYSTRAP_ID_SIZE + SYSTRAP_CTX_SIZE + SYSTRAP_STACK_SIZE)
+/* The read-only page (struct systrap_id): stub addresses. */
+#define SYSTRAP_ID_REGS_TOP	0	/* the context's regs end: the trampoline's first stack */
+#define SYSTRAP_ID_CTX		8	/* the context */
+#define SYSTRAP_ID_FAST_TOP	16	/* the trampoline's own stack top */
+#define SYSTRAP_AREA_MAX	1024	/* threads per address space */
+#define SYSTRAP_AREA_OFF	SYSTRAP_CODE_SIZE
+#define SYSTRAP_REGION_SIZE	(SYSTRAP_CODE_SIZE + SYSTRAP_AREA_MAX * SYSTRAP_AREA_SIZE)
+/* From the context (which starts SYSTRAP_ID_SIZE into its area). */
+#define SYSTRAP_STACK_OFF	SYSTRAP_CTX_SIZE
 /* The XSAVE area inside the context; AMX-sized states (11 KiB) fit. */
 #define SYSTRAP_FP_OFF		SYSTRAP_UL(4096)
 #define SYSTRAP_FP_MAX		(SYSTRAP_CTX_SIZE - SYSTRAP_FP_OFF)
 
 /* The stub's stack: its lower half is the stack of the start-up code and,
  * once the stub runs, of the syscall trampoline; the upper half is the
- * signal stack. */
+ * signal stack. Offsets from the context. */
 #define SYSTRAP_FAST_STACK_TOP	(SYSTRAP_STACK_OFF + SYSTRAP_STACK_SIZE / 2)
 /* Where the registers sit in the context (struct systrap_shared.regs),
  * for the trampoline's assembly, which pushes them there in the order of
@@ -42,6 +57,10 @@
  * of an iretq frame). */
 #define SYSTRAP_REGS_OFF	256
 #define SYSTRAP_REGS_END	(SYSTRAP_REGS_OFF + 21 * 8)	/* past ss */
+
+/* clone flags of a stub thread: a thread of the stub process whose exit
+ * clears its context's tid word (and wakes the sentry's futex on it). */
+#define SYSTRAP_CLONE_FLAGS	SYSTRAP_UL(0x250f00)	/* VM FS FILES SIGHAND THREAD SYSVSEM CHILD_CLEARTID */
 
 /* The signal that kicks a stub out of application code. */
 #define SYSTRAP_SIGKICK		23	/* SIGURG: ignored by default, never sent by the host to a stub */
@@ -53,6 +72,10 @@ enum {
 	SYSTRAP_ST_APP = SYSTRAP_ST_APP_ASM,	/* the stub runs application code, or entered the trampoline */
 	SYSTRAP_ST_EVENT = 1,	/* the stub posted an event or a command's result: the sentry's turn */
 	SYSTRAP_ST_CMD = 2,	/* the sentry posted a command: the stub's turn */
+};
+
+struct systrap_id {
+	uint64_t regs_top, ctx, fast_top;
 };
 
 enum systrap_event {
@@ -72,10 +95,13 @@ enum systrap_cmd {
 	SYSTRAP_CMD_GET_FP,	/* copy the thread's XSAVE area into fp; ret = its size */
 	SYSTRAP_CMD_SET_FP,	/* load fp (arg[0] bytes) into the thread's XSAVE area */
 	SYSTRAP_CMD_INIT_FP,	/* reset the thread's FPU/vector state, as exec does */
+	SYSTRAP_CMD_CLONE,	/* arg: the new thread's area; ret = its host tid */
+	SYSTRAP_CMD_EXIT,	/* the thread ends (its context's tid word goes to 0) */
 };
 
 struct systrap_shared {
 	uint32_t state;			/* SYSTRAP_ST_*: the futex word */
+	uint32_t tid_word;		/* non-zero until the stub thread exits (CLONE_CHILD_CLEARTID) */
 	uint32_t stub_sleeping;		/* the stub waits in FUTEX_WAIT: wake it */
 	uint32_t sentry_sleeping;	/* the sentry waits in FUTEX_WAIT: wake it */
 	uint32_t event;			/* enum systrap_event */
@@ -87,7 +113,8 @@ struct systrap_shared {
 	int64_t ret;
 	uint32_t stub_spin;		/* the stub's adaptive spin budget (its own state) */
 	uint32_t stub_probe;
-	uint64_t fs_base, gs_base;	/* the values the stub last loaded (no FSGSBASE) */
+	uint64_t fs_base;		/* the value the stub last loaded (no FSGSBASE); %gs is the stub's,
+					 * the application's gs base is regs.gs_base, never loaded */
 	uint32_t fsgsbase;		/* rd/wrfsbase usable: read the live values */
 	uint32_t started;		/* the stub has said hello */
 	/* Where each side last ran: spinning for a peer on one's own CPU
@@ -124,7 +151,9 @@ _Static_assert(sizeof(struct systrap_shared) <= SYSTRAP_FP_OFF, "shared header f
  * can write the sentry's cap too. */
 #define SYSTRAP_SPIN_CEIL	(1U << 18)
 
-/* The memory file's fd inside a stub (PLATFORM_STUB_MEMFD). */
+/* The memory file's fd inside a stub (PLATFORM_STUB_MEMFD), and the
+ * context file's, from which new threads' areas are mapped. */
 #define SYSTRAP_MEMFD		3
+#define SYSTRAP_CTXFD		4
 
 #endif

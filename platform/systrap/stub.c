@@ -88,14 +88,34 @@ STUB_INLINE int in_stub_code(uint64_t ip)
 	return ip - (uint64_t)__start_amber_systrap_text < SYSTRAP_CODE_SIZE;
 }
 
-STUB_INLINE struct systrap_shared *shared(void)
+/* The handler's context: that of the area whose signal stack it runs on
+ * (the kernel chose the stack, the application did not). A stack outside
+ * every area -- only an application that moved its thread's signal stack
+ * through the stub's own sigaltstack call can cause that -- ends the stub
+ * (the sentry then kills the process). */
+STUB_INLINE struct systrap_shared *shared_from_stack(void)
 {
-	return (struct systrap_shared *)(__start_amber_systrap_text + SYSTRAP_CTX_OFF);
+	uint64_t base = (uint64_t)__start_amber_systrap_text + SYSTRAP_AREA_OFF;
+	uint64_t idx = ((uint64_t)__builtin_frame_address(0) - base) / SYSTRAP_AREA_SIZE;
+
+	if (idx >= SYSTRAP_AREA_MAX)
+		__builtin_trap();
+	return (struct systrap_shared *)(base + idx * SYSTRAP_AREA_SIZE + SYSTRAP_ID_SIZE);
 }
 
-STUB_INLINE uint8_t *fp_area(void)
+/* The trampoline's context: as its area's read-only page says, found
+ * through %gs. */
+STUB_INLINE struct systrap_shared *shared_from_gs(void)
 {
-	return (uint8_t *)__start_amber_systrap_text + SYSTRAP_CTX_OFF + SYSTRAP_FP_OFF;
+	uint64_t ctx;
+
+	__asm__ volatile("mov %%gs:%c1, %0" : "=r"(ctx) : "i"(SYSTRAP_ID_CTX));
+	return (struct systrap_shared *)ctx;
+}
+
+STUB_INLINE uint8_t *fp_area(struct systrap_shared *sh)
+{
+	return (uint8_t *)sh + SYSTRAP_FP_OFF;
 }
 
 /* Byte copy the compiler cannot turn into a call to memcpy: the empty asm
@@ -129,25 +149,17 @@ STUB_INLINE uint64_t rdfsbase(void)
 	return v;
 }
 
-STUB_INLINE uint64_t rdgsbase(void)
-{
-	uint64_t v;
-	__asm__ volatile("rdgsbase %0" : "=r"(v));
-	return v;
-}
-
-/* The fs and gs bases into the context's registers: the live ones where
- * rdfsbase works, else those the stub last loaded. */
+/* The fs base into the context's registers: the live one where
+ * rdfsbase works, else the one the stub last loaded. The gs base is the
+ * stub's own (its area); the application's is whatever the sentry keeps
+ * in regs.gs_base, which no path here writes. */
 static void STUB save_bases(struct systrap_shared *sh)
 {
 	struct arch_regs *r = &sh->regs;
 
-	if (sh->fsgsbase) {
+	if (sh->fsgsbase)
 		sh->fs_base = rdfsbase();
-		sh->gs_base = rdgsbase();
-	}
 	r->fs_base = sh->fs_base;
-	r->gs_base = sh->gs_base;
 	r->ds = r->es = r->fs = r->gs = 0;
 }
 
@@ -165,16 +177,14 @@ static void STUB save_regs(struct systrap_shared *sh, const struct linux_sigcont
 	save_bases(sh);
 }
 
-/* Loads the sentry's fs and gs bases (no FSGSBASE here: a call each,
- * made only when they change). */
+/* Loads the sentry's fs base (no FSGSBASE here: a call, made only when
+ * it changes). */
 static void STUB set_bases(struct systrap_shared *sh)
 {
-	uint64_t fs = sh->regs.fs_base, gs = sh->regs.gs_base;
+	uint64_t fs = sh->regs.fs_base;
 
 	if (fs != sh->fs_base && sc(__NR_arch_prctl, K_ARCH_SET_FS, (long)fs, 0, 0, 0, 0) == 0)
 		sh->fs_base = fs;
-	if (gs != sh->gs_base && sc(__NR_arch_prctl, K_ARCH_SET_GS, (long)gs, 0, 0, 0, 0) == 0)
-		sh->gs_base = gs;
 }
 
 static void STUB load_regs(struct systrap_shared *sh, struct linux_sigcontext *mc)
@@ -205,7 +215,7 @@ static uint64_t STUB fp_size(const uint8_t *fx)
 	return n > SYSTRAP_FP_MAX ? SYSTRAP_FP_MAX : n;
 }
 
-static long STUB fp_get(const struct linux_sigcontext *mc)
+static long STUB fp_get(struct systrap_shared *sh, const struct linux_sigcontext *mc)
 {
 	const uint8_t *fx = (const uint8_t *)mc->fpstate;
 	uint64_t n;
@@ -213,7 +223,7 @@ static long STUB fp_get(const struct linux_sigcontext *mc)
 	if (!fx)
 		return -K_EINVAL;
 	n = fp_size(fx);
-	copy_bytes(fp_area(), fx, n);
+	copy_bytes(fp_area(sh), fx, n);
 	return (long)n;
 }
 
@@ -222,10 +232,10 @@ static long STUB fp_get(const struct linux_sigcontext *mc)
  * in would make rt_sigreturn fail are cleaned, so that whatever the
  * application handed the sentry (a forged signal frame) cannot kill the
  * stub. */
-static long STUB fp_set(struct linux_sigcontext *mc, uint64_t len)
+static long STUB fp_set(struct systrap_shared *sh, struct linux_sigcontext *mc, uint64_t len)
 {
 	uint8_t *fx = (uint8_t *)mc->fpstate;
-	const uint8_t *src = fp_area();
+	const uint8_t *src = fp_area(sh);
 	const struct fpx_sw_bytes *sw;
 	uint64_t n, xfeatures = 3, mask;
 
@@ -326,7 +336,7 @@ STUB_INLINE void xrstor64(const uint8_t *p, uint64_t mask)
  * frame (software bytes included), since that is what the sentry keeps. */
 static long STUB fast_fp_get(struct systrap_shared *sh)
 {
-	uint8_t *fx = fp_area();
+	uint8_t *fx = fp_area(sh);
 	uint64_t mask = fast_fp_mask(sh), n = fast_fp_size(sh);
 	struct fpx_sw_bytes *sw = (struct fpx_sw_bytes *)(fx + SW_BYTES_OFFSET);
 
@@ -350,7 +360,7 @@ static long STUB fast_fp_get(struct systrap_shared *sh)
  * the stub. */
 static long STUB fast_fp_set(struct systrap_shared *sh, uint64_t len)
 {
-	uint8_t *fx = fp_area();
+	uint8_t *fx = fp_area(sh);
 	uint64_t mask = fast_fp_mask(sh), n = fast_fp_size(sh);
 
 	if (!mask || len < FX_LEGACY)
@@ -368,7 +378,7 @@ static long STUB fast_fp_set(struct systrap_shared *sh, uint64_t len)
  * initial state; MXCSR is loaded from the area whatever the header. */
 static long STUB fast_fp_init(struct systrap_shared *sh)
 {
-	uint8_t *fx = fp_area();
+	uint8_t *fx = fp_area(sh);
 	uint64_t mask = fast_fp_mask(sh);
 
 	if (!mask)
@@ -448,7 +458,7 @@ static void STUB wait_cmd(struct systrap_shared *sh)
 static long STUB keyed_mmap(struct systrap_shared *sh)
 {
 	register long r10 __asm__("r10") = K_MAP_SHARED | K_MAP_FIXED;
-	register long r8 __asm__("r8") = SYSTRAP_MEMFD;
+	register long r8 __asm__("r8") = sh->arg[4] == SYSTRAP_CTXFD ? SYSTRAP_CTXFD : SYSTRAP_MEMFD;
 	register long r9 __asm__("r9") = (long)sh->arg[3];
 	long ret;
 
@@ -485,6 +495,23 @@ static long STUB keyed_mprotect(struct systrap_shared *sh)
 	return ret;
 }
 
+long amber_systrap_clone(uint64_t area, uint64_t stack_top, uint64_t ctid, const uint64_t *key)
+	__attribute__((visibility("hidden")));
+
+/* A new stub thread in the area the sentry mapped (arg[0]): it starts in
+ * amber_systrap_thread with its own stack, and its exit clears its
+ * context's tid word. clone's tls argument (ignored without
+ * CLONE_SETTLS) carries the stub's key, which the filter checks: the
+ * application cannot make stub threads of its own. */
+static long STUB stub_clone(struct systrap_shared *sh)
+{
+	uint64_t area = sh->arg[0];
+	struct systrap_shared *child = (struct systrap_shared *)(area + SYSTRAP_ID_SIZE);
+
+	return amber_systrap_clone(area, (uint64_t)child + SYSTRAP_FAST_STACK_TOP, (uint64_t)&child->tid_word,
+				   &sh->key);
+}
+
 static void STUB serve(struct systrap_shared *sh, uint32_t ev, struct linux_sigcontext *mc)
 {
 	for (;;) {
@@ -504,11 +531,17 @@ static void STUB serve(struct systrap_shared *sh, uint32_t ev, struct linux_sigc
 			sh->ret = keyed_mprotect(sh);
 			break;
 		case SYSTRAP_CMD_GET_FP:
-			sh->ret = mc ? fp_get(mc) : fast_fp_get(sh);
+			sh->ret = mc ? fp_get(sh, mc) : fast_fp_get(sh);
 			break;
 		case SYSTRAP_CMD_SET_FP:
-			sh->ret = mc ? fp_set(mc, sh->arg[0]) : fast_fp_set(sh, sh->arg[0]);
+			sh->ret = mc ? fp_set(sh, mc, sh->arg[0]) : fast_fp_set(sh, sh->arg[0]);
 			break;
+		case SYSTRAP_CMD_CLONE:
+			sh->ret = stub_clone(sh);
+			break;
+		case SYSTRAP_CMD_EXIT:
+			for (;;)
+				sc(__NR_exit, 0, 0, 0, 0, 0, 0);
 		case SYSTRAP_CMD_INIT_FP:
 			sh->ret = mc ? fp_init(mc) : fast_fp_init(sh);
 			break;
@@ -552,7 +585,7 @@ static void STUB step_in_stub(struct systrap_shared *sh, struct linux_sigcontext
 
 void STUB_EXPORT amber_systrap_handler(int sig, struct linux_siginfo *si, struct linux_ucontext *uc)
 {
-	struct systrap_shared *sh = shared();
+	struct systrap_shared *sh = shared_from_stack();
 	struct linux_sigcontext *mc = &uc->uc_mcontext;
 	uint32_t ev;
 
@@ -609,7 +642,7 @@ void STUB_EXPORT amber_systrap_handler(int sig, struct linux_siginfo *si, struct
  * next enters: that is how a kick on the way out is recognized. */
 STUB_EXPORT struct arch_regs *amber_systrap_fast(void)
 {
-	struct systrap_shared *sh = shared();
+	struct systrap_shared *sh = shared_from_gs();
 	struct arch_regs *r = &sh->regs;
 
 	r->orig_rax = r->rax;
@@ -654,4 +687,25 @@ void STUB_EXPORT amber_systrap_main(uint64_t user_top)
 	sc(__NR_munmap, (long)end, (long)(user_top - end), 0, 0, 0, 0);
 	for (;;)
 		sc(__NR_getpid, 0, 0, 0, 0, 0, 0);	/* trapped: not on the stub's list */
+}
+
+/* A new stub thread's first code, on its area's stack (stub_entry.S's
+ * clone): the key clone carried is already gone from its registers. Its
+ * %gs and signal stack are its area's, and it unblocks the signals the
+ * creating thread had blocked in its handler; then its first trapped call
+ * says hello in its own context, as a new stub's does. */
+void STUB_EXPORT amber_systrap_thread(uint64_t area)
+{
+	struct {
+		uint64_t sp;
+		int32_t flags, pad;
+		uint64_t size;
+	} ss = { area + SYSTRAP_ID_SIZE + SYSTRAP_FAST_STACK_TOP, 0, 0, SYSTRAP_STACK_SIZE / 2 };
+	uint64_t none = 0;
+
+	sc(__NR_arch_prctl, K_ARCH_SET_GS, (long)area, 0, 0, 0, 0);
+	sc(__NR_sigaltstack, (long)&ss, 0, 0, 0, 0, 0);
+	sc(__NR_rt_sigprocmask, 2 /* SIG_SETMASK */, (long)&none, 0, 8, 0, 0);
+	for (;;)
+		sc(__NR_getpid, 0, 0, 0, 0, 0, 0);	/* trapped */
 }

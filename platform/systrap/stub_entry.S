@@ -4,8 +4,6 @@
  * with it (see stub.c). */
 #include "platform/systrap/shared.h"
 
-#define CTX	__start_amber_systrap_text + SYSTRAP_CTX_OFF
-
 	.hidden	__start_amber_systrap_text
 	.section amber_systrap_text,"ax",@progbits
 
@@ -43,9 +41,9 @@ amber_systrap_restorer:
 	.hidden	amber_systrap_fastcall
 	.type	amber_systrap_fastcall, @function
 amber_systrap_fastcall:
-	movl	$SYSTRAP_ST_APP_ASM, CTX(%rip)
+	movl	$SYSTRAP_ST_APP_ASM, %gs:SYSTRAP_ID_SIZE	/* the context's state word */
 	mov	%rsp, %r11
-	lea	CTX + SYSTRAP_REGS_END(%rip), %rsp
+	mov	%gs:SYSTRAP_ID_REGS_TOP, %rsp
 	pushq	$0		/* ss */
 	push	%r11		/* rsp */
 	pushfq			/* eflags */
@@ -67,7 +65,7 @@ amber_systrap_fastcall:
 	push	%r13
 	push	%r14
 	push	%r15
-	lea	__start_amber_systrap_text + SYSTRAP_FAST_STACK_TOP(%rip), %rsp
+	mov	%gs:SYSTRAP_ID_FAST_TOP, %rsp
 	pushq	$2
 	popfq			/* DF, AC and TF clear for C */
 	call	amber_systrap_fast
@@ -90,5 +88,33 @@ amber_systrap_fastcall:
 	lea	8(%rsp), %rsp	/* orig_rax */
 	iretq
 	.size	amber_systrap_fastcall, . - amber_systrap_fastcall
+
+	/* long amber_systrap_clone(area, stack top, ctid, const uint64_t *key):
+	 * clone(SYSTRAP_CLONE_FLAGS, stack top, NULL, ctid, key) -- the key
+	 * in the tls argument, which the kernel ignores without CLONE_SETTLS
+	 * and the filter checks. The key is cleared from the context and from
+	 * both threads' registers once the call is made. The new thread calls
+	 * amber_systrap_thread(area) on its stack and never comes back. */
+	.globl	amber_systrap_clone
+	.hidden	amber_systrap_clone
+	.type	amber_systrap_clone, @function
+amber_systrap_clone:
+	mov	%rdi, %r9		/* area: kept by the kernel for both threads */
+	mov	%rdx, %r10		/* ctid */
+	mov	(%rcx), %r8		/* the key */
+	movq	$0, (%rcx)
+	mov	$SYSTRAP_CLONE_FLAGS, %edi
+	xor	%edx, %edx		/* no parent tid */
+	mov	$56, %eax		/* clone */
+	syscall
+	xor	%r8d, %r8d
+	test	%rax, %rax
+	jz	1f
+	ret
+1:	mov	%r9, %rdi
+	call	amber_systrap_thread
+2:	ud2
+	jmp	2b
+	.size	amber_systrap_clone, . - amber_systrap_clone
 
 	.section .note.GNU-stack,"",@progbits

@@ -35,7 +35,7 @@
 
 #define USER_TOP	0x7ffffffff000UL	/* 47-bit x86-64 user space */
 #define APP_TOP		0x7ff000000000UL	/* the application stays below */
-#define MAX_SLOTS	4096			/* address spaces per sandbox */
+#define MAX_SLOTS	4096			/* stub threads per sandbox */
 /* The longest either side spins before it sleeps on the futex. Long
  * enough to cover a typical sentry system call and the application's
  * code between two calls in a syscall-heavy loop; short enough that a
@@ -71,10 +71,11 @@ void amber_systrap_entry(uint64_t stack_top, uint64_t user_top);
 void amber_systrap_handler(int sig, void *si, void *uc);
 void amber_systrap_restorer(void);
 void amber_systrap_fastcall(void);
+void amber_systrap_thread(uint64_t area);
 
 static uint64_t region;		/* the stub region, reserved in the sentry */
 static int memfile_fd = -1;
-static int ctx_fd = -1;		/* every context, one slot per address space */
+static int ctx_fd = -1;		/* every thread area (context and stack), one slot each */
 static uint8_t *ctx_map;	/* the sentry's view of ctx_fd */
 static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t slot_used[MAX_SLOTS / 64];
@@ -85,20 +86,35 @@ static bool fsgsbase;
 static bool xsave_usable;	/* the trampoline saves vector state with XSAVE */
 static cpu_set_t all_cpus;	/* the sentry's own affinity, to go back to */
 static __thread bool thread_pinned;	/* this task thread shares a CPU with its stub */
+/* The context this host thread runs: address-space changes are commands
+ * to its stub thread, which the sentry holds while the task is in a call. */
+static __thread struct platform_ctx *cur_ctx;
+
+struct area {
+	int slot;		/* its slot of ctx_fd, mapped at the area; -1: never mapped */
+	bool used;		/* a live stub thread runs there */
+};
 
 struct platform_as {
 	pid_t pid;
-	uint64_t key;		/* the stub's key for mmap and mprotect (build_filter) */
-	unsigned int slot;
-	struct systrap_shared *sh;
+	uint64_t key;		/* the stub's key for mmap, mprotect and clone (build_filter) */
 	bool dead;
 	bool reaped;
-	uint32_t spin, probe;	/* the sentry's spin on commands */
-	uint64_t waits, sleeps;	/* for --debug: how the handoffs went */
+	pthread_mutex_t lock;	/* protects areas */
+	struct area areas[SYSTRAP_AREA_MAX];
+	unsigned int n_areas;	/* areas ever mapped */
+	/* For --debug, of threads that have ended: how their handoffs went. */
+	uint64_t waits, sleeps, fast_calls;
 };
 
 struct platform_ctx {
 	struct platform_as *as;
+	struct systrap_shared *sh;	/* the sentry's view of the thread's context */
+	unsigned int area;
+	pid_t tid;		/* the stub thread's host tid */
+	bool dead;		/* the stub thread is gone */
+	uint32_t cmd_spin, cmd_probe;	/* the sentry's spin on commands */
+	uint64_t waits, sleeps;	/* for --debug: how the handoffs went */
 	bool interrupt_pending;
 	uint64_t kick_ns;	/* when the pending kick was sent */
 	uint32_t spin, probe;	/* the sentry's spin on application code */
@@ -135,7 +151,7 @@ static long futex(uint32_t *word, int op, uint32_t val, const struct timespec *t
 static int build_filter(uint64_t key, struct sock_filter *filter, unsigned short *len)
 {
 	uint64_t lo = region, hi = region + SYSTRAP_CODE_SIZE;
-	enum { T = 29, A = 30 };
+	enum { T = 40, A = 41 };
 	unsigned int n = 0;
 
 #define LD(off)		filter[n] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off)), n++
@@ -157,31 +173,44 @@ static int build_filter(uint64_t key, struct sock_filter *filter, unsigned short
 	JEQ(__NR_rt_sigreturn, A, 9);
 	JEQ(__NR_futex, A, 10);
 	JEQ(__NR_munmap, A, 11);
-	JEQ(__NR_mprotect, 13, 12);
-	JEQ(__NR_arch_prctl, 17, 20);					/* 12 */
-	LD(ARG_LO(3));							/* 13: mprotect's key */
-	JEQ((uint32_t)key, 15, T);
-	LD(ARG_HI(3));							/* 15 */
+	/* A stub thread's own set-up and end: they reach no further than
+	 * the calling thread. */
+	JEQ(__NR_exit, A, 12);
+	JEQ(__NR_sigaltstack, A, 13);
+	JEQ(__NR_rt_sigprocmask, A, 14);
+	JEQ(__NR_mprotect, 17, 15);					/* 14 */
+	JEQ(__NR_arch_prctl, 21, 16);					/* 15 */
+	JEQ(__NR_clone, 34, 24);					/* 16 */
+	LD(ARG_LO(3));							/* 17: mprotect's key */
+	JEQ((uint32_t)key, 19, T);
+	LD(ARG_HI(3));							/* 19 */
 	JEQ((uint32_t)(key >> 32), A, T);
-	LD(ARG_LO(0));							/* 17: arch_prctl */
-	JEQ(ARCH_SET_FS, A, 19);
-	JEQ(ARCH_SET_GS, A, T);
-	JEQ(__NR_mmap, 21, T);						/* 20: nr still loaded */
-	LD(ARG_LO(3));							/* 21 */
-	JEQ(MAP_SHARED | MAP_FIXED, 23, T);
-	LD(ARG_HI(3));							/* 23: the key's low half */
-	JEQ((uint32_t)key, 25, T);
-	LD(ARG_LO(4));							/* 25 */
-	JEQ(SYSTRAP_MEMFD, 27, T);
-	LD(ARG_HI(4));							/* 27: the key's high half */
+	LD(ARG_LO(0));							/* 21: arch_prctl */
+	JEQ(ARCH_SET_FS, A, 23);
+	JEQ(ARCH_SET_GS, A, T);						/* 23 */
+	JEQ(__NR_mmap, 25, T);						/* 24: nr still loaded */
+	LD(ARG_LO(3));							/* 25 */
+	JEQ(MAP_SHARED | MAP_FIXED, 27, T);
+	LD(ARG_HI(3));							/* 27: the key's low half */
+	JEQ((uint32_t)key, 29, T);
+	LD(ARG_LO(4));							/* 29 */
+	JEQ(SYSTRAP_MEMFD, 32, 31);
+	JEQ(SYSTRAP_CTXFD, 32, T);					/* 31 */
+	LD(ARG_HI(4));							/* 32: the key's high half */
 	JEQ((uint32_t)(key >> 32), A, T);
-	RET(SECCOMP_RET_TRAP);						/* 29 = T */
-	RET(SECCOMP_RET_ALLOW);						/* 30 = A */
+	LD(ARG_LO(0));							/* 34: clone's flags */
+	JEQ(SYSTRAP_CLONE_FLAGS, 36, T);
+	LD(ARG_LO(4));							/* 36: tls: the key */
+	JEQ((uint32_t)key, 38, T);
+	LD(ARG_HI(4));							/* 38 */
+	JEQ((uint32_t)(key >> 32), A, T);
+	RET(SECCOMP_RET_TRAP);						/* 40 = T */
+	RET(SECCOMP_RET_ALLOW);						/* 41 = A */
 #undef LD
 #undef JEQ
 #undef JGE
 #undef RET
-	if (n != 31)
+	if (n != 42)
 		return -EINVAL;
 	*len = (unsigned short)n;
 	return 0;
@@ -231,7 +260,7 @@ static int systrap_init(int mfd)
 	xsave_usable = arch_xsave_enabled();
 	/* The region must be free in the sentry, so that forked stubs find
 	 * it free too; the code is mapped there now and inherited. */
-	for (a = USER_TOP - 16 * SYSTRAP_REGION_SIZE; a >= APP_TOP; a -= 1UL << 24) {
+	for (a = USER_TOP - SYSTRAP_REGION_SIZE - (16UL << 20); a >= APP_TOP; a -= 1UL << 24) {
 		a &= ~(uint64_t)0xfff;
 		if ((a >> 32) != ((a + SYSTRAP_CODE_SIZE - 1) >> 32))
 			continue;
@@ -256,16 +285,16 @@ static int systrap_init(int mfd)
 	ctx_fd = (int)syscall(SYS_memfd_create, "amber-systrap", MFD_CLOEXEC);
 	if (ctx_fd < 0)
 		return -errno;
-	if (ftruncate(ctx_fd, (off_t)(MAX_SLOTS * SYSTRAP_CTX_SIZE)) < 0)
+	if (ftruncate(ctx_fd, (off_t)(MAX_SLOTS * SYSTRAP_AREA_SIZE)) < 0)
 		return -errno;
-	ctx_map = mmap(NULL, MAX_SLOTS * SYSTRAP_CTX_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
+	ctx_map = mmap(NULL, MAX_SLOTS * SYSTRAP_AREA_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
 		       ctx_fd, 0);
 	if (ctx_map == MAP_FAILED) {
 		ctx_map = NULL;
 		return -errno;
 	}
 	{
-		struct sock_filter check[32];
+		struct sock_filter check[48];
 		unsigned short n;
 
 		err = build_filter(0, check, &n);	/* the layout, once, where an error can be reported */
@@ -303,8 +332,8 @@ static void slot_free(unsigned int slot)
 {
 	/* The context's pages go back to the host: a new stub starts from
 	 * zeros, and an idle sandbox holds no memory for dead ones. */
-	fallocate(ctx_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)slot * (off_t)SYSTRAP_CTX_SIZE,
-		  (off_t)SYSTRAP_CTX_SIZE);
+	fallocate(ctx_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)slot * (off_t)SYSTRAP_AREA_SIZE,
+		  (off_t)SYSTRAP_AREA_SIZE);
 	pthread_mutex_lock(&slot_lock);
 	slot_used[slot / 64] &= ~(1ULL << (slot % 64));
 	pthread_mutex_unlock(&slot_lock);
@@ -317,36 +346,56 @@ struct k_sigaction {
 	uint64_t mask;
 };
 
+static uint64_t area_addr(unsigned int area)
+{
+	return region + SYSTRAP_AREA_OFF + (uint64_t)area * SYSTRAP_AREA_SIZE;
+}
+
+static struct systrap_shared *slot_shared(int slot)
+{
+	return (struct systrap_shared *)(ctx_map + (size_t)slot * SYSTRAP_AREA_SIZE + SYSTRAP_ID_SIZE);
+}
+
+/* The area's read-only page, for a thread at area. */
+static void slot_set_id(int slot, unsigned int area)
+{
+	struct systrap_id *id = (struct systrap_id *)(ctx_map + (size_t)slot * SYSTRAP_AREA_SIZE);
+	uint64_t ctx = area_addr(area) + SYSTRAP_ID_SIZE;
+
+	id->regs_top = ctx + SYSTRAP_REGS_END;
+	id->ctx = ctx;
+	id->fast_top = ctx + SYSTRAP_FAST_STACK_TOP;
+}
+
 /* Runs in the forked child: only async-signal-safe calls until the jump,
- * and no system call at all once the filter is in. */
+ * and no system call at all once the filter is in. The first thread's
+ * area is area 0. */
 static void __attribute__((noreturn)) stub_child(pid_t parent, const struct platform_as *as)
 {
 	static const int sigs[] = { SIGSYS, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SYSTRAP_SIGKICK };
-	uint64_t stack = region + SYSTRAP_STACK_OFF;
-	struct systrap_shared *sh = (struct systrap_shared *)(region + SYSTRAP_CTX_OFF);
+	uint64_t area = area_addr(0), ctx = area + SYSTRAP_ID_SIZE;
 	struct k_sigaction ksa = {
 		.handler = (void *)stub_sym((const void *)amber_systrap_handler),
 		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER,
 		.restorer = (void *)stub_sym((const void *)amber_systrap_restorer),
 		.mask = ~0ULL,
 	};
-	stack_t ss = { .ss_sp = (void *)(stack + SYSTRAP_STACK_SIZE / 2), .ss_size = SYSTRAP_STACK_SIZE / 2 };
-	struct sock_filter filter[32];
+	stack_t ss = { .ss_sp = (void *)(ctx + SYSTRAP_FAST_STACK_TOP), .ss_size = SYSTRAP_STACK_SIZE / 2 };
+	struct systrap_shared *sh = (struct systrap_shared *)ctx;
+	struct sock_filter filter[48];
 	struct sock_fprog prog = { 0 };
 	sigset_t none;
 
-	/* The context and the stack first: the setup closes ctx_fd. */
-	if (mmap((void *)sh, SYSTRAP_CTX_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, ctx_fd,
-		 (off_t)as->slot * (off_t)SYSTRAP_CTX_SIZE) == MAP_FAILED)
+	if (platform_stub_child_setup(parent, memfile_fd, ctx_fd) < 0)
 		_exit(1);
-	if (mmap((void *)stack, SYSTRAP_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
-		 -1, 0) == MAP_FAILED)
+	if (mmap((void *)area, SYSTRAP_AREA_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, SYSTRAP_CTXFD,
+		 (off_t)as->areas[0].slot * (off_t)SYSTRAP_AREA_SIZE) == MAP_FAILED ||
+	    mprotect((void *)area, SYSTRAP_ID_SIZE, PROT_READ) < 0)
 		_exit(1);
-	if (platform_stub_child_setup(parent, memfile_fd) < 0)
-		_exit(1);
-	/* The stub's view of fs and gs starts as the sentry thread's. */
+	/* The stub's view of fs starts as the sentry thread's; gs is the
+	 * area's from now on. */
 	if (syscall(SYS_arch_prctl, ARCH_GET_FS, &sh->fs_base) < 0 ||
-	    syscall(SYS_arch_prctl, ARCH_GET_GS, &sh->gs_base) < 0)
+	    syscall(SYS_arch_prctl, ARCH_SET_GS, area) < 0)
 		_exit(1);
 	if (sigaltstack(&ss, NULL) < 0)
 		_exit(1);
@@ -362,8 +411,8 @@ static void __attribute__((noreturn)) stub_child(pid_t parent, const struct plat
 	 * the sentry's mappings in amber_systrap_main. */
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
 		_exit(1);
-	((void (*)(uint64_t, uint64_t))stub_sym((const void *)amber_systrap_entry))(
-		stack + SYSTRAP_STACK_SIZE / 2, USER_TOP);
+	((void (*)(uint64_t, uint64_t))stub_sym((const void *)amber_systrap_entry))(ctx + SYSTRAP_FAST_STACK_TOP,
+										   USER_TOP);
 	_exit(1);
 }
 
@@ -380,6 +429,17 @@ static bool stub_gone(struct platform_as *as)
 		log_debug("systrap: stub %d died (status 0x%x)", as->pid, status);
 	}
 	return as->dead;
+}
+
+/* The stub thread is gone (the process, or the application made the
+ * thread exit through the stub's own exit call). */
+static bool thread_gone(struct platform_ctx *ctx)
+{
+	if (stub_gone(ctx->as))
+		return true;
+	if (!ctx->dead && syscall(SYS_tgkill, ctx->as->pid, ctx->tid, 0) < 0 && errno == ESRCH)
+		ctx->dead = true;
+	return ctx->dead;
 }
 
 static bool oversubscribed(void)
@@ -408,10 +468,10 @@ static void post_cmd(struct systrap_shared *sh, uint32_t cmd)
  * after spinning, 2 when it slept without trying (the stub last ran on
  * this CPU: no evidence about spinning either way, so the budget is left
  * as it was), or -ESRCH if the stub is gone. */
-static int wait_event(struct platform_as *as, struct platform_ctx *ctx, uint32_t *spin, uint32_t *probe,
-		      long limit_ns)
+static int wait_event(struct platform_ctx *ctx, bool app, uint32_t *spin, uint32_t *probe, long limit_ns)
 {
-	struct systrap_shared *sh = as->sh;
+	struct platform_as *as = ctx->as;
+	struct systrap_shared *sh = ctx->sh;
 	bool no_spin = oversubscribed() || __atomic_load_n(&sh->colocated, __ATOMIC_RELAXED);
 	uint32_t budget = no_spin ? 0 : *spin, min = spin_max >> 6, v;
 	struct timespec ts = { 0, DEAD_CHECK_NS };
@@ -424,7 +484,7 @@ static int wait_event(struct platform_as *as, struct platform_ctx *ctx, uint32_t
 
 	if (same_cpu)
 		budget = 0;	/* the stub last ran on this CPU: spinning would only delay it */
-	as->waits++;
+	ctx->waits++;
 	for (uint32_t i = 0; i < budget; i++) {
 		if (__atomic_load_n(&sh->state, __ATOMIC_ACQUIRE) == SYSTRAP_ST_EVENT) {
 			budget = budget * 2 < min ? min : budget * 2;
@@ -441,20 +501,20 @@ static int wait_event(struct platform_as *as, struct platform_ctx *ctx, uint32_t
 			break;
 		if (futex(&sh->state, FUTEX_WAIT, v, &ts) < 0 && errno == ETIMEDOUT) {
 			slept += DEAD_CHECK_NS;
-			if (ctx && __atomic_load_n(&ctx->interrupt_pending, __ATOMIC_RELAXED) &&
+			if (app && __atomic_load_n(&ctx->interrupt_pending, __ATOMIC_RELAXED) &&
 			    now_ns() - __atomic_load_n(&ctx->kick_ns, __ATOMIC_RELAXED) > KICK_TIMEOUT_NS) {
 				log_warn("systrap: stub %d ignores the sentry's kick: killing it", as->pid);
 				kill(as->pid, SIGKILL);
 			}
-			if (stub_gone(as) || (limit_ns && slept >= limit_ns)) {
+			if (thread_gone(ctx) || (limit_ns && slept >= limit_ns)) {
 				__atomic_store_n(&sh->sentry_sleeping, 0, __ATOMIC_RELAXED);
-				as->dead = true;
+				ctx->dead = true;
 				return -ESRCH;
 			}
 		}
 	}
 	__atomic_store_n(&sh->sentry_sleeping, 0, __ATOMIC_RELAXED);
-	as->sleeps++;
+	ctx->sleeps++;
 	if (same_cpu)
 		return 2;
 	*spin = budget / 2 < min ? 0 : budget / 2;
@@ -480,7 +540,7 @@ static void pin_thread(pid_t pid, const cpu_set_t *set)
  * again, to see whether cores have come free. */
 static void colocate(struct platform_ctx *ctx, bool on)
 {
-	struct platform_as *as = ctx->as;
+	struct systrap_shared *sh = ctx->sh;
 	cpu_set_t one;
 	int cpu;
 
@@ -491,19 +551,19 @@ static void colocate(struct platform_ctx *ctx, bool on)
 		CPU_ZERO(&one);
 		CPU_SET(cpu, &one);
 		pin_thread(0, &one);
-		pin_thread(as->pid, &one);
+		pin_thread(ctx->tid, &one);
 	} else {
 		pin_thread(0, &all_cpus);
-		pin_thread(as->pid, &all_cpus);
+		pin_thread(ctx->tid, &all_cpus);
 		/* A fair trial: both spin budgets start full again. */
 		ctx->spin = spin_max;
-		as->sh->stub_spin = spin_max;
+		sh->stub_spin = spin_max;
 	}
 	thread_pinned = on;
-	__atomic_store_n(&as->sh->colocated, on, __ATOMIC_RELAXED);
+	__atomic_store_n(&sh->colocated, on, __ATOMIC_RELAXED);
 	ctx->colocated_for = 0;
 	ctx->sleep_streak = 0;
-	log_debug("systrap: stub %d %s", as->pid, on ? "shares its task thread's CPU" : "may run on any CPU again");
+	log_debug("systrap: stub thread %d %s", ctx->tid, on ? "shares its task thread's CPU" : "may run on any CPU again");
 }
 
 /* The opposite case: on a host with cores to spare, the scheduler may
@@ -514,7 +574,6 @@ static void colocate(struct platform_ctx *ctx, bool on)
  * again: from then on no wake-up happens to pull it back. */
 static void separate(struct platform_ctx *ctx, bool on)
 {
-	struct platform_as *as = ctx->as;
 	cpu_set_t others = all_cpus;
 	int cpu = sched_getcpu();
 
@@ -524,34 +583,37 @@ static void separate(struct platform_ctx *ctx, bool on)
 		CPU_CLR(cpu, &others);
 		if (CPU_COUNT(&others) == 0)
 			return;
-		pin_thread(as->pid, &others);
+		pin_thread(ctx->tid, &others);
 	} else {
-		pin_thread(as->pid, &all_cpus);
+		pin_thread(ctx->tid, &all_cpus);
 	}
 	ctx->separated = on;
 	ctx->same_cpu_streak = 0;
-	log_debug("systrap: stub %d %s", as->pid, on ? "kept off its task thread's CPU" : "may run on any CPU");
+	log_debug("systrap: stub thread %d %s", ctx->tid, on ? "kept off its task thread's CPU" : "may run on any CPU");
 }
 
 #define SEPARATE_AFTER	16	/* system calls in a row handed over on one CPU */
 #define COLOCATE_AFTER	16	/* system calls in a row whose handoff ended asleep after a spin */
 #define COLOCATE_FOR	4096	/* handoffs before trying apart again */
 
-/* Has the stub carry out one command while it holds the thread in its
- * handler. */
-static long stub_call(struct platform_as *as, uint32_t cmd, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+/* Has the stub thread carry out one command while it holds the thread
+ * in its handler (or the trampoline). */
+static long stub_call(struct platform_ctx *ctx, uint32_t cmd, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+		      uint64_t a4)
 {
-	struct systrap_shared *sh = as->sh;
+	struct systrap_shared *sh = ctx->sh;
+	bool keyed = cmd == SYSTRAP_CMD_MMAP || cmd == SYSTRAP_CMD_MPROTECT || cmd == SYSTRAP_CMD_CLONE;
 
-	if (as->dead)
+	if (ctx->as->dead || ctx->dead)
 		return -ESRCH;
 	sh->arg[0] = a0;
 	sh->arg[1] = a1;
 	sh->arg[2] = a2;
 	sh->arg[3] = a3;
-	sh->key = cmd == SYSTRAP_CMD_MMAP || cmd == SYSTRAP_CMD_MPROTECT ? as->key : 0;
+	sh->arg[4] = a4;
+	sh->key = keyed ? ctx->as->key : 0;
 	post_cmd(sh, cmd);
-	if (wait_event(as, NULL, &as->spin, &as->probe, 0) < 0)
+	if (wait_event(ctx, false, &ctx->cmd_spin, &ctx->cmd_probe, 0) < 0)
 		return -ESRCH;
 	sh->key = 0;
 	/* Only the application, writing the context from another thread of
@@ -559,6 +621,22 @@ static long stub_call(struct platform_as *as, uint32_t cmd, uint64_t a0, uint64_
 	if (__atomic_load_n(&sh->event, __ATOMIC_RELAXED) != SYSTRAP_EV_DONE)
 		return -EIO;
 	return sh->ret;
+}
+
+/* A fresh context in slot's pages, for a thread at area. */
+static void ctx_init_shared(struct platform_ctx *ctx, int slot, unsigned int area)
+{
+	struct systrap_shared *sh = slot_shared(slot);
+
+	memset(sh, 0, SYSTRAP_FP_OFF);
+	sh->fsgsbase = fsgsbase;
+	sh->stub_spin_max = spin_max;
+	sh->stub_spin = spin_max;
+	sh->tid_word = 1;
+	slot_set_id(slot, area);
+	ctx->sh = sh;
+	ctx->area = area;
+	ctx->spin = ctx->cmd_spin = spin_max;
 }
 
 static int systrap_as_new(struct platform_as **asp, struct platform_ctx **ctxp)
@@ -577,17 +655,17 @@ static int systrap_as_new(struct platform_as **asp, struct platform_ctx **ctxp)
 		err = slot;
 		goto err_free;
 	}
-	as->slot = (unsigned int)slot;
+	pthread_mutex_init(&as->lock, NULL);
+	for (unsigned int i = 0; i < SYSTRAP_AREA_MAX; i++)
+		as->areas[i].slot = -1;
+	as->areas[0] = (struct area){ .slot = slot, .used = true };
+	as->n_areas = 1;
 	if (getrandom(&as->key, sizeof(as->key), 0) != sizeof(as->key)) {
 		err = -EIO;
 		goto err_slot;
 	}
-	as->sh = (struct systrap_shared *)(ctx_map + (size_t)slot * SYSTRAP_CTX_SIZE);
-	memset(as->sh, 0, SYSTRAP_FP_OFF);
-	as->sh->fsgsbase = fsgsbase;
-	as->sh->stub_spin_max = spin_max;
-	as->sh->stub_spin = spin_max;
-	as->spin = ctx->spin = spin_max;
+	ctx->as = as;
+	ctx_init_shared(ctx, slot, 0);
 	if (thread_pinned) {
 		/* The previous program's stub shared this thread's CPU. */
 		pin_thread(0, &all_cpus);
@@ -600,14 +678,15 @@ static int systrap_as_new(struct platform_as **asp, struct platform_ctx **ctxp)
 	}
 	if (as->pid == 0)
 		stub_child(parent, as);
-	err = wait_event(as, NULL, &as->spin, &as->probe, HELLO_TIMEOUT_NS);
-	if (err >= 0 && as->sh->event != SYSTRAP_EV_HELLO)
+	ctx->tid = as->pid;
+	err = wait_event(ctx, false, &ctx->cmd_spin, &ctx->cmd_probe, HELLO_TIMEOUT_NS);
+	if (err >= 0 && ctx->sh->event != SYSTRAP_EV_HELLO)
 		err = -EPROTO;
 	if (err < 0) {
 		log_error("systrap: stub %d did not start: %s", as->pid, strerror(-err));
 		goto err_kill;
 	}
-	ctx->as = as;
+	cur_ctx = ctx;
 	*asp = as;
 	*ctxp = ctx;
 	return 0;
@@ -617,7 +696,7 @@ err_kill:
 	if (!as->reaped)
 		waitpid(as->pid, &status, __WALL);
 err_slot:
-	slot_free(as->slot);
+	slot_free((unsigned int)slot);
 err_free:
 	free(as);
 	free(ctx);
@@ -630,26 +709,190 @@ static void systrap_as_destroy(struct platform_as *as)
 
 	if (!as)
 		return;
+	/* Ended threads' figures, and the first thread's (its context
+	 * outlives its platform_ctx, which may be gone). */
+	if (as->areas[0].slot >= 0)
+		as->fast_calls += slot_shared(as->areas[0].slot)->fast_calls;
 	log_debug("systrap: stub %d: %lu handoffs, %lu slept, %lu calls through the trampoline (stub spin budget %u)",
-		  as->pid, (unsigned long)as->waits, (unsigned long)as->sleeps, (unsigned long)as->sh->fast_calls,
-		  as->sh->stub_spin);
+		  as->pid, (unsigned long)as->waits, (unsigned long)as->sleeps, (unsigned long)as->fast_calls,
+		  as->areas[0].slot >= 0 ? slot_shared(as->areas[0].slot)->stub_spin : 0);
 	kill(as->pid, SIGKILL);
 	if (!as->reaped)
 		while (waitpid(as->pid, &status, __WALL) < 0 && errno == EINTR)
 			;
-	slot_free(as->slot);
+	/* The process is gone with every mapping of its areas: their slots
+	 * may serve other stubs now. */
+	for (unsigned int i = 0; i < as->n_areas; i++)
+		if (as->areas[i].slot >= 0)
+			slot_free((unsigned int)as->areas[i].slot);
+	pthread_mutex_destroy(&as->lock);
 	free(as);
 }
 
+/* A new stub thread, made by parent's (which the sentry holds: the
+ * calling task is in clone): an area of the stub not in use -- one an
+ * earlier thread left is already mapped -- its context, then the clone
+ * command; the new thread says hello in its own context. */
+static int systrap_ctx_clone(struct platform_ctx *parent, struct platform_ctx **ctxp)
+{
+	struct platform_as *as = parent->as;
+	struct platform_ctx *ctx = calloc(1, sizeof(*ctx));
+	unsigned int area = SYSTRAP_AREA_MAX;
+	bool fresh = false;
+	int slot = -1, err;
+	long r;
+
+	if (!ctx)
+		return -ENOMEM;
+	pthread_mutex_lock(&as->lock);
+	for (unsigned int i = 1; i < as->n_areas; i++)
+		if (!as->areas[i].used && as->areas[i].slot >= 0) {
+			area = i;
+			break;
+		}
+	if (area == SYSTRAP_AREA_MAX && as->n_areas < SYSTRAP_AREA_MAX) {
+		area = as->n_areas++;
+		fresh = true;
+	}
+	if (area < SYSTRAP_AREA_MAX)
+		as->areas[area].used = true;
+	pthread_mutex_unlock(&as->lock);
+	if (area == SYSTRAP_AREA_MAX) {
+		free(ctx);
+		return -EAGAIN;
+	}
+	ctx->as = as;
+	if (fresh) {
+		slot = slot_alloc();
+		if (slot < 0) {
+			err = -EAGAIN;
+			goto err_area;
+		}
+		ctx_init_shared(ctx, slot, area);
+		r = stub_call(parent, SYSTRAP_CMD_MMAP, area_addr(area), SYSTRAP_AREA_SIZE, PROT_READ | PROT_WRITE,
+			      (uint64_t)slot * SYSTRAP_AREA_SIZE, SYSTRAP_CTXFD);
+		if (r != (long)area_addr(area)) {
+			/* Not mapped: the area is left without a slot, never
+			 * to be used. */
+			slot_free((unsigned int)slot);
+			err = r < 0 && r > -4096 ? (int)r : -EFAULT;
+			goto err_area;
+		}
+		/* The page that says where things are is the application's
+		 * to read, not to write. A failure leaves the area taken for
+		 * good, its slot this stub's until it goes. */
+		pthread_mutex_lock(&as->lock);
+		as->areas[area].slot = slot;
+		pthread_mutex_unlock(&as->lock);
+		r = stub_call(parent, SYSTRAP_CMD_MPROTECT, area_addr(area), SYSTRAP_ID_SIZE, PROT_READ, 0, 0);
+		if (r < 0) {
+			free(ctx);
+			return (int)r;
+		}
+	} else {
+		ctx_init_shared(ctx, as->areas[area].slot, area);
+	}
+	/* The new thread starts with the creator's fs base (clone keeps it),
+	 * which is what the stub last loaded there. */
+	ctx->sh->fs_base = parent->sh->fs_base;
+	r = stub_call(parent, SYSTRAP_CMD_CLONE, area_addr(area), 0, 0, 0, 0);
+	if (r <= 0) {
+		err = r < 0 ? (int)r : -EIO;
+		goto err_area;
+	}
+	ctx->tid = (pid_t)r;
+	err = wait_event(ctx, false, &ctx->cmd_spin, &ctx->cmd_probe, HELLO_TIMEOUT_NS);
+	if (err >= 0 && ctx->sh->event != SYSTRAP_EV_HELLO)
+		err = -EPROTO;
+	if (err < 0) {
+		/* A thread that never said hello cannot be told to go: the
+		 * area stays taken until the process ends. */
+		log_warn("systrap: stub %d: new thread %d did not start: %s", as->pid, ctx->tid, strerror(-err));
+		free(ctx);
+		return err;
+	}
+	*ctxp = ctx;
+	return 0;
+
+err_area:
+	pthread_mutex_lock(&as->lock);
+	as->areas[area].used = false;
+	pthread_mutex_unlock(&as->lock);
+	free(ctx);
+	return err;
+}
+
+static int systrap_ctx_adopt(struct platform_ctx *ctx)
+{
+	cur_ctx = ctx;
+	if (thread_pinned) {
+		pin_thread(0, &all_cpus);
+		thread_pinned = false;
+	}
+	return 0;
+}
+
+/* The stub thread of a context other than its stub's first ends (the
+ * first goes with the process): its exit clears the tid word, and the
+ * area is free for the next thread once it has. */
 static void systrap_ctx_destroy(struct platform_ctx *ctx)
 {
+	struct platform_as *as = ctx->as;
+	struct timespec ts = { 0, DEAD_CHECK_NS };
+	bool gone = false;
+
+	if (cur_ctx == ctx)
+		cur_ctx = NULL;
+	__atomic_add_fetch(&as->waits, ctx->waits, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&as->sleeps, ctx->sleeps, __ATOMIC_RELAXED);
+	if (ctx->area == 0) {
+		free(ctx);
+		return;
+	}
+	__atomic_add_fetch(&as->fast_calls, ctx->sh->fast_calls, __ATOMIC_RELAXED);
+	if (!ctx->dead && !as->dead) {
+		post_cmd(ctx->sh, SYSTRAP_CMD_EXIT);
+		for (int i = 0; i < 50 && !gone; i++) {
+			uint32_t v = __atomic_load_n(&ctx->sh->tid_word, __ATOMIC_ACQUIRE);
+
+			if (v == 0)
+				gone = true;
+			else
+				futex(&ctx->sh->tid_word, FUTEX_WAIT, v, &ts);
+			if (!gone && thread_gone(ctx))
+				gone = true;
+		}
+	} else {
+		gone = thread_gone(ctx) || as->dead;
+	}
+	if (gone) {
+		pthread_mutex_lock(&as->lock);
+		as->areas[ctx->area].used = false;
+		pthread_mutex_unlock(&as->lock);
+	} else {
+		log_warn("systrap: stub %d: thread %d does not end; its area stays taken", as->pid, ctx->tid);
+	}
 	free(ctx);
+}
+
+/* Address-space changes go through the calling task's own stub thread. */
+static struct platform_ctx *caller_ctx(struct platform_as *as)
+{
+	if (!cur_ctx || cur_ctx->as != as) {
+		log_warn("systrap: an address-space change from a thread not running in it");
+		return NULL;
+	}
+	return cur_ctx;
 }
 
 static int systrap_as_map(struct platform_as *as, uint64_t addr, uint64_t len, int prot, uint64_t off)
 {
-	long r = stub_call(as, SYSTRAP_CMD_MMAP, addr, len, (uint64_t)prot, off);
+	struct platform_ctx *ctx = caller_ctx(as);
+	long r;
 
+	if (!ctx)
+		return -ESRCH;
+	r = stub_call(ctx, SYSTRAP_CMD_MMAP, addr, len, (uint64_t)prot, off, SYSTRAP_MEMFD);
 	if (r < 0 && r > -4096)
 		return (int)r;
 	return r == (long)addr ? 0 : -EFAULT;
@@ -657,30 +900,39 @@ static int systrap_as_map(struct platform_as *as, uint64_t addr, uint64_t len, i
 
 static int systrap_as_unmap(struct platform_as *as, uint64_t addr, uint64_t len)
 {
-	long r = stub_call(as, SYSTRAP_CMD_MUNMAP, addr, len, 0, 0);
+	struct platform_ctx *ctx = caller_ctx(as);
+	long r;
+
+	if (!ctx)
+		return -ESRCH;
+	r = stub_call(ctx, SYSTRAP_CMD_MUNMAP, addr, len, 0, 0, 0);
 	return r < 0 ? (int)r : 0;
 }
 
 static int systrap_as_protect(struct platform_as *as, uint64_t addr, uint64_t len, int prot)
 {
-	long r = stub_call(as, SYSTRAP_CMD_MPROTECT, addr, len, (uint64_t)prot, 0);
+	struct platform_ctx *ctx = caller_ctx(as);
+	long r;
+
+	if (!ctx)
+		return -ESRCH;
+	r = stub_call(ctx, SYSTRAP_CMD_MPROTECT, addr, len, (uint64_t)prot, 0, 0);
 	return r < 0 ? (int)r : 0;
 }
 
 static enum platform_event systrap_switch(struct platform_ctx *ctx, struct arch_regs *regs,
 					  struct fault_info *fault)
 {
-	struct platform_as *as = ctx->as;
-	struct systrap_shared *sh = as->sh;
+	struct systrap_shared *sh = ctx->sh;
 	uint32_t ev;
 	int err;
 
-	if (as->dead)
+	if (ctx->as->dead || ctx->dead)
 		return PLAT_EV_DEAD;
 	memcpy(&sh->regs, regs, sizeof(*regs));
 	__atomic_add_fetch(&running, 1, __ATOMIC_RELAXED);
 	post_cmd(sh, SYSTRAP_CMD_RUN);
-	err = wait_event(as, ctx, &ctx->spin, &ctx->probe, 0);
+	err = wait_event(ctx, true, &ctx->spin, &ctx->probe, 0);
 	__atomic_sub_fetch(&running, 1, __ATOMIC_RELAXED);
 	if (err < 0)
 		return PLAT_EV_DEAD;
@@ -743,7 +995,7 @@ static enum platform_event systrap_switch(struct platform_ctx *ctx, struct arch_
 
 static int systrap_get_fpstate(struct platform_ctx *ctx, void *buf, size_t size)
 {
-	long n = stub_call(ctx->as, SYSTRAP_CMD_GET_FP, 0, 0, 0, 0);
+	long n = stub_call(ctx, SYSTRAP_CMD_GET_FP, 0, 0, 0, 0, 0);
 
 	if (n < 0)
 		return (int)n;
@@ -751,7 +1003,7 @@ static int systrap_get_fpstate(struct platform_ctx *ctx, void *buf, size_t size)
 		n = (long)size;
 	if ((uint64_t)n > SYSTRAP_FP_MAX)
 		n = SYSTRAP_FP_MAX;
-	memcpy(buf, (uint8_t *)ctx->as->sh + SYSTRAP_FP_OFF, (size_t)n);
+	memcpy(buf, (uint8_t *)ctx->sh + SYSTRAP_FP_OFF, (size_t)n);
 	return (int)n;
 }
 
@@ -761,10 +1013,10 @@ static int systrap_set_fpstate(struct platform_ctx *ctx, const void *buf, size_t
 
 	if (size > SYSTRAP_FP_MAX)
 		size = SYSTRAP_FP_MAX;
-	memcpy((uint8_t *)ctx->as->sh + SYSTRAP_FP_OFF, buf, size);
-	r = stub_call(ctx->as, SYSTRAP_CMD_SET_FP, size, 0, 0, 0);
+	memcpy((uint8_t *)ctx->sh + SYSTRAP_FP_OFF, buf, size);
+	r = stub_call(ctx, SYSTRAP_CMD_SET_FP, size, 0, 0, 0, 0);
 	if (r < 0)
-		log_debug("systrap: stub %d: cannot load an XSAVE area of %zu bytes: %ld", ctx->as->pid, size, r);
+		log_debug("systrap: stub thread %d: cannot load an XSAVE area of %zu bytes: %ld", ctx->tid, size, r);
 	return r < 0 ? (int)r : 0;
 }
 
@@ -776,8 +1028,8 @@ static void systrap_init_regs(struct platform_ctx *ctx, struct arch_regs *regs)
 	regs->eflags = ARCH_EFLAGS_DEFAULT;
 	regs->orig_rax = (uint64_t)-1;
 	/* A new program starts with clean FPU and vector registers. */
-	if (stub_call(ctx->as, SYSTRAP_CMD_INIT_FP, 0, 0, 0, 0) < 0)
-		log_warn("systrap: stub %d: cannot reset its FPU state", ctx->as->pid);
+	if (stub_call(ctx, SYSTRAP_CMD_INIT_FP, 0, 0, 0, 0, 0) < 0)
+		log_warn("systrap: stub thread %d: cannot reset its FPU state", ctx->tid);
 }
 
 static void systrap_interrupt(struct platform_ctx *ctx)
@@ -785,7 +1037,7 @@ static void systrap_interrupt(struct platform_ctx *ctx)
 	if (__atomic_exchange_n(&ctx->interrupt_pending, true, __ATOMIC_RELAXED))
 		return;
 	__atomic_store_n(&ctx->kick_ns, now_ns(), __ATOMIC_RELAXED);
-	syscall(SYS_tgkill, ctx->as->pid, ctx->as->pid, SYSTRAP_SIGKICK);
+	syscall(SYS_tgkill, ctx->as->pid, ctx->tid, SYSTRAP_SIGKICK);
 }
 
 static uint64_t systrap_syscall_entry(void)
@@ -800,6 +1052,8 @@ const struct platform_ops platform_systrap = {
 	.as_new = systrap_as_new,
 	.as_destroy = systrap_as_destroy,
 	.ctx_destroy = systrap_ctx_destroy,
+	.ctx_clone = systrap_ctx_clone,
+	.ctx_adopt = systrap_ctx_adopt,
 	.as_map = systrap_as_map,
 	.as_unmap = systrap_as_unmap,
 	.as_protect = systrap_as_protect,

@@ -8,6 +8,9 @@
  * Modes:
  *   find          locate the stub region (above the application's top)
  *   ctx-garbage   overwrite the shared context with 0xff, then go on
+ *   id-page       write the page before the context, which tells the
+ *                 trampoline where the thread's context is: read-only,
+ *                 so SIGSEGV
  *   jump-restorer jump to the stub's rt_sigreturn with a junk frame
  *   block-signals sigreturn through the stub with every host signal
  *                 blocked, then spin forever without a system call
@@ -82,31 +85,33 @@ static int readable(uintptr_t a)
 	return 1;
 }
 
-/* The stub region: the lowest run of readable pages below the top of
- * user space. Its first pages are the code, then the context. */
+/* The stub region: the first run of readable pages below the top of
+ * user space (the code, then the first thread's context and stack; the
+ * other threads' areas above are not mapped). Probed 16 KiB at a time,
+ * the run being longer, then page by page at its ends. */
 static uintptr_t find_stub(size_t *len)
 {
 	struct sigaction sa = { .sa_handler = on_probe_fault, .sa_flags = SA_NODEFER };
-	uintptr_t a, top = 0;
+	uintptr_t a, lo, hi;
 
 	sigaction(SIGSEGV, &sa, NULL);
 	sigaction(SIGBUS, &sa, NULL);
-	for (a = USER_TOP - PAGE; a >= SCAN_BOTTOM; a -= PAGE) {
-		if (readable(a)) {
-			if (!top)
-				top = a + PAGE;
-		} else if (top) {
+	for (a = USER_TOP - 4 * PAGE; a >= SCAN_BOTTOM && USER_TOP - a < (512UL << 20); a -= 4 * PAGE)
+		if (readable(a))
 			break;
-		}
-		if (!top && USER_TOP - a > (64UL << 20))
-			break;
+	if (a < SCAN_BOTTOM || USER_TOP - a >= (512UL << 20) || !readable(a)) {
+		signal(SIGSEGV, SIG_DFL);
+		signal(SIGBUS, SIG_DFL);
+		return 0;
 	}
+	for (lo = a; readable(lo - PAGE); lo -= PAGE)
+		;
+	for (hi = a + PAGE; readable(hi); hi += PAGE)
+		;
 	signal(SIGSEGV, SIG_DFL);
 	signal(SIGBUS, SIG_DFL);
-	if (!top)
-		return 0;
-	*len = top - (a + PAGE);
-	return a + PAGE;
+	*len = hi - lo;
+	return lo;
 }
 
 /* Finds `mov $imm, %eax; syscall` (b8 imm32 0f 05) with the given imm,
@@ -308,8 +313,10 @@ int main(int argc, char **argv)
 		printf("no stub region\n");
 		return 1;
 	}
+	/* The code, then the first thread's area: a read-only page, then
+	 * its context (platform/systrap/shared.h). */
 	code = base;
-	ctx = base + 4 * PAGE;
+	ctx = base + 5 * PAGE;
 	if (strcmp(mode, "find") == 0) {
 		printf("stub region found, %zu KiB\n", len / 1024);
 		return 0;
@@ -320,6 +327,11 @@ int main(int argc, char **argv)
 		memset((void *)ctx, 0x00, PAGE);
 		printf("context zeroed, pid %ld\n", (long)syscall(SYS_getpid));
 		return 0;
+	}
+	if (strcmp(mode, "id-page") == 0) {
+		printf("writing the area's read-only page\n");
+		*(volatile uint64_t *)(base + 4 * PAGE) = 0;
+		return 3;
 	}
 	if (strcmp(mode, "jump-restorer") == 0) {
 		signal(SIGSEGV, on_segv_exit);

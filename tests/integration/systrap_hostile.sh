@@ -30,11 +30,15 @@ check() {
 	fi
 }
 
-# The application finds the stub's region: it is its address space.
-check find 0 "stub region found, 208 KiB"
+# The application finds the stub's region: it is its address space (the
+# code, then the first thread's area: a read-only page, context, stack).
+check find 0 "stub region found, 212 KiB"
 # Garbage in the shared context: the handler rewrites what it posts and
 # the sentry reads nothing it trusts, so the program goes on.
 check ctx-garbage 0 "context zeroed, pid 1"
+# The page that tells the trampoline where its thread's context is cannot
+# be written: SIGSEGV, as for any page the program does not have.
+check id-page 139 "writing the area's read-only page"
 # rt_sigreturn through the stub with rsp at an unmapped page: the frame
 # cannot be read (SIGSEGV), nor can one be built for the application's
 # handler on that stack: killed by SIGSEGV, as on Linux.

@@ -117,8 +117,10 @@ static int proc_lookup(struct inode *dir, const char *name, struct inode **out)
 			*out = proc_inode(P_SELF, S_IFLNK | 0777, NULL, 0);
 			return *out ? 0 : -ENOMEM;
 		}
+		/* A zombie, or a leader that ended before its threads, is
+		 * there too, as in Linux (its exe and fds are gone). */
 		num = parse_num(name);
-		if (num <= 0 || !(t = task_find(num, false)))
+		if (num <= 0 || !(t = task_find(num, true)))
 			return -ENOENT;
 		*out = proc_inode(P_PID, S_IFDIR | 0555, t, 0);
 		task_put(t);
@@ -346,7 +348,7 @@ static int generate_for(struct proc_node *n, struct task *t, struct mm *mm, stru
 		r = asprintf(&b->data,
 			     "Name:\t%s\nUmask:\t%04o\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\n"
 			     "TracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t%d\n"
-			     "Threads:\t1\nSigQ:\t0/0\nSigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\n"
+			     "Threads:\t%d\nSigQ:\t0/0\nSigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\n"
 			     "CapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\n"
 			     "CapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\nNoNewPrivs:\t%d\nSeccomp:\t%d\n"
 			     "Seccomp_filters:\t%d\n"
@@ -354,7 +356,7 @@ static int generate_for(struct proc_node *n, struct task *t, struct mm *mm, stru
 			     t->comm, fs->umask, state_name(t), t->tg->pid, t->tid, ppid,
 			     t->creds.uid, t->creds.euid, t->creds.suid, t->creds.fsuid, t->creds.gid,
 			     t->creds.egid, t->creds.sgid, t->creds.fsgid, fdt ? fdt->size : 0,
-			     (unsigned long)t->pending, (unsigned long)t->tg->shared_pending,
+			     MAX(__atomic_load_n(&t->tg->nr_live, __ATOMIC_RELAXED), 1), (unsigned long)t->pending, (unsigned long)t->tg->shared_pending,
 			     (unsigned long)t->sigmask, t->no_new_privs, t->seccomp_mode, seccomp_filter_count(t));
 		break;
 	default:
