@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <poll.h>
 
 #define HOT_SLOTS 64
 
@@ -121,6 +122,29 @@ static int region_create(struct mm *mm, struct syscall_patch *p)
 
 /* Rewrites the call at rip - 7 if it is `mov $nr, %eax; syscall` in a
  * private executable mapping. mm->lock held. */
+/* Writes the jump over the site. Other threads of the address space may
+ * be running that very code, and a 7-byte store is not atomic for their
+ * instruction fetches: as Linux's text_poke_bp, an int3 goes first (one
+ * byte), then the rest, then the first byte, with a pause between steps
+ * (in place of its IPIs) for any stale fetch to be done with. A thread
+ * that meets the int3 comes back to the site (syscall_patch_int3). */
+static int write_jump(struct mm *mm, uaddr_t site, const uint8_t jump[7])
+{
+	static const uint8_t int3 = 0xcc;
+	int err;
+
+	if (mm->as_users <= 1)
+		return mm_poke_locked(mm, site, jump, 7);
+	err = mm_poke_locked(mm, site, &int3, 1);
+	poll(NULL, 0, 1);	/* 1 ms (poll is on the sentry's seccomp list, nanosleep is not) */
+	if (err == 0)
+		err = mm_poke_locked(mm, site + 1, jump + 1, 6);
+	poll(NULL, 0, 1);
+	if (err == 0)
+		err = mm_poke_locked(mm, site, jump, 1);
+	return err;
+}
+
 static int patch_site(struct mm *mm, struct syscall_patch *p, uaddr_t rip, uint64_t nr)
 {
 	uaddr_t site = rip - 7, code;
@@ -180,7 +204,7 @@ static int patch_site(struct mm *mm, struct syscall_patch *p, uaddr_t rip, uint6
 	if (err == 0)
 		err = mm_poke_locked(mm, slot, &code, sizeof(code));
 	if (err == 0)
-		err = mm_poke_locked(mm, site, jump, sizeof(jump));
+		err = write_jump(mm, site, jump);
 	if (err < 0)
 		return err;
 	p->nsites++;
@@ -270,6 +294,27 @@ bool syscall_patch_step(struct mm *mm, struct arch_regs *regs)
 	}
 	pthread_mutex_unlock(&mm->lock);
 	return done;
+}
+
+bool syscall_patch_int3(struct mm *mm, struct arch_regs *regs)
+{
+	uaddr_t site = regs->rip - 1;
+	bool ours = false;
+	uint8_t b;
+
+	pthread_mutex_lock(&mm->lock);
+	if (mm->patch && mm_peek_locked(mm, &b, site, 1) == 0 && (b == 0xcc || b == 0xff)) {
+		for (unsigned int i = 0; i < mm->patch->nsites + 1 && i < PATCH_MAX_SITES && !ours; i++) {
+			uint64_t ret;
+			uint32_t nr;
+
+			ours = read_site_code(mm, PATCH_CODE + PATCH_SITE_SIZE * i, &nr, &ret) == 0 && ret == site + 7;
+		}
+	}
+	pthread_mutex_unlock(&mm->lock);
+	if (ours)
+		regs->rip = site;
+	return ours;
 }
 
 int syscall_patch_rebind(struct mm *mm)

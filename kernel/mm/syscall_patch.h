@@ -41,6 +41,10 @@ void syscall_patch_trapped(struct mm *mm, const struct arch_regs *regs);
  * (rip = the site's syscall instruction, rax = the call's number) and
  * returns true; false if rip is not in a site's code. */
 bool syscall_patch_step(struct mm *mm, struct arch_regs *regs);
+/* A SIGTRAP from an int3: true, with rip back at the site, when it is
+ * the one a site's patching put there while another thread ran it
+ * (write_jump); the call is made again from there. */
+bool syscall_patch_int3(struct mm *mm, struct arch_regs *regs);
 
 /* After a restore: points the region's entry at this sentry's platform
  * entry, or at the region's own trap path when there is none (ptrace,

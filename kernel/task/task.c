@@ -352,9 +352,10 @@ void task_put(struct task *t)
 	if (t->fs)
 		fs_ctx_put(t->fs);
 	seccomp_filter_put(t->seccomp);
-	mm_put(t->mm);
+	/* A context goes before its address space (platform.h). */
 	if (t->ctx)
 		platform->ctx_destroy(t->ctx);
+	mm_put(t->mm);
 	if (t->vfork_parent)
 		task_put(t->vfork_parent);
 	if (__atomic_sub_fetch(&t->tg->refs, 1, __ATOMIC_ACQ_REL) == 0) {
@@ -476,6 +477,8 @@ int task_run(struct task *t)
 				sig_force(t, sig, code, fi.addr);
 			break;
 		case PLAT_EV_SIGNAL:
+			if (fi.signo == SIGTRAP && fi.code == SI_KERNEL && syscall_patch_int3(t->mm, &t->regs))
+				break;
 			if (fi.signo == SIGTRAP)
 				syscall_patch_step(t->mm, &t->regs);
 			log_debug("task %d: signal %d at ip 0x%lx", t->tid, fi.signo, (unsigned long)t->regs.rip);

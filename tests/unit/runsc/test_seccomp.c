@@ -325,8 +325,8 @@ static void stub_run(void *arg)
 	platform_ptrace.ctx_interrupt(ctx);
 	regs.rip = 0x400000;
 	CHECK(platform_ptrace.ctx_switch(ctx, &regs, &fault) == PLAT_EV_INTERRUPT);
+	platform_ptrace.ctx_destroy(ctx);	/* before its address space (platform.h) */
 	platform_ptrace.as_destroy(as);
-	platform_ptrace.ctx_destroy(ctx);
 }
 
 Test(seccomp_sentry, ptrace_stub_lives_under_the_filter)
