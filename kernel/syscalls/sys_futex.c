@@ -33,10 +33,19 @@ static void waiter_remove(struct futex_waiter *w)
 	}
 }
 
+/* The word still holds val: 0, -EAGAIN, or -EFAULT. futex_lock held. */
+static int check_value(struct task *t, uaddr_t uaddr, uint32_t val)
+{
+	uint32_t cur;
+
+	if (copy_in(t->mm, &cur, uaddr, sizeof(cur)) < 0)
+		return -EFAULT;
+	return cur == val ? 0 : -EAGAIN;
+}
+
 static long futex_wait(struct task *t, uaddr_t uaddr, uint32_t val, uint32_t bitset, int64_t deadline)
 {
 	struct futex_waiter w = { t, t->mm, uaddr, bitset, NULL };
-	uint32_t cur;
 	int r;
 
 	if (uaddr & 3)
@@ -44,13 +53,10 @@ static long futex_wait(struct task *t, uaddr_t uaddr, uint32_t val, uint32_t bit
 	if (!bitset)
 		return -EINVAL;
 	pthread_mutex_lock(&futex_lock);
-	if (copy_in(t->mm, &cur, uaddr, sizeof(cur)) < 0) {
+	r = check_value(t, uaddr, val);
+	if (r < 0) {
 		pthread_mutex_unlock(&futex_lock);
-		return -EFAULT;
-	}
-	if (cur != val) {
-		pthread_mutex_unlock(&futex_lock);
-		return -EAGAIN;
+		return r;
 	}
 	__atomic_store_n(&t->woken, false, __ATOMIC_RELEASE);
 	w.next = futex_waiters;
@@ -109,20 +115,17 @@ static long futex_requeue(struct task *t, uaddr_t uaddr, int nwake, int nreq, ua
 			  uint32_t val)
 {
 	struct futex_waiter **pp;
-	uint32_t cur;
 	long n = 0;
 
 	if ((uaddr & 3) || (uaddr2 & 3) || nwake < 0 || nreq < 0)
 		return -EINVAL;
 	pthread_mutex_lock(&futex_lock);
 	if (cmp) {
-		if (copy_in(t->mm, &cur, uaddr, sizeof(cur)) < 0) {
+		int r = check_value(t, uaddr, val);
+
+		if (r < 0) {
 			pthread_mutex_unlock(&futex_lock);
-			return -EFAULT;
-		}
-		if (cur != val) {
-			pthread_mutex_unlock(&futex_lock);
-			return -EAGAIN;
+			return r;
 		}
 	}
 	for (pp = &futex_waiters; *pp && nwake + nreq > 0;) {

@@ -239,6 +239,57 @@ static int check_flags(const struct clone_req *req)
 	return 0;
 }
 
+/* What a new task, process or thread, takes from the one that made it
+ * besides its address space and group: files and fs context shared or
+ * copied as the flags say, credentials, registers, mask, seccomp, and
+ * the vector state (the parent is in the sentry: its context holds it). */
+static int copy_common(struct task *t, struct task *c, const struct clone_req *req)
+{
+	if (req->flags & CLONE_FILES) {
+		c->fdt = t->fdt;
+		__atomic_add_fetch(&c->fdt->refs, 1, __ATOMIC_RELAXED);
+	} else if (!(c->fdt = fdtable_dup(t->fdt))) {
+		return -ENOMEM;
+	}
+	if (req->flags & CLONE_FS) {
+		c->fs = t->fs;
+		__atomic_add_fetch(&c->fs->refs, 1, __ATOMIC_RELAXED);
+	} else if (!(c->fs = fs_ctx_copy(t->fs))) {
+		return -ENOMEM;
+	}
+	c->creds = t->creds;
+	memcpy(c->comm, t->comm, sizeof(c->comm));
+	c->regs = t->regs;
+	c->regs.rax = 0;
+	if (req->stack)
+		c->regs.rsp = req->stack;
+	if (req->flags & CLONE_SETTLS)
+		c->regs.fs_base = req->tls;
+	c->sigmask = t->sigmask;
+	/* Linux clears the signal stack of a task that shares the memory
+	 * but not the wait of a vfork. */
+	if ((req->flags & CLONE_VM) && !(req->flags & CLONE_VFORK))
+		memset(&c->altstack, 0, sizeof(c->altstack));
+	else
+		c->altstack = t->altstack;
+	c->no_new_privs = t->no_new_privs;
+	c->seccomp_mode = t->seccomp_mode;
+	c->seccomp = t->seccomp;
+	if (c->seccomp)
+		seccomp_filter_get(c->seccomp);
+	if (req->flags & CLONE_CHILD_CLEARTID)
+		c->clear_child_tid = req->child_tid;
+	c->fpstate_size = arch_xsave_size();
+	c->fpstate = aligned_alloc(64, (c->fpstate_size + 63) & ~63u);
+	if (!c->fpstate)
+		return -ENOMEM;
+	memset(c->fpstate, 0, c->fpstate_size);
+	if (platform->ctx_get_fpstate(t->ctx, c->fpstate, c->fpstate_size) < 0)
+		return -EIO;
+	c->fpstate_ok = true;
+	return 0;
+}
+
 /* Everything of the parent a new process starts with. */
 static int copy_task(struct task *t, struct task *c, const struct clone_req *req)
 {
@@ -247,45 +298,9 @@ static int copy_task(struct task *t, struct task *c, const struct clone_req *req
 	c->mm = mm_fork(t->mm, &err);
 	if (!c->mm)
 		return err;
-	if (req->flags & CLONE_FILES) {
-		c->fdt = t->fdt;
-		__atomic_add_fetch(&c->fdt->refs, 1, __ATOMIC_RELAXED);
-	} else if (!(c->fdt = fdtable_dup(t->fdt))) {
-		return -ENOMEM;
-	}
-	if (req->flags & CLONE_FS) {
-		c->fs = t->fs;
-		__atomic_add_fetch(&c->fs->refs, 1, __ATOMIC_RELAXED);
-	} else if (!(c->fs = fs_ctx_copy(t->fs))) {
-		return -ENOMEM;
-	}
-	c->creds = t->creds;
-	memcpy(c->comm, t->comm, sizeof(c->comm));
-	c->regs = t->regs;
-	c->regs.rax = 0;
-	if (req->stack)
-		c->regs.rsp = req->stack;
-	if (req->flags & CLONE_SETTLS)
-		c->regs.fs_base = req->tls;
-	c->sigmask = t->sigmask;
-	c->altstack = t->altstack;
-	c->no_new_privs = t->no_new_privs;
-	c->seccomp_mode = t->seccomp_mode;
-	c->seccomp = t->seccomp;
-	if (c->seccomp)
-		seccomp_filter_get(c->seccomp);
-	if (req->flags & CLONE_CHILD_CLEARTID)
-		c->clear_child_tid = req->child_tid;
-	/* The parent is in the sentry: its context holds its vector state. */
-	c->fpstate_size = arch_xsave_size();
-	c->fpstate = aligned_alloc(64, (c->fpstate_size + 63) & ~63u);
-	if (!c->fpstate)
-		return -ENOMEM;
-	memset(c->fpstate, 0, c->fpstate_size);
-	if (platform->ctx_get_fpstate(t->ctx, c->fpstate, c->fpstate_size) < 0)
-		return -EIO;
-	c->fpstate_ok = true;
-
+	err = copy_common(t, c, req);
+	if (err < 0)
+		return err;
 	pthread_mutex_lock(&t->tg->lock);
 	memcpy(c->tg->actions, t->tg->actions, sizeof(c->tg->actions));
 	memcpy(c->tg->rlimits, t->tg->rlimits, sizeof(c->tg->rlimits));
@@ -294,51 +309,12 @@ static int copy_task(struct task *t, struct task *c, const struct clone_req *req
 	return 0;
 }
 
-/* Everything a new thread takes from the one that made it: the group
- * and the address space are shared, the rest as the flags say. */
+/* A new thread shares the group and the address space. */
 static int copy_thread(struct task *t, struct task *c, const struct clone_req *req)
 {
 	c->mm = t->mm;
 	mm_get(c->mm);
-	if (req->flags & CLONE_FILES) {
-		c->fdt = t->fdt;
-		__atomic_add_fetch(&c->fdt->refs, 1, __ATOMIC_RELAXED);
-	} else if (!(c->fdt = fdtable_dup(t->fdt))) {
-		return -ENOMEM;
-	}
-	if (req->flags & CLONE_FS) {
-		c->fs = t->fs;
-		__atomic_add_fetch(&c->fs->refs, 1, __ATOMIC_RELAXED);
-	} else if (!(c->fs = fs_ctx_copy(t->fs))) {
-		return -ENOMEM;
-	}
-	c->creds = t->creds;
-	memcpy(c->comm, t->comm, sizeof(c->comm));
-	c->regs = t->regs;
-	c->regs.rax = 0;
-	if (req->stack)
-		c->regs.rsp = req->stack;
-	if (req->flags & CLONE_SETTLS)
-		c->regs.fs_base = req->tls;
-	c->sigmask = t->sigmask;
-	/* Linux clears the signal stack of a thread that shares memory. */
-	memset(&c->altstack, 0, sizeof(c->altstack));
-	c->no_new_privs = t->no_new_privs;
-	c->seccomp_mode = t->seccomp_mode;
-	c->seccomp = t->seccomp;
-	if (c->seccomp)
-		seccomp_filter_get(c->seccomp);
-	if (req->flags & CLONE_CHILD_CLEARTID)
-		c->clear_child_tid = req->child_tid;
-	c->fpstate_size = arch_xsave_size();
-	c->fpstate = aligned_alloc(64, (c->fpstate_size + 63) & ~63u);
-	if (!c->fpstate)
-		return -ENOMEM;
-	memset(c->fpstate, 0, c->fpstate_size);
-	if (platform->ctx_get_fpstate(t->ctx, c->fpstate, c->fpstate_size) < 0)
-		return -EIO;
-	c->fpstate_ok = true;
-	return 0;
+	return copy_common(t, c, req);
 }
 
 static long clone_thread(struct task *t, const struct clone_req *req)

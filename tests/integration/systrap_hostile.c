@@ -86,9 +86,10 @@ static int readable(uintptr_t a)
 }
 
 /* The stub region: the first run of readable pages below the top of
- * user space (the code, then the first thread's context and stack; the
- * other threads' areas above are not mapped). Probed 16 KiB at a time,
- * the run being longer, then page by page at its ends. */
+ * user space (the code, then the first thread's area; the other threads'
+ * areas above, 192 MiB of them, are not mapped). Probed 128 KiB at a time,
+ * the run being longer (212 KiB; each probe of an unmapped page is a
+ * fault the sentry turns into a signal), then page by page at its ends. */
 static uintptr_t find_stub(size_t *len)
 {
 	struct sigaction sa = { .sa_handler = on_probe_fault, .sa_flags = SA_NODEFER };
@@ -96,7 +97,7 @@ static uintptr_t find_stub(size_t *len)
 
 	sigaction(SIGSEGV, &sa, NULL);
 	sigaction(SIGBUS, &sa, NULL);
-	for (a = USER_TOP - 4 * PAGE; a >= SCAN_BOTTOM && USER_TOP - a < (512UL << 20); a -= 4 * PAGE)
+	for (a = USER_TOP - 32 * PAGE; a >= SCAN_BOTTOM && USER_TOP - a < (512UL << 20); a -= 32 * PAGE)
 		if (readable(a))
 			break;
 	if (a < SCAN_BOTTOM || USER_TOP - a >= (512UL << 20) || !readable(a)) {
