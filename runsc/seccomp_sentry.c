@@ -79,6 +79,10 @@ static const struct seccomp_rule sentry_rules[] = {
 	SC_ALLOW1(tgkill, SC_EQ32(2, SIGSTOP)),		/* platform_interrupt: kick a running stub (ptrace) */
 	SC_ALLOW1(tgkill, SC_EQ32(2, SIGURG)),			/* platform_interrupt: kick a running stub (systrap) */
 	SC_ALLOW1(tgkill, SC_EQ32(2, 0)),			/* systrap: does a stub thread still live? */
+	SC_ALLOW(pidfd_open),					/* systrap: the guard's listener, from its stub */
+	SC_ALLOW(pidfd_getfd),					/* systrap: the same */
+	SC_ALLOW1(ioctl, SC_EQ32(1, SECCOMP_IOCTL_NOTIF_RECV)),	/* systrap: a stub's keyed call to approve */
+	SC_ALLOW1(ioctl, SC_EQ32(1, SECCOMP_IOCTL_NOTIF_SEND)),	/* systrap: the answer */
 	SC_ALLOW(getcpu),					/* systrap: the task thread's CPU, when neither rseq nor the vDSO says */
 	SC_ALLOW(sched_setaffinity),				/* systrap: a stub and its task thread share a CPU under load (pid ns: only our own) */
 

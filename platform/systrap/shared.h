@@ -74,8 +74,24 @@ enum {
 	SYSTRAP_ST_CMD = 2,	/* the sentry posted a command: the stub's turn */
 };
 
+/* The guard (systrap.c, guard_install): a seccomp filter that turns the
+ * stub's keyed calls into user notifications the sentry approves, once a
+ * process has a second thread, whose application code could read the key
+ * from a sibling's context. Its program and sock_fprog are on the
+ * read-only page, where no thread can change them under the kernel. */
+#define SYSTRAP_GUARD_MAX	8
+struct systrap_bpf {
+	uint16_t code;
+	uint8_t jt, jf;
+	uint32_t k;
+};
+
 struct systrap_id {
 	uint64_t regs_top, ctx, fast_top;
+	uint16_t guard_len;			/* struct sock_fprog: len, then the pointer */
+	uint16_t pad[3];
+	uint64_t guard_prog;			/* &guard[0], a stub address */
+	struct systrap_bpf guard[SYSTRAP_GUARD_MAX];
 };
 
 enum systrap_event {
@@ -97,6 +113,7 @@ enum systrap_cmd {
 	SYSTRAP_CMD_INIT_FP,	/* reset the thread's FPU/vector state, as exec does */
 	SYSTRAP_CMD_CLONE,	/* arg: the new thread's area; ret = its host tid */
 	SYSTRAP_CMD_EXIT,	/* the thread ends (its context's tid word goes to 0) */
+	SYSTRAP_CMD_GUARD,	/* arg 0: area 0's guard_len; install the guard; ret = its listener fd */
 };
 
 struct systrap_shared {
@@ -144,6 +161,12 @@ _Static_assert(__builtin_offsetof(struct systrap_shared, state) == 0, "systrap_s
 _Static_assert(__builtin_offsetof(struct arch_regs, ss) + 8 == SYSTRAP_REGS_END - SYSTRAP_REGS_OFF,
 	       "arch_regs ends with the iretq frame");
 _Static_assert(sizeof(struct systrap_shared) <= SYSTRAP_FP_OFF, "shared header fits before the XSAVE area");
+_Static_assert(__builtin_offsetof(struct systrap_id, regs_top) == SYSTRAP_ID_REGS_TOP &&
+		       __builtin_offsetof(struct systrap_id, ctx) == SYSTRAP_ID_CTX &&
+		       __builtin_offsetof(struct systrap_id, fast_top) == SYSTRAP_ID_FAST_TOP,
+	       "systrap_id: the trampoline's offsets");
+_Static_assert(__builtin_offsetof(struct systrap_id, guard_prog) - __builtin_offsetof(struct systrap_id, guard_len) == 8,
+	       "systrap_id: a struct sock_fprog at guard_len");
 
 #endif /* !__ASSEMBLER__ */
 

@@ -51,6 +51,7 @@ extern char __start_amber_systrap_text[] __attribute__((visibility("hidden")));
 #define K_ARCH_SET_GS	0x1001
 #define K_ARCH_SET_FS	0x1002
 #define K_EINVAL	22
+#define K_SECCOMP_NEW_LISTENER	8
 #define K_USER_CS	0x33
 #define K_USER_DS	0x2b
 /* The flags a return to user mode may carry over: Linux's FIX_EFLAGS,
@@ -542,6 +543,12 @@ static void STUB serve(struct systrap_shared *sh, uint32_t ev, struct linux_sigc
 		case SYSTRAP_CMD_EXIT:
 			for (;;)
 				sc(__NR_exit, 0, 0, 0, 0, 0, 0);
+		case SYSTRAP_CMD_GUARD:
+			/* arg 0: area 0's sock_fprog, on the page no thread can
+			 * write; the filter allows no other. */
+			sh->ret = sc(__NR_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, K_SECCOMP_NEW_LISTENER,
+				     (long)sh->arg[0], 0, 0, 0);
+			break;
 		case SYSTRAP_CMD_INIT_FP:
 			sh->ret = mc ? fp_init(mc) : fast_fp_init(sh);
 			break;

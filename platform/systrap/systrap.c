@@ -1,18 +1,21 @@
 /* The systrap platform. Each address space is a stub process forked from
- * the sentry, stripped of every mapping but the stub region (code, one
- * shared context, a private stack), running application code under a
- * seccomp filter that traps every system call made outside the stub's
- * code. The stub's signal handler (stub.c) and the sentry hand the thread
- * to each other through the context: a futex word both sides spin on
- * first and sleep on after (see wait_event and the stub's wait_cmd). No
- * ptrace and, while both sides spin, no host context switch on the path
- * of a system call; mapping changes are commands the stub carries out. */
+ * the sentry, stripped of every mapping but the stub region (code, and an
+ * area per application thread: its shared context and stack; shared.h),
+ * running application code under a seccomp filter that traps every
+ * system call made outside the stub's code. Each application thread has
+ * a stub thread of its own. The stub's signal handler (stub.c) and the
+ * sentry hand the thread to each other through the context: a futex word
+ * both sides spin on first and sleep on after (see wait_event and the
+ * stub's wait_cmd). No ptrace and, while both sides spin, no host context
+ * switch on the path of a system call; mapping changes are commands the
+ * stub carries out. */
 #include "platform/platform.h"
 #include "platform/systrap/shared.h"
 #include "kernel/lib/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -27,6 +30,7 @@
 #include <linux/futex.h>
 #include <linux/seccomp.h>
 #include <sys/auxv.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
@@ -100,6 +104,8 @@ struct platform_as {
 	uint64_t key;		/* the stub's key for mmap, mprotect and clone (build_filter) */
 	bool dead;
 	bool reaped;
+	int notif_fd;		/* the guard's listener (guard_install), or -1 */
+	pthread_mutex_t keyed_lock;	/* one keyed command at a time under the guard */
 	pthread_mutex_t lock;	/* protects areas */
 	struct area areas[SYSTRAP_AREA_MAX];
 	unsigned int n_areas;	/* areas ever mapped */
@@ -148,10 +154,12 @@ static long futex(uint32_t *word, int op, uint32_t val, const struct timespec *t
  * it, while the application cannot run; the stub loads it into those
  * registers inside the asm that makes the call and clears them after.
  * Built in the forked child, on its stack (async-signal-safe). */
+#define FILTER_LEN	51
 static int build_filter(uint64_t key, struct sock_filter *filter, unsigned short *len)
 {
 	uint64_t lo = region, hi = region + SYSTRAP_CODE_SIZE;
-	enum { T = 40, A = 41 };
+	uint64_t guard = region + SYSTRAP_AREA_OFF + offsetof(struct systrap_id, guard_len);	/* area 0's */
+	enum { T = 49, A = 50 };
 	unsigned int n = 0;
 
 #define LD(off)		filter[n] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off)), n++
@@ -173,44 +181,54 @@ static int build_filter(uint64_t key, struct sock_filter *filter, unsigned short
 	JEQ(__NR_rt_sigreturn, A, 9);
 	JEQ(__NR_futex, A, 10);
 	JEQ(__NR_munmap, A, 11);
-	/* A stub thread's own set-up and end: they reach no further than
-	 * the calling thread. */
+	/* A stub thread's own set-up and end: they reach no further than the
+	 * calling thread. And the guard's installation (guard_install): its
+	 * program alone, which forbids any later seccomp. */
 	JEQ(__NR_exit, A, 12);
 	JEQ(__NR_sigaltstack, A, 13);
 	JEQ(__NR_rt_sigprocmask, A, 14);
-	JEQ(__NR_mprotect, 17, 15);					/* 14 */
-	JEQ(__NR_arch_prctl, 21, 16);					/* 15 */
-	JEQ(__NR_clone, 34, 24);					/* 16 */
-	LD(ARG_LO(3));							/* 17: mprotect's key */
-	JEQ((uint32_t)key, 19, T);
-	LD(ARG_HI(3));							/* 19 */
+	JEQ(__NR_seccomp, 41, 15);
+	JEQ(__NR_mprotect, 18, 16);					/* 15 */
+	JEQ(__NR_arch_prctl, 22, 17);					/* 16 */
+	JEQ(__NR_clone, 35, 25);					/* 17 */
+	LD(ARG_LO(3));							/* 18: mprotect's key */
+	JEQ((uint32_t)key, 20, T);
+	LD(ARG_HI(3));							/* 20 */
 	JEQ((uint32_t)(key >> 32), A, T);
-	LD(ARG_LO(0));							/* 21: arch_prctl */
-	JEQ(ARCH_SET_FS, A, 23);
-	JEQ(ARCH_SET_GS, A, T);						/* 23 */
-	JEQ(__NR_mmap, 25, T);						/* 24: nr still loaded */
-	LD(ARG_LO(3));							/* 25 */
-	JEQ(MAP_SHARED | MAP_FIXED, 27, T);
-	LD(ARG_HI(3));							/* 27: the key's low half */
-	JEQ((uint32_t)key, 29, T);
-	LD(ARG_LO(4));							/* 29 */
-	JEQ(SYSTRAP_MEMFD, 32, 31);
-	JEQ(SYSTRAP_CTXFD, 32, T);					/* 31 */
-	LD(ARG_HI(4));							/* 32: the key's high half */
+	LD(ARG_LO(0));							/* 22: arch_prctl */
+	JEQ(ARCH_SET_FS, A, 24);
+	JEQ(ARCH_SET_GS, A, T);						/* 24 */
+	JEQ(__NR_mmap, 26, T);						/* 25: nr still loaded */
+	LD(ARG_LO(3));							/* 26 */
+	JEQ(MAP_SHARED | MAP_FIXED, 28, T);
+	LD(ARG_HI(3));							/* 28: the key's low half */
+	JEQ((uint32_t)key, 30, T);
+	LD(ARG_LO(4));							/* 30 */
+	JEQ(SYSTRAP_MEMFD, 33, 32);
+	JEQ(SYSTRAP_CTXFD, 33, T);					/* 32 */
+	LD(ARG_HI(4));							/* 33: the key's high half */
 	JEQ((uint32_t)(key >> 32), A, T);
-	LD(ARG_LO(0));							/* 34: clone's flags */
-	JEQ(SYSTRAP_CLONE_FLAGS, 36, T);
-	LD(ARG_LO(4));							/* 36: tls: the key */
-	JEQ((uint32_t)key, 38, T);
-	LD(ARG_HI(4));							/* 38 */
+	LD(ARG_LO(0));							/* 35: clone's flags */
+	JEQ(SYSTRAP_CLONE_FLAGS, 37, T);
+	LD(ARG_LO(4));							/* 37: tls: the key */
+	JEQ((uint32_t)key, 39, T);
+	LD(ARG_HI(4));							/* 39 */
 	JEQ((uint32_t)(key >> 32), A, T);
-	RET(SECCOMP_RET_TRAP);						/* 40 = T */
-	RET(SECCOMP_RET_ALLOW);						/* 41 = A */
+	LD(ARG_LO(0));							/* 41: seccomp: only the guard */
+	JEQ(SECCOMP_SET_MODE_FILTER, 43, T);
+	LD(ARG_LO(1));							/* 43 */
+	JEQ(SECCOMP_FILTER_FLAG_NEW_LISTENER, 45, T);
+	LD(ARG_LO(2));							/* 45: its sock_fprog, on a read-only page */
+	JEQ((uint32_t)guard, 47, T);
+	LD(ARG_HI(2));							/* 47 */
+	JEQ((uint32_t)(guard >> 32), A, T);
+	RET(SECCOMP_RET_TRAP);						/* 49 = T */
+	RET(SECCOMP_RET_ALLOW);						/* 50 = A */
 #undef LD
 #undef JEQ
 #undef JGE
 #undef RET
-	if (n != 42)
+	if (n != FILTER_LEN)
 		return -EINVAL;
 	*len = (unsigned short)n;
 	return 0;
@@ -294,7 +312,7 @@ static int systrap_init(int mfd)
 		return -errno;
 	}
 	{
-		struct sock_filter check[48];
+		struct sock_filter check[FILTER_LEN];
 		unsigned short n;
 
 		err = build_filter(0, check, &n);	/* the layout, once, where an error can be reported */
@@ -351,6 +369,11 @@ static uint64_t area_addr(unsigned int area)
 	return region + SYSTRAP_AREA_OFF + (uint64_t)area * SYSTRAP_AREA_SIZE;
 }
 
+static struct systrap_id *slot_id(int slot)
+{
+	return (struct systrap_id *)(ctx_map + (size_t)slot * SYSTRAP_AREA_SIZE);
+}
+
 static struct systrap_shared *slot_shared(int slot)
 {
 	return (struct systrap_shared *)(ctx_map + (size_t)slot * SYSTRAP_AREA_SIZE + SYSTRAP_ID_SIZE);
@@ -382,7 +405,7 @@ static void __attribute__((noreturn)) stub_child(pid_t parent, const struct plat
 	};
 	stack_t ss = { .ss_sp = (void *)(ctx + SYSTRAP_FAST_STACK_TOP), .ss_size = SYSTRAP_STACK_SIZE / 2 };
 	struct systrap_shared *sh = (struct systrap_shared *)ctx;
-	struct sock_filter filter[48];
+	struct sock_filter filter[FILTER_LEN];
 	struct sock_fprog prog = { 0 };
 	sigset_t none;
 
@@ -596,26 +619,81 @@ static void separate(struct platform_ctx *ctx, bool on)
 #define COLOCATE_AFTER	16	/* system calls in a row whose handoff ended asleep after a spin */
 #define COLOCATE_FOR	4096	/* handoffs before trying apart again */
 
+/* Under the guard, a keyed command's call stops for the sentry's
+ * approval: the notification from ctx's stub thread, which is carrying
+ * out the command (its application code cannot run meanwhile), goes on;
+ * any other -- a sibling's application code that read the key from this
+ * thread's context and jumped into the stub -- fails with EPERM.
+ * keyed_lock held. Returns 0, or -ESRCH when the thread is gone. */
+static int guard_approve(struct platform_ctx *ctx, int nr)
+{
+	struct platform_as *as = ctx->as;
+
+	for (;;) {
+		struct pollfd p = { .fd = as->notif_fd, .events = POLLIN };
+		struct seccomp_notif req;
+		struct seccomp_notif_resp resp;
+		bool ours;
+		int r = poll(&p, 1, 100);
+
+		if (r == 0 && thread_gone(ctx))
+			return -ESRCH;
+		if (r <= 0)
+			continue;
+		memset(&req, 0, sizeof(req));
+		if (ioctl(as->notif_fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
+			if (errno == EINTR || errno == ENOENT)
+				continue;
+			return -ESRCH;
+		}
+		ours = req.pid == (uint32_t)ctx->tid && req.data.nr == nr;
+		memset(&resp, 0, sizeof(resp));
+		resp.id = req.id;
+		if (ours)
+			resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		else
+			resp.error = -EPERM;
+		if (!ours)
+			log_warn_once("systrap: a stub's keyed call from a thread it was not asked of refused");
+		/* ENOENT: the caller is gone (killed); nothing to answer. */
+		ioctl(as->notif_fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+		if (ours)
+			return 0;
+	}
+}
+
 /* Has the stub thread carry out one command while it holds the thread
  * in its handler (or the trampoline). */
 static long stub_call(struct platform_ctx *ctx, uint32_t cmd, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
 		      uint64_t a4)
 {
+	struct platform_as *as = ctx->as;
 	struct systrap_shared *sh = ctx->sh;
-	bool keyed = cmd == SYSTRAP_CMD_MMAP || cmd == SYSTRAP_CMD_MPROTECT || cmd == SYSTRAP_CMD_CLONE;
+	int nr = cmd == SYSTRAP_CMD_MMAP ? __NR_mmap : cmd == SYSTRAP_CMD_MPROTECT ? __NR_mprotect
+		 : cmd == SYSTRAP_CMD_CLONE ? __NR_clone : -1;
+	bool guarded = nr >= 0 && as->notif_fd >= 0;
+	int err = 0;
 
-	if (ctx->as->dead || ctx->dead)
+	if (as->dead || ctx->dead)
 		return -ESRCH;
+	if (guarded)
+		pthread_mutex_lock(&as->keyed_lock);
 	sh->arg[0] = a0;
 	sh->arg[1] = a1;
 	sh->arg[2] = a2;
 	sh->arg[3] = a3;
 	sh->arg[4] = a4;
-	sh->key = keyed ? ctx->as->key : 0;
+	sh->key = nr >= 0 ? as->key : 0;
 	post_cmd(sh, cmd);
-	if (wait_event(ctx, false, &ctx->cmd_spin, &ctx->cmd_probe, 0) < 0)
-		return -ESRCH;
+	if (guarded)
+		err = guard_approve(ctx, nr);
+	if (err == 0)
+		err = wait_event(ctx, false, &ctx->cmd_spin, &ctx->cmd_probe, 0);
 	sh->key = 0;
+	if (guarded)
+		pthread_mutex_unlock(&as->keyed_lock);
+	if (err < 0)
+		return -ESRCH;
 	/* Only the application, writing the context from another thread of
 	 * its own, can make this anything else. */
 	if (__atomic_load_n(&sh->event, __ATOMIC_RELAXED) != SYSTRAP_EV_DONE)
@@ -656,6 +734,8 @@ static int systrap_as_new(struct platform_as **asp, struct platform_ctx **ctxp)
 		goto err_free;
 	}
 	pthread_mutex_init(&as->lock, NULL);
+	pthread_mutex_init(&as->keyed_lock, NULL);
+	as->notif_fd = -1;
 	for (unsigned int i = 0; i < SYSTRAP_AREA_MAX; i++)
 		as->areas[i].slot = -1;
 	as->areas[0] = (struct area){ .slot = slot, .used = true };
@@ -725,8 +805,66 @@ static void systrap_as_destroy(struct platform_as *as)
 	for (unsigned int i = 0; i < as->n_areas; i++)
 		if (as->areas[i].slot >= 0)
 			slot_free((unsigned int)as->areas[i].slot);
+	if (as->notif_fd >= 0)
+		close(as->notif_fd);
+	pthread_mutex_destroy(&as->keyed_lock);
 	pthread_mutex_destroy(&as->lock);
 	free(as);
+}
+
+/* The guard, before a process's second thread exists: the stub's keyed
+ * calls (mmap, mprotect, clone: only the stub's code can make them, the
+ * application's own are trapped, and a trap outranks a notification)
+ * stop for the sentry's approval (guard_approve). The key alone was
+ * enough while one thread ran in the process; a second one could read it
+ * from the first one's context during a command. The guard also
+ * refuses every later seccomp: an application that jumped into the stub
+ * to install a listener of its own would be asked before the sentry. Its
+ * program is on area 0's read-only page, the only one the stub's filter
+ * lets seccomp take. The listener is the stub's fd; the sentry takes a
+ * copy (pidfd_getfd). A guard that cannot be set up leaves the stub
+ * unusable: it is killed. */
+static int guard_install(struct platform_ctx *parent)
+{
+	struct platform_as *as = parent->as;
+	struct systrap_id *id = slot_id(as->areas[0].slot);
+	uint64_t prog = area_addr(0) + offsetof(struct systrap_id, guard);
+	const struct systrap_bpf guard[] = {
+		{ BPF_LD | BPF_W | BPF_ABS, 0, 0, offsetof(struct seccomp_data, nr) },
+		{ BPF_JMP | BPF_JEQ | BPF_K, 4, 0, __NR_mmap },
+		{ BPF_JMP | BPF_JEQ | BPF_K, 3, 0, __NR_mprotect },
+		{ BPF_JMP | BPF_JEQ | BPF_K, 2, 0, __NR_clone },
+		{ BPF_JMP | BPF_JEQ | BPF_K, 2, 0, __NR_seccomp },
+		{ BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW },
+		{ BPF_RET | BPF_K, 0, 0, SECCOMP_RET_USER_NOTIF },
+		/* A second listener, the application's, would be asked first. */
+		{ BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ERRNO | EPERM },
+	};
+	long fd;
+	int pidfd, copy = -1;
+
+	_Static_assert(sizeof(guard) / sizeof(guard[0]) <= SYSTRAP_GUARD_MAX, "the guard fits its page");
+	memcpy(id->guard, guard, sizeof(guard));
+	id->guard_len = sizeof(guard) / sizeof(guard[0]);
+	id->guard_prog = prog;
+	fd = stub_call(parent, SYSTRAP_CMD_GUARD, area_addr(0) + offsetof(struct systrap_id, guard_len), 0, 0, 0, 0);
+	if (fd >= 0) {
+		pidfd = (int)syscall(SYS_pidfd_open, as->pid, 0);
+		if (pidfd >= 0) {
+			copy = (int)syscall(SYS_pidfd_getfd, pidfd, (int)fd, 0);
+			close(pidfd);
+		}
+	}
+	if (copy < 0) {
+		log_warn("systrap: stub %d: cannot set up the guard of its threads (%ld, %s)", as->pid, fd,
+			 strerror(errno));
+		kill(as->pid, SIGKILL);
+		as->dead = true;
+		return -EAGAIN;
+	}
+	as->notif_fd = copy;
+	log_debug("systrap: stub %d: guard set up for its threads' keyed calls", as->pid);
+	return 0;
 }
 
 /* A new stub thread, made by parent's (which the sentry holds: the
@@ -744,6 +882,10 @@ static int systrap_ctx_clone(struct platform_ctx *parent, struct platform_ctx **
 
 	if (!ctx)
 		return -ENOMEM;
+	if (as->notif_fd < 0 && (err = guard_install(parent)) < 0) {
+		free(ctx);
+		return err;
+	}
 	pthread_mutex_lock(&as->lock);
 	for (unsigned int i = 1; i < as->n_areas; i++)
 		if (!as->areas[i].used && as->areas[i].slot >= 0) {

@@ -8,6 +8,14 @@
  * Modes:
  *   find          locate the stub region (above the application's top)
  *   ctx-garbage   overwrite the shared context with 0xff, then go on
+ *   steal-key     a second thread reads the stub's key from the first
+ *                 one's context while the sentry has it map pages, and
+ *                 maps the memory file through the stub with it: the
+ *                 guard refuses the call (EPERM)
+ *   stub-seccomp  through the stub's syscall instruction, install the
+ *                 guard's program again, or one of its own, with a
+ *                 listener: refused (the guard's, once two threads run:
+ *                 EPERM) or the sentry's to answer (its own)
  *   id-page       write the page before the context, which tells the
  *                 trampoline where the thread's context is: read-only,
  *                 so SIGSEGV
@@ -56,6 +64,9 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <pthread.h>
+#include <stddef.h>
+#include "platform/systrap/shared.h"
 
 #define PAGE		4096UL
 #define USER_TOP	0x7ffffffff000UL
@@ -296,6 +307,89 @@ static long stub_gadget(uintptr_t sys, long nr, long a0, long a1, long a2, long 
 	return -1;	/* not reached */
 }
 
+/* steal-key: the thread that reads the key and uses it. */
+static uintptr_t thief_ctx, thief_sys;
+static volatile int thief_done;
+
+static void *thief(void *arg)
+{
+	volatile uint64_t *key = (volatile uint64_t *)(thief_ctx + offsetof(struct systrap_shared, key));
+	uint64_t k = 0;
+	long r;
+
+	(void)arg;
+	while (!(k = *key))
+		;
+	r = stub_gadget(thief_sys, SYS_mmap, 0x30000000L, (long)PAGE, PROT_READ,
+			(long)(MAP_SHARED | MAP_FIXED | (k << 32)), (long)(3 | (k & ~0xffffffffULL)), 0);
+	printf("a sibling thread's mmap of the memory file with the key it read: %s\n",
+	       r == 0x30000000L ? "mapped" : r < 0 && r > -4096 ? strerrorname_np((int)-r) : "?");
+	thief_done = 1;
+	return NULL;
+}
+
+/* steal-key: faults on fresh pages, each a keyed mmap command of the
+ * stub, until the thief is done. */
+static int steal_key(uintptr_t ctx, uintptr_t code)
+{
+	size_t len = 256UL << 20;
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uintptr_t restorer = find_syscall(code, 4 * PAGE, SYS_rt_sigreturn);
+	pthread_t t;
+
+	if (p == MAP_FAILED || !restorer)
+		return 2;
+	thief_ctx = ctx;
+	thief_sys = restorer + 5;
+	alarm(30);
+	if (pthread_create(&t, NULL, thief, NULL))
+		return 2;
+	for (size_t off = 0; !thief_done; off = (off + 64 * PAGE) % len)
+		p[off] = 1;	/* a window of pages per fault: skip past it */
+	pthread_join(t, NULL);
+	return 0;
+}
+
+/* stub-seccomp: a listener of the application's own, installed through
+ * the stub's syscall instruction, would be asked before the guard's. */
+static void *idle_thread(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static const char *errname_of(long r)
+{
+	return r < 0 && r > -4096 ? strerrorname_np((int)-r) : r >= 0 ? "a descriptor" : "?";
+}
+
+static int stub_seccomp(uintptr_t code, uintptr_t guard_fprog)
+{
+	struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	struct sock_fprog own = { 1, &allow };
+	uintptr_t restorer = find_syscall(code, 4 * PAGE, SYS_rt_sigreturn);
+	pthread_t t;
+	long r;
+
+	if (!restorer)
+		return 2;
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	r = stub_gadget(restorer + 5, SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+			(long)guard_fprog, 0, 0, 0);
+	printf("the guard's program, one thread: %s\n", errname_of(r));
+	if (pthread_create(&t, NULL, idle_thread, NULL))
+		return 2;
+	r = stub_gadget(restorer + 5, SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+			(long)guard_fprog, 0, 0, 0);
+	printf("the guard's program again, two threads: %s\n", errname_of(r));
+	r = stub_gadget(restorer + 5, SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+			(long)&own, 0, 0, 0);
+	printf("a program of its own: %s\n", errname_of(r));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "find";
@@ -329,6 +423,10 @@ int main(int argc, char **argv)
 		printf("context zeroed, pid %ld\n", (long)syscall(SYS_getpid));
 		return 0;
 	}
+	if (strcmp(mode, "steal-key") == 0)
+		return steal_key(ctx, code);
+	if (strcmp(mode, "stub-seccomp") == 0)
+		return stub_seccomp(code, base + 4 * PAGE + offsetof(struct systrap_id, guard_len));
 	if (strcmp(mode, "id-page") == 0) {
 		printf("writing the area's read-only page\n");
 		*(volatile uint64_t *)(base + 4 * PAGE) = 0;

@@ -39,6 +39,18 @@ check ctx-garbage 0 "context zeroed, pid 1"
 # The page that tells the trampoline where its thread's context is cannot
 # be written: SIGSEGV, as for any page the program does not have.
 check id-page 139 "writing the area's read-only page"
+# A second thread reads the stub's key from the first one's context while
+# the sentry has that stub map pages, and uses it through the stub's own
+# syscall instruction: with a second thread the stub's keyed calls need
+# the sentry's approval too, and only the thread it asked gets it.
+check steal-key 0 "a sibling thread's mmap of the memory file with the key it read: EPERM"
+# The guard's own program, or one of the program's, with a listener,
+# installed through the stub's syscall instruction: a second listener
+# would be asked before the guard. The guard's is refused by the guard
+# (the stub's filter lets seccomp take no other program); any other traps
+# and is the sentry's seccomp, which has no listeners (EINVAL).
+check stub-seccomp 0 "the guard's program again, two threads: EPERM"
+check stub-seccomp 0 "a program of its own: EINVAL"
 # rt_sigreturn through the stub with rsp at an unmapped page: the frame
 # cannot be read (SIGSEGV), nor can one be built for the application's
 # handler on that stack: killed by SIGSEGV, as on Linux.
