@@ -25,16 +25,36 @@ static uint64_t stx_dev(const struct statx *stx)
 	return linux_encode_dev(stx->stx_dev_major, stx->stx_dev_minor);
 }
 
-/* The device and inode of the root of mount mnt: which tree it is. */
-static void fs_root(struct mount *mnt, uint64_t *dev, uint64_t *ino)
+/* Which tree mount mnt is: its root's device, inode and birth time. */
+struct fs_tree {
+	uint64_t dev, ino;
+	int64_t btime_sec;
+	uint32_t btime_nsec;
+};
+
+static void fs_root(struct mount *mnt, struct fs_tree *t)
 {
 	struct statx stx;
 
-	*dev = *ino = 0;
+	memset(t, 0, sizeof(*t));
 	if (inode_stat(mnt->root->inode, &stx) == 0) {
-		*dev = stx_dev(&stx);
-		*ino = stx.stx_ino;
+		t->dev = stx_dev(&stx);
+		t->ino = stx.stx_ino;
+		if (stx.stx_mask & STATX_BTIME) {
+			t->btime_sec = stx.stx_btime.tv_sec;
+			t->btime_nsec = stx.stx_btime.tv_nsec;
+		}
 	}
+}
+
+/* Whether the tree is the one the image names. With no birth time on
+ * either side, device and inode must do, though a tree made again may
+ * reuse them. */
+static bool fs_same_tree(const Amber__Kernel__FileIdentity *id, const struct fs_tree *t)
+{
+	if (id->fs_dev != t->dev || id->fs_ino != t->ino)
+		return false;
+	return id->fs_btime_sec == t->btime_sec && id->fs_btime_nsec == t->btime_nsec;
 }
 
 /* Files whose device and inode numbers are the host's: the gofer's,
@@ -57,9 +77,15 @@ int file_identity_save(struct save_ctx *c, struct inode *ino, struct mount *mnt,
 	fi->mtime_nsec = stx->stx_mtime.tv_nsec;
 	fi->mode = stx->stx_mode;
 	if (host_numbers(ino)) {
+		struct fs_tree t;
+
 		fi->dev = stx_dev(stx);
 		fi->ino = stx->stx_ino;
-		fs_root(mnt, &fi->fs_dev, &fi->fs_ino);
+		fs_root(mnt, &t);
+		fi->fs_dev = t.dev;
+		fi->fs_ino = t.ino;
+		fi->fs_btime_sec = t.btime_sec;
+		fi->fs_btime_nsec = t.btime_nsec;
 	}
 	*out = fi;
 	return 0;
@@ -69,7 +95,7 @@ int file_identity_check(struct load_ctx *c, const Amber__Kernel__FileIdentity *i
 			const char *what, const char *path)
 {
 	struct statx stx;
-	uint64_t root_dev, root_ino;
+	struct fs_tree tree;
 	int err = inode_stat(f->inode, &stx);
 
 	if (err < 0)
@@ -82,8 +108,8 @@ int file_identity_check(struct load_ctx *c, const Amber__Kernel__FileIdentity *i
 	}
 	/* On the boot of the host that wrote the image, in the same tree,
 	 * the file is the one with its device and inode. */
-	fs_root(f->path.mnt, &root_dev, &root_ino);
-	if (c->same_host && id->dev && host_numbers(f->inode) && id->fs_dev == root_dev && id->fs_ino == root_ino &&
+	fs_root(f->path.mnt, &tree);
+	if (c->same_host && id->dev && host_numbers(f->inode) && fs_same_tree(id, &tree) &&
 	    (stx_dev(&stx) != id->dev || stx.stx_ino != id->ino)) {
 		snprintf(c->err, sizeof(c->err), "%s %s is another file than the one checkpointed (inode %lu, was %lu)",
 			 what, path, (unsigned long)stx.stx_ino, (unsigned long)id->ino);
