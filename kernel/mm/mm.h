@@ -141,6 +141,11 @@ static inline bool user_range_ok(uaddr_t addr, size_t len)
 ssize_t copy_in_string(struct mm *mm, char *dst, uaddr_t src, size_t max);
 /* Zeroes len bytes of application memory. */
 int clear_user(struct mm *mm, uaddr_t dst, size_t len);
+/* Replaces the aligned word at addr by update(its value, arg) in one
+ * atomic step, as futexes need (FUTEX_WAKE_OP, robust lists); *old is the
+ * value it replaced. Needs PROT_WRITE. 0, -EINVAL (unaligned) or -EFAULT. */
+int user_atomic_update_u32(struct mm *mm, uaddr_t addr, uint32_t (*update)(uint32_t old, void *arg), void *arg,
+			   uint32_t *old);
 
 /* Formats /proc/self/maps into a new malloc'd buffer; returns its length
  * or -ENOMEM. */

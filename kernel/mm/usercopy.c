@@ -87,6 +87,29 @@ int mm_peek_locked(struct mm *mm, void *dst, uaddr_t src, size_t len)
 	return copy_user_locked(mm, dst, src, len, false, false) == len ? 0 : -EFAULT;
 }
 
+int user_atomic_update_u32(struct mm *mm, uaddr_t addr, uint32_t (*update)(uint32_t old, void *arg), void *arg,
+			   uint32_t *old)
+{
+	uint32_t *p, cur;
+
+	if (addr & 3)
+		return -EINVAL;
+	pthread_mutex_lock(&mm->lock);
+	p = (uint32_t *)user_page(mm, addr, true, false);
+	if (!p) {
+		pthread_mutex_unlock(&mm->lock);
+		return -EFAULT;
+	}
+	/* The application's threads change the word with their own atomic
+	 * instructions meanwhile, on the same memory file page. */
+	cur = __atomic_load_n(p, __ATOMIC_RELAXED);
+	while (!__atomic_compare_exchange_n(p, &cur, update(cur, arg), false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+		;
+	pthread_mutex_unlock(&mm->lock);
+	*old = cur;
+	return 0;
+}
+
 int copy_in(struct mm *mm, void *dst, uaddr_t src, size_t len)
 {
 	return copy_user(mm, dst, src, len, false) == len ? 0 : -EFAULT;

@@ -11,4 +11,10 @@ struct mm;
  * (CLONE_CHILD_CLEARTID). Returns the number woken. */
 long futex_wake_addr(struct mm *mm, uaddr_t uaddr, int n);
 
+struct task;
+/* Marks the robust mutexes t still holds as owner-dead and wakes a
+ * waiter of each (sys_robust_list.c): at a thread's exit and exec, with
+ * the address space t leaves. Clears t's list. */
+void futex_exit_robust_list(struct task *t, struct mm *mm);
+
 #endif

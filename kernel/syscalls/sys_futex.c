@@ -1,7 +1,7 @@
-/* futex WAIT and WAKE (and their BITSET forms), REQUEUE and CMP_REQUEUE,
- * private and shared alike
- * keyed by (address space, address). Waiters are kernel objects on a
- * list, not stack frames: an interrupted wait leaves and restarts. */
+/* futex WAIT and WAKE (and their BITSET forms), REQUEUE, CMP_REQUEUE and
+ * WAKE_OP, private and shared alike keyed by (address space, address).
+ * Waiters are kernel objects on a list, not stack frames: an interrupted
+ * wait leaves and restarts. The PI operations are not implemented. */
 #include "kernel/syscalls/syscalls.h"
 #include "kernel/syscalls/futex.h"
 #include "kernel/lib/log.h"
@@ -77,16 +77,13 @@ static long futex_wait(struct task *t, uaddr_t uaddr, uint32_t val, uint32_t bit
 	return -LINUX_ERESTARTSYS;
 }
 
-static long futex_wake_mm(struct mm *mm, uaddr_t uaddr, int n, uint32_t bitset)
+/* Wakes up to n waiters on (mm, uaddr) whose bitset meets bitset.
+ * futex_lock held. */
+static long wake_locked(struct mm *mm, uaddr_t uaddr, int n, uint32_t bitset)
 {
 	struct futex_waiter **pp;
 	long woken = 0;
 
-	if (uaddr & 3)
-		return -EINVAL;
-	if (!bitset)
-		return -EINVAL;
-	pthread_mutex_lock(&futex_lock);
 	for (pp = &futex_waiters; *pp && woken < n;) {
 		struct futex_waiter *w = *pp;
 		if (w->mm == mm && w->uaddr == uaddr && (w->bitset & bitset)) {
@@ -98,6 +95,19 @@ static long futex_wake_mm(struct mm *mm, uaddr_t uaddr, int n, uint32_t bitset)
 		}
 		pp = &w->next;
 	}
+	return woken;
+}
+
+static long futex_wake_mm(struct mm *mm, uaddr_t uaddr, int n, uint32_t bitset)
+{
+	long woken;
+
+	if (uaddr & 3)
+		return -EINVAL;
+	if (!bitset)
+		return -EINVAL;
+	pthread_mutex_lock(&futex_lock);
+	woken = wake_locked(mm, uaddr, n, bitset);
 	pthread_mutex_unlock(&futex_lock);
 	return woken;
 }
@@ -151,6 +161,86 @@ static long futex_requeue(struct task *t, uaddr_t uaddr, int nwake, int nreq, ua
 	return n;
 }
 
+/* FUTEX_WAKE_OP's operation on the second word, decoded as Linux's
+ * futex_atomic_op_inuser does: 12-bit signed operand and comparand,
+ * FUTEX_OP_OPARG_SHIFT making the operand 1 << (operand & 31). */
+struct wake_op {
+	int op, cmp;
+	int32_t oparg, cmparg;
+};
+
+static int32_t sign_extend12(uint32_t v)
+{
+	return (int32_t)(v << 20) >> 20;
+}
+
+static uint32_t wake_op_apply(uint32_t old, void *arg)
+{
+	const struct wake_op *w = arg;
+	uint32_t x = (uint32_t)w->oparg;
+
+	switch (w->op) {
+	case FUTEX_OP_SET:
+		return x;
+	case FUTEX_OP_ADD:
+		return old + x;
+	case FUTEX_OP_OR:
+		return old | x;
+	case FUTEX_OP_ANDN:
+		return old & ~x;
+	default:	/* FUTEX_OP_XOR; others were refused before */
+		return old ^ x;
+	}
+}
+
+/* Changes the word at uaddr2 by the encoded operation, wakes up to nwake
+ * waiters on uaddr, and, if the word's old value passes the encoded
+ * comparison, up to nwake2 on uaddr2; all under futex_lock, so no waiter
+ * comes or goes in between. Returns the number woken. */
+static long futex_wake_op(struct task *t, uaddr_t uaddr, int nwake, int nwake2, uaddr_t uaddr2, uint32_t encoded)
+{
+	struct wake_op w = {
+		.op = (int)(encoded >> 28) & 7,
+		.cmp = (int)(encoded >> 24) & 15,
+		.oparg = sign_extend12(encoded >> 12),
+		.cmparg = sign_extend12(encoded),
+	};
+	int32_t old;
+	bool pass;
+	long n;
+	int r;
+
+	if ((uaddr & 3) || (uaddr2 & 3))
+		return -EINVAL;
+	if (encoded & ((uint32_t)FUTEX_OP_OPARG_SHIFT << 28))
+		w.oparg = (int32_t)(1U << (w.oparg & 31));
+	if (w.op > FUTEX_OP_XOR)
+		return -ENOSYS;
+	pthread_mutex_lock(&futex_lock);
+	r = user_atomic_update_u32(t->mm, uaddr2, wake_op_apply, &w, (uint32_t *)&old);
+	if (r < 0) {
+		pthread_mutex_unlock(&futex_lock);
+		return r;
+	}
+	switch (w.cmp) {
+	case FUTEX_OP_CMP_EQ: pass = old == w.cmparg; break;
+	case FUTEX_OP_CMP_NE: pass = old != w.cmparg; break;
+	case FUTEX_OP_CMP_LT: pass = old < w.cmparg; break;
+	case FUTEX_OP_CMP_LE: pass = old <= w.cmparg; break;
+	case FUTEX_OP_CMP_GT: pass = old > w.cmparg; break;
+	case FUTEX_OP_CMP_GE: pass = old >= w.cmparg; break;
+	default:
+		/* Linux has changed the word by then too. */
+		pthread_mutex_unlock(&futex_lock);
+		return -ENOSYS;
+	}
+	n = wake_locked(t->mm, uaddr, nwake, FUTEX_BITSET_MATCH_ANY);
+	if (pass)
+		n += wake_locked(t->mm, uaddr2, nwake2, FUTEX_BITSET_MATCH_ANY);
+	pthread_mutex_unlock(&futex_lock);
+	return n;
+}
+
 long futex_wake_addr(struct mm *mm, uaddr_t uaddr, int n)
 {
 	return futex_wake_mm(mm, uaddr, n, FUTEX_BITSET_MATCH_ANY);
@@ -195,6 +285,9 @@ SYSCALL(futex)
 	case FUTEX_CMP_REQUEUE:
 		/* The number to move comes in the timeout's place. */
 		return futex_requeue(t, a[0], (int)a[2], (int)a[3], a[4], cmd == FUTEX_CMP_REQUEUE, (uint32_t)a[5]);
+	case FUTEX_WAKE_OP:
+		/* The second count comes in the timeout's place. */
+		return futex_wake_op(t, a[0], (int)a[2], (int)a[3], a[4], (uint32_t)a[5]);
 	default:
 		log_warn_once("futex: operation %d is not supported", cmd);
 		return -ENOSYS;

@@ -214,15 +214,6 @@ SYSCALL(set_tid_address)
 	return t->tid;
 }
 
-SYSCALL(set_robust_list)
-{
-	if (a[1] != 24)	/* sizeof(struct robust_list_head) */
-		return -EINVAL;
-	t->robust_list = a[0];
-	t->robust_len = a[1];
-	return 0;
-}
-
 SYSCALL(prctl)
 {
 	char name[TASK_COMM_LEN];

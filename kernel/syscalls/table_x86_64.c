@@ -95,6 +95,7 @@ SYSCALL(newfstatat);
 SYSCALL(readlinkat);
 SYSCALL(faccessat);
 SYSCALL(set_robust_list);
+SYSCALL(get_robust_list);
 SYSCALL(dup3);
 SYSCALL(preadv);
 SYSCALL(pwritev);
@@ -242,6 +243,7 @@ const syscall_fn syscall_table[SYSCALL_COUNT] = {
 	[__NR_readlinkat] = sys_readlinkat,
 	[__NR_faccessat] = sys_faccessat,
 	[__NR_set_robust_list] = sys_set_robust_list,
+	[__NR_get_robust_list] = sys_get_robust_list,
 	[__NR_dup3] = sys_dup3,
 	[__NR_preadv] = sys_preadv,
 	[__NR_pwritev] = sys_pwritev,

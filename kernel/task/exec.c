@@ -2,6 +2,7 @@
  * the interpreter itself) and "#!" scripts, then the initial stack. The
  * new program is built in a new address space; the task switches to it
  * only once everything has succeeded. Addresses are not randomised yet. */
+#include "kernel/syscalls/futex.h"
 #include "kernel/task/task.h"
 #include "kernel/task/elf.h"
 #include "kernel/mm/vdso.h"
@@ -458,7 +459,9 @@ static int do_exec(struct task *t, const char *path, char *const argv[], char *c
 		err = -LINUX_ERESTARTNOINTR;
 		goto out;
 	}
-	/* Point of no return: the task takes the new program. */
+	/* Point of no return: the task takes the new program. Its robust
+	 * mutexes die with the old one, as at exit (Linux's exec_mm_release). */
+	futex_exit_robust_list(t, t->mm);
 	{
 		struct mm *old = t->mm;
 		struct platform_ctx *old_ctx = t->ctx;
@@ -493,7 +496,6 @@ static int do_exec(struct task *t, const char *path, char *const argv[], char *c
 	}
 	pthread_mutex_unlock(&t->tg->lock);
 	memset(&t->altstack, 0, sizeof(t->altstack));
-	t->robust_list = 0;
 	t->clear_child_tid = 0;
 	snprintf(t->comm, sizeof(t->comm), "%s", base_name(path));
 	/* A vfork parent goes on now, and its child may no longer be

@@ -277,6 +277,9 @@ void task_exit(struct task *t)
 	t->fdt = NULL;
 	t->ctx = NULL;
 	pthread_mutex_unlock(&t->alloc_lock);
+	/* Robust mutexes may be in memory shared with other processes: the
+	 * last thread's count too. */
+	futex_exit_robust_list(t, mm);
 	if (!last)
 		clear_child_tid(t, mm);
 	/* The thread that made the address space, leaving before the others,
