@@ -476,8 +476,11 @@ int kernel_load(struct load_ctx *c, struct task ***tasks, size_t *ntasks)
 	err = load_tmpfs_mounts(c);
 	if (err == 0)
 		err = load_shmems(c);
+	/* A file under /proc names a task: it is opened with the fd tables,
+	 * once the tasks are in the table (task_load_all). */
 	for (size_t i = 0; i < k->n_files && err == 0; i++)
-		err = file_load(c, k->files[i], &c->files[i]);
+		if (!k->files[i]->path || strncmp(k->files[i]->path, "/proc/", 6) != 0 || k->files[i]->orphan_id)
+			err = file_load(c, k->files[i], &c->files[i]);
 	for (size_t i = 0; i < k->n_mms && err == 0; i++)
 		err = mm_load(c, k->mms[i], &c->mms[i]);
 	if (err == 0)

@@ -294,36 +294,33 @@ static int bad(struct load_ctx *c, const char *what, unsigned long id)
 				return bad(c, what " with id", (unsigned long)(list)[i_]->id); \
 	} while (0)
 
-static int load_fdtable(struct load_ctx *c, const Amber__Kernel__FdTable *pb, struct fdtable **out)
+/* Fills a table the tasks already hold. Runs once the tasks are in the
+ * table: a file under /proc (a task's status, say) is opened only now
+ * (kernel_load leaves it), as its path names a task. */
+static int load_fdtable(struct load_ctx *c, const Amber__Kernel__FdTable *pb, struct fdtable *fdt)
 {
-	struct fdtable *fdt = fdtable_new();
 	struct task tmp = { 0 };
 	struct thread_group tg = { 0 };
 	int err = 0;
 
-	if (!fdt)
-		return -ENOMEM;
 	/* fd_replace works on a task: lend it one with no limit. */
 	tg.rlimits[RLIMIT_NOFILE].rlim_cur = 1 << 20;
 	tmp.tg = &tg;
 	tmp.fdt = fdt;
 	for (size_t i = 0; i < pb->n_fds && err == 0; i++) {
 		const Amber__Kernel__Fd *e = pb->fds[i];
+		struct file **f;
 
-		if (!e->file_id || e->file_id > c->k->n_files || e->fd < 0 || e->fd >= (1 << 20)) {
-			err = bad(c, "fd table", (unsigned long)pb->id);
-			break;
-		}
-		err = fd_replace(&tmp, e->fd, c->files[e->file_id - 1], e->cloexec);
+		if (!e->file_id || e->file_id > c->k->n_files || e->fd < 0 || e->fd >= (1 << 20))
+			return bad(c, "fd table", (unsigned long)pb->id);
+		f = &c->files[e->file_id - 1];
+		if (!*f && (err = file_load(c, c->k->files[e->file_id - 1], f)) < 0)
+			return err;
+		err = fd_replace(&tmp, e->fd, *f, e->cloexec);
 		if (err > 0)
 			err = 0;	/* the fd */
 	}
-	if (err < 0) {
-		fdtable_put(fdt);
-		return err;
-	}
-	*out = fdt;
-	return 0;
+	return err;
 }
 
 static int load_fs(struct load_ctx *c, const Amber__Kernel__FsContext *pb, struct fs_ctx **out)
@@ -675,6 +672,7 @@ int task_load_all(struct load_ctx *c, struct task ***tasks, size_t *ntasks)
 	const KernelPb *k = c->k;
 	struct thread_group **tgs;
 	struct task **list;
+	bool registered = false;
 	int err = 0;
 
 	CHECK_IDS(c, k->fdtables, k->n_fdtables, "fd table");
@@ -691,8 +689,10 @@ int task_load_all(struct load_ctx *c, struct task ***tasks, size_t *ntasks)
 		free(tgs);
 		return -ENOMEM;
 	}
+	/* Empty: filled once the tasks are in the table (load_fdtable). */
 	for (size_t i = 0; i < k->n_fdtables && err == 0; i++)
-		err = load_fdtable(c, k->fdtables[i], &c->fdtables[i]);
+		if (!(c->fdtables[i] = fdtable_new()))
+			err = -ENOMEM;
 	for (size_t i = 0; i < k->n_fs_contexts && err == 0; i++)
 		err = load_fs(c, k->fs_contexts[i], &c->fs[i]);
 	/* Leaders first: they make the groups their threads join. */
@@ -712,9 +712,14 @@ int task_load_all(struct load_ctx *c, struct task ***tasks, size_t *ntasks)
 	if (err == 0) {
 		qsort(list, k->n_tasks, sizeof(*list), by_tid);
 		err = check_threads(c, list, k->n_tasks);
-		if (err == 0)
-			err = link_tasks(c, list, k->n_tasks);
-		if (err == 0 && (err = arm_timers(c, list, k->n_tasks)) < 0) {
+		if (err == 0 && (err = link_tasks(c, list, k->n_tasks)) == 0) {
+			registered = true;
+			for (size_t i = 0; i < k->n_fdtables && err == 0; i++)
+				err = load_fdtable(c, k->fdtables[i], c->fdtables[i]);
+			if (err == 0)
+				err = arm_timers(c, list, k->n_tasks);
+		}
+		if (err < 0 && registered) {
 			for (size_t i = 0; i < k->n_tasks; i++)
 				itimer_real_cancel(list[i]->tg);
 			pthread_mutex_lock(&tasklist_lock);

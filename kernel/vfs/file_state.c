@@ -157,7 +157,7 @@ int file_save(struct save_ctx *c, struct file *f, uint64_t id)
 		return n;
 	if (pb->orphan_id)
 		return save_push(c, (void ***)&c->k->files, &c->k->n_files, pb);
-	if (S_ISREG(f->inode->stx.stx_mode)) {
+	if (S_ISREG(f->inode->stx.stx_mode) && !f->inode->ops->generated) {
 		struct statx stx;
 		int err = inode_stat(f->inode, &stx);
 
@@ -194,6 +194,7 @@ static int reopen(struct load_ctx *c, const Amber__Kernel__File *pb, struct file
 					  pb->path);
 		if (err < 0) {
 			file_put(*out);
+			*out = NULL;	/* kernel_load puts what the table holds */
 			return err;
 		}
 	}

@@ -83,6 +83,9 @@ struct inode_ops {
 	 * without a name. */
 	int (*orphan)(struct inode *ino, struct file *f, struct statx *stx, struct mapping_obj **data);
 	void (*release)(struct inode *ino);
+	/* The contents are made when the file is read (procfs, sysfs): a
+	 * restore reopens it by name with nothing to check it against. */
+	bool generated;
 };
 
 struct inode {

@@ -28,7 +28,8 @@
 # flags for `runsc do` (split on spaces); AMBER_CR_PLATFORMS for --cr (see
 # cr_run.sh); RUNGUARD the runguard binary (built
 # from runguard.c here when unset); COMPARE_TMPDIR where to keep scratch files
-# (default $TMPDIR or /tmp).
+# (default $TMPDIR or /tmp); COMPARE_ERR_LINES how much of a failed run's
+# stderr to show (default its last 50 lines; a sanitizer's report is longer).
 #
 # Each run goes through runguard (see runguard.c): its own session, a time
 # limit, and as a child subreaper it finds every process the run left behind.
@@ -175,7 +176,7 @@ if ! cmp -s "$work/native.cmp" "$work/sandbox.cmp"; then
 fi
 grep -h "^stray " "$work/sandbox.result" "$work/native.result" 2>/dev/null | sed 's/^/  /'
 echo "--- sandboxed stderr (last 50 lines) ---"
-tail -n 50 "$work/sandbox.err"
+tail -n ${COMPARE_ERR_LINES:-50} "$work/sandbox.err"
 if [ -s "$work/native.err" ]; then
 	echo "--- native stderr (last 20 lines) ---"
 	tail -n 20 "$work/native.err"

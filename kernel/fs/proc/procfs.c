@@ -575,6 +575,7 @@ static const struct inode_ops proc_inode_ops = {
 	.jump = proc_jump,
 	.open = proc_open,
 	.release = proc_release,
+	.generated = true,
 };
 
 struct dentry *procfs_new(void)

@@ -344,4 +344,5 @@ static const struct inode_ops sys_file_inode_ops = {
 	.open = sys_file_open,
 	.statfs = sys_statfs,
 	.release = sys_file_release,
+	.generated = true,
 };
