@@ -77,12 +77,16 @@ static long futex_wait(struct task *t, uaddr_t uaddr, uint32_t val, uint32_t bit
 	return -LINUX_ERESTARTSYS;
 }
 
-/* Wakes up to n waiters on (mm, uaddr) whose bitset meets bitset.
- * futex_lock held. */
+/* Wakes up to n waiters on (mm, uaddr) whose bitset meets bitset; one
+ * for n <= 0, as Linux, which counts after each wake-up. futex_lock
+ * held. */
 static long wake_locked(struct mm *mm, uaddr_t uaddr, int n, uint32_t bitset)
 {
 	struct futex_waiter **pp;
 	long woken = 0;
+
+	if (n < 1)
+		n = 1;
 
 	for (pp = &futex_waiters; *pp && woken < n;) {
 		struct futex_waiter *w = *pp;

@@ -1,8 +1,9 @@
 /* FUTEX_WAKE_OP: the operation on the second word (SET, ADD, OR, ANDN,
  * XOR, a negative operand, FUTEX_OP_OPARG_SHIFT and its operand past 31),
  * each comparison of the old value deciding whether the second word's
- * waiter is woken, glibc's old condvar use (SET 0, wake if old > 1), and
- * the errors: an unaligned or unmapped second word, a read-only one, an
+ * waiter is woken, glibc's old condvar use (SET 0, wake if old > 1),
+ * FUTEX_WAKE with a count of 0 (one is woken, as in Linux), and the
+ * errors: an unaligned or unmapped second word, a read-only one, an
  * unknown operation or comparison (the word is changed before the
  * comparison is found unknown, as in Linux).
  *
@@ -52,6 +53,7 @@ static long until_one(long (*op)(void))
 static int cur_op;
 static long do_wake_op(void) { return wake_op(&word1, 1, 1, &word2, cur_op); }
 static long do_wake2(void) { return futex(&word2, FUTEX_WAKE_PRIVATE, 1, NULL); }
+static long do_wake2_zero(void) { return futex(&word2, FUTEX_WAKE_PRIVATE, 0, NULL); }
 /* The word back at 2 before each try: one that found the waiter awake
  * has set it to 0 under it. */
 static long do_condvar(void)
@@ -130,6 +132,17 @@ int main(void)
 		t = xthread("condvar", waiter2, NULL);
 		printf("SET 0 if > 1, old 2: woke %ld\n", until_one(do_condvar));
 		printf("  the word: %d\n", word2);
+		pthread_join(t, NULL);
+	}
+
+	/* Linux counts after each wake-up: a count of 0 still wakes one. */
+	{
+		pthread_t t;
+
+		word2 = 3;
+		woken2 = 0;
+		t = xthread("zero", waiter2, NULL);
+		printf("FUTEX_WAKE with a count of 0: woke %ld\n", until_one(do_wake2_zero));
 		pthread_join(t, NULL);
 	}
 
