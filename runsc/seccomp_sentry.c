@@ -88,6 +88,7 @@ static const struct seccomp_rule sentry_rules[] = {
 
 	/* -- a new stub, between fork and its first stop (stub_child) -- */
 	SC_ALLOW1(clone, SC_EQ(0, CLONE_FORK_FLAGS)),		/* fork a stub (glibc fork) */
+	SC_ALLOW1(clone, SC_EQ(0, SIGCHLD)),			/* a systrap stub (the raw clone call) */
 	SC_ALLOW1(prctl, SC_EQ32(0, PR_SET_PDEATHSIG)),	/* stub: die with the sentry */
 	SC_ALLOW1(prctl, SC_EQ32(0, PR_SET_NAME)),		/* stub: "runsc-stub" in ps */
 	SC_ALLOW(getppid),					/* stub: check the sentry is still its parent */

@@ -17,8 +17,10 @@
 #define MAX_RW_COUNT (INT_MAX & PAGE_MASK)	/* Linux caps one transfer */
 #define IOV_MAX_SEGS 1024
 
-/* Aligned: getdents fills it with struct linux_dirent64 records. */
-static __thread uint8_t io_buf[IO_CHUNK] __attribute__((aligned(8)));
+/* A call's bounce buffer, on its stack rather than in thread-local
+ * storage, which glibc zeroes whole for every new host thread (a fork's,
+ * a clone's). Aligned: getdents fills it with linux_dirent64 records. */
+#define IO_BUF(name) uint8_t name[IO_CHUNK] __attribute__((aligned(8)))
 
 static bool seekable(struct file *f)
 {
@@ -115,6 +117,7 @@ static ssize_t iter_write(struct task *t, struct file *f, struct io_iter *it)
  * (and advance) the file position. */
 static ssize_t do_read(struct task *t, struct file *f, uaddr_t buf, size_t len, int64_t *pos)
 {
+	IO_BUF(io_buf);
 	int64_t local = 0;
 	size_t done = 0;
 	bool use_fpos = pos == NULL && !is_stream(f);
@@ -180,6 +183,7 @@ static ssize_t do_read(struct task *t, struct file *f, uaddr_t buf, size_t len, 
 
 static ssize_t do_write(struct task *t, struct file *f, uaddr_t buf, size_t len, int64_t *pos)
 {
+	IO_BUF(io_buf);
 	int64_t local = 0;
 	size_t done = 0;
 	bool use_fpos = pos == NULL && !is_stream(f);
@@ -410,6 +414,7 @@ SYSCALL(lseek)
 
 SYSCALL(getdents64)
 {
+	IO_BUF(io_buf);
 	struct file *f = fd_get(t, (int)a[0]);
 	size_t len = MIN(a[2], (uint64_t)IO_CHUNK);
 	ssize_t n;

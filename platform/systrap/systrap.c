@@ -751,7 +751,11 @@ static int systrap_as_new(struct platform_as **asp, struct platform_ctx **ctxp)
 		pin_thread(0, &all_cpus);
 		thread_pinned = false;
 	}
-	as->pid = fork();
+	/* The clone system call, not glibc's fork: the child needs none of
+	 * fork's work (atfork handlers, every malloc arena locked in the
+	 * parent, then unlocked on both sides), whose writes are copy-on-write
+	 * faults at each new address space. stub_child is async-signal-safe. */
+	as->pid = (pid_t)syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, NULL);
 	if (as->pid < 0) {
 		err = -errno;
 		goto err_slot;

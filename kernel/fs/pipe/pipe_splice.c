@@ -13,8 +13,10 @@
 
 #define SPLICE_CHUNK (64 * 1024)
 
-/* Aligned for the files' read and write ops, as the syscalls' io_buf. */
-static __thread uint8_t splice_buf[SPLICE_CHUNK] __attribute__((aligned(8)));
+/* Each call's bounce buffer is on its own stack (aligned for the files'
+ * read and write ops), not in thread-local storage, which glibc zeroes
+ * whole for every new host thread: a fork's and a clone's cost. */
+#define SPLICE_BUF(name) uint8_t name[SPLICE_CHUNK] __attribute__((aligned(8)))
 
 /* Room for a splice: whole free slots, as Linux's splice into a pipe
  * fills new buffers only. */
@@ -23,12 +25,12 @@ static size_t room(const struct pipe *p)
 	return (size_t)(p->ring_size - pipe_occupancy(p)) * PAGE_SIZE;
 }
 
-/* Appends len bytes of splice_buf (len <= room(p)): they all fit. */
-static void append(struct pipe *p, size_t len)
+/* Appends len bytes of buf (len <= room(p)): they all fit. */
+static void append(struct pipe *p, const uint8_t *buf, size_t len)
 {
 	struct io_iter it;
 
-	io_iter_init_kernel(&it, splice_buf, len);
+	io_iter_init_kernel(&it, (void *)buf, len);
 	while (it.count && pipe_write_locked(p, &it, false) > 0)
 		;
 }
@@ -37,6 +39,7 @@ ssize_t pipe_splice_out(struct file *in, size_t len, ssize_t (*sink)(void *arg, 
 			enum splice_side *blocked)
 {
 	struct pipe *p = in->inode->priv;
+	SPLICE_BUF(splice_buf);
 	ssize_t r;
 	size_t n;
 
@@ -65,6 +68,7 @@ ssize_t pipe_splice_in(struct file *out, size_t len, ssize_t (*source)(void *arg
 		       enum splice_side *blocked)
 {
 	struct pipe *p = out->inode->priv;
+	SPLICE_BUF(splice_buf);
 	ssize_t r;
 	size_t n;
 
@@ -79,7 +83,7 @@ ssize_t pipe_splice_in(struct file *out, size_t len, ssize_t (*source)(void *arg
 		r = source(arg, splice_buf, n);
 		*blocked = SPLICE_IN;
 		if (r > 0)
-			append(p, (size_t)r);
+			append(p, splice_buf, (size_t)r);
 	}
 	pipe_sync(p);
 	pthread_mutex_unlock(&p->lock);
@@ -89,6 +93,7 @@ ssize_t pipe_splice_in(struct file *out, size_t len, ssize_t (*source)(void *arg
 ssize_t pipe_splice_pipe(struct file *in, struct file *out, size_t len, bool consume, enum splice_side *blocked)
 {
 	struct pipe *a = in->inode->priv, *b = out->inode->priv;
+	SPLICE_BUF(splice_buf);
 	ssize_t r;
 	size_t n;
 
@@ -112,7 +117,7 @@ ssize_t pipe_splice_pipe(struct file *in, struct file *out, size_t len, bool con
 		r = -EAGAIN;
 		*blocked = SPLICE_OUT;
 	} else {
-		append(b, n);
+		append(b, splice_buf, n);
 		if (consume)
 			pipe_consume_locked(a, n);
 		r = (ssize_t)n;
