@@ -25,6 +25,9 @@ struct fault_info {
 	/* PLAT_EV_SYSCALL: the call came by a trap, from a site that may be
 	 * worth patching, not through platform_ops.syscall_entry. */
 	bool trapped;
+	/* PLAT_EV_FAULT: the access was a write, as far as the platform can
+	 * tell (the page fault's error code); false when it cannot. */
+	bool write;
 };
 
 struct platform_as;	/* one application address space (a stub process) */

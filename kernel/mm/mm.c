@@ -300,7 +300,7 @@ static int mm_host_unmap(struct mm *mm, uaddr_t start, uaddr_t end)
 	return platform_as_unmap(mm->as, start, end - start);
 }
 
-int mm_fault(struct mm *mm, uaddr_t addr, uint64_t gen, int *si_code)
+int mm_fault(struct mm *mm, uaddr_t addr, uint64_t gen, bool write, int *si_code)
 {
 	uaddr_t page = PAGE_ALIGN_DOWN(addr);
 	struct vma *v;
@@ -351,7 +351,10 @@ int mm_fault(struct mm *mm, uaddr_t addr, uint64_t gen, int *si_code)
 		uaddr_t we = MIN(v->end, ws + FAULT_WINDOW_PAGES * PAGE_SIZE);
 		if (mm_map_host(mm, v, ws, we) < 0)
 			goto oom;
-		goto out;
+		/* A write to a page the window just mapped read-only (a
+		 * copy-on-write one, after a fork) would fault again. */
+		if (!(write && (pte & PTE_COW) && (v->prot & PROT_WRITE)))
+			goto out;
 	}
 	if ((pte & PTE_COW) && (v->prot & PROT_WRITE)) {
 		if (mm_break_cow(mm, v, page, true) < 0)

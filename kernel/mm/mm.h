@@ -115,10 +115,12 @@ long mm_msync(struct mm *mm, uaddr_t addr, uint64_t len, int flags);
 long mm_mincore(struct mm *mm, uaddr_t addr, uint64_t len, uaddr_t vec);
 
 /* Handles an application page fault at addr; gen is mm->map_gen as the
- * faulting thread saw it when it last entered the application. Returns 0
- * when the access can be retried, or the signal the application gets
- * (SIGSEGV, SIGBUS) as a positive number, with *si_code set. */
-int mm_fault(struct mm *mm, uaddr_t addr, uint64_t gen, int *si_code);
+ * faulting thread saw it when it last entered the application; write: the
+ * access was a write (a copy-on-write page is copied at once, not mapped
+ * read-only to fault again). Returns 0 when the access can be retried, or
+ * the signal the application gets (SIGSEGV, SIGBUS) as a positive number,
+ * with *si_code set. */
+int mm_fault(struct mm *mm, uaddr_t addr, uint64_t gen, bool write, int *si_code);
 
 /* Checked copies: -EFAULT (never a crash) for any byte the application
  * could not access the same way. copy_out needs PROT_WRITE, copy_in

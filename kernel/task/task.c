@@ -423,7 +423,7 @@ bool task_dying(struct task *t)
 
 int task_run(struct task *t)
 {
-	struct fault_info fi;
+	struct fault_info fi = { 0 };
 	uint64_t map_gen;
 	int sig, code;
 
@@ -470,7 +470,7 @@ int task_run(struct task *t)
 			syscall_dispatch(t);
 			break;
 		case PLAT_EV_FAULT:
-			sig = mm_fault(t->mm, fi.addr, map_gen, &code);
+			sig = mm_fault(t->mm, fi.addr, map_gen, fi.write, &code);
 			log_debug("task %d: fault at 0x%lx (code %d) ip 0x%lx sp 0x%lx cs 0x%lx ss 0x%lx: %s", t->tid, (unsigned long)fi.addr, fi.code,
 				  (unsigned long)t->regs.rip, (unsigned long)t->regs.rsp, (unsigned long)t->regs.cs, (unsigned long)t->regs.ss, sig ? "signal" : "mapped");
 			if (sig)

@@ -371,6 +371,7 @@ static enum platform_event ptrace_switch(struct platform_ctx *ctx, struct arch_r
 		fault->signo = sig;
 		fault->code = si.si_code;
 		fault->addr = (uint64_t)si.si_addr;
+		fault->write = false;	/* the error code is not in ptrace's view */
 		if (sig == SIGSEGV) {
 			return PLAT_EV_FAULT;
 		}

@@ -153,6 +153,7 @@ struct systrap_shared {
 	/* The stub's key (systrap.c, build_filter), present only while an
 	 * mmap or mprotect command runs, when the application cannot. */
 	uint64_t key;
+	uint64_t fault_err;		/* SIGSEGV: the page fault's error code (bit 1: a write) */
 	struct arch_regs regs __attribute__((aligned(SYSTRAP_REGS_OFF)));
 };
 

@@ -629,6 +629,7 @@ void STUB_EXPORT amber_systrap_handler(int sig, struct linux_siginfo *si, struct
 	} else if (sig == K_SIGSEGV) {
 		ev = SYSTRAP_EV_FAULT;
 		sh->addr = si->fault.addr;
+		sh->fault_err = mc->err;
 	} else if (sig == K_SIGBUS || sig == K_SIGFPE || sig == K_SIGILL || sig == K_SIGTRAP) {
 		ev = SYSTRAP_EV_SIGNAL;
 		sh->addr = si->fault.addr;

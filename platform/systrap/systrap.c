@@ -1121,6 +1121,9 @@ static enum platform_event systrap_switch(struct platform_ctx *ctx, struct arch_
 		fault->signo = SIGSEGV;
 		fault->code = sh->code;
 		fault->addr = sh->addr;
+		/* The application can write it: at worst a page of a writable
+		 * private mapping is copied before it is written. */
+		fault->write = sh->fault_err & 2;
 		return PLAT_EV_FAULT;
 	case SYSTRAP_EV_SIGNAL:
 		fault->signo = sh->signo;
