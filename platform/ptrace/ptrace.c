@@ -118,6 +118,27 @@ static int wait_stop(pid_t pid, int *status)
 	}
 }
 
+/* Waits until tid stops with sig, resuming it past any other stop.
+ * -ESRCH (and ctx marked dead) if it ends instead. */
+static int await_stop(struct platform_ctx *ctx, pid_t tid, int sig)
+{
+	int status, err;
+
+	for (;;) {
+		err = wait_stop(tid, &status);
+		if (err < 0)
+			return err;
+		if (!WIFSTOPPED(status)) {
+			ctx->dead = true;
+			return -ESRCH;
+		}
+		if (WSTOPSIG(status) == sig)
+			return 0;
+		if (ptrace(PTRACE_CONT, tid, 0, 0) < 0)
+			return -errno;
+	}
+}
+
 static int ptrace_as_new(struct platform_as **asp, struct platform_ctx **ctxp)
 {
 	struct platform_as *as = calloc(1, sizeof(*as));
@@ -213,7 +234,7 @@ static long stub_inject_at(struct platform_ctx *ctx, const char *site, long nr, 
 {
 	pid_t tid = ctx->tid;
 	struct arch_regs saved, r;
-	int status, err;
+	int err;
 
 	if (ctx->as->dead || ctx->dead)
 		return -ESRCH;
@@ -226,22 +247,14 @@ static long stub_inject_at(struct platform_ctx *ctx, const char *site, long nr, 
 	r.rdi = a0; r.rsi = a1; r.rdx = a2; r.r10 = a3; r.r8 = a4; r.r9 = a5;
 	if (ptrace(PTRACE_SETREGS, tid, 0, &r) < 0)
 		return -errno;
-	for (;;) {
-		if (ptrace(PTRACE_CONT, tid, 0, 0) < 0)
-			return -errno;
-		err = wait_stop(tid, &status);
-		if (err < 0)
-			return err;
-		if (!WIFSTOPPED(status)) {
-			ctx->dead = true;
-			return -ESRCH;
-		}
-		if (WSTOPSIG(status) == SIGTRAP)
-			break;
-		/* Anything else (our own interrupt SIGSTOP included) is
-		 * dropped here; the caller's task loop notices interrupts
-		 * through its own flags. */
-	}
+	/* Anything but the call's SIGTRAP (our own interrupt SIGSTOP
+	 * included) is dropped; the caller's task loop notices interrupts
+	 * through its own flags. */
+	if (ptrace(PTRACE_CONT, tid, 0, 0) < 0)
+		return -errno;
+	err = await_stop(ctx, tid, SIGTRAP);
+	if (err < 0)
+		return err;
 	if (ptrace(PTRACE_GETREGS, tid, 0, &r) < 0)
 		return -errno;
 	if (ptrace(PTRACE_SETREGS, tid, 0, &saved) < 0)
@@ -303,24 +316,14 @@ static int ptrace_ctx_clone(struct platform_ctx *parent, struct platform_ctx **c
 
 static int ptrace_attach(struct platform_ctx *ctx)
 {
-	int status, err;
+	int err;
 
 	if (ptrace(PTRACE_ATTACH, ctx->tid, 0, 0) < 0)
 		return -errno;
-	for (;;) {
-		err = wait_stop(ctx->tid, &status);
-		if (err < 0)
-			return err;
-		if (!WIFSTOPPED(status)) {
-			ctx->dead = true;
-			return -ESRCH;
-		}
-		if (WSTOPSIG(status) == SIGSTOP)
-			break;
-		/* Nothing else is the thread's to see: drop it. */
-		if (ptrace(PTRACE_CONT, ctx->tid, 0, 0) < 0)
-			return -errno;
-	}
+	/* Nothing but the attach's SIGSTOP is the thread's to see. */
+	err = await_stop(ctx, ctx->tid, SIGSTOP);
+	if (err < 0)
+		return err;
 	if (ptrace(PTRACE_SETOPTIONS, ctx->tid, 0, PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD) < 0)
 		return -errno;
 	ctx->tracer = (pid_t)syscall(SYS_gettid);
